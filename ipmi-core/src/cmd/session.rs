@@ -1,0 +1,156 @@
+//! Session-management commands used by the LAN transports: Get Channel
+//! Authentication Capabilities (IPMI 2.0 §22.13), Set Session Privilege
+//! Level (§22.18), Close Session (§22.19).
+
+use crate::command::expect_data;
+use crate::{Command, CommandError, NetFn, PrivilegeLevel, Response};
+
+/// Get Channel Authentication Capabilities (NetFn App, cmd 0x38; IPMI 2.0 §22.13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GetChannelAuthCapabilities {
+    /// Channel (0x0E = the channel this request arrives on).
+    pub channel: u8,
+    /// Requested maximum privilege level.
+    pub privilege: PrivilegeLevel,
+    /// Ask for the IPMI v2.0 extended data (request byte 1 bit 7).
+    pub ipmi_v2: bool,
+}
+
+/// The decoded capabilities (IPMI 2.0 §22.13, table 22-15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelAuthCapabilities {
+    /// Channel number the BMC used.
+    pub channel: u8,
+    /// IPMI 1.5 authentication types enabled (bit mask), bit 7 = extended data present.
+    pub auth_types: u8,
+    /// Byte 3 of the response: Kg status, per-message/user-level auth disabled, login kinds.
+    pub auth_status: u8,
+    /// Byte 4: bit 1 IPMI v2.0 (RMCP+) supported, bit 0 IPMI v1.5 supported.
+    pub extended: u8,
+    /// OEM IANA number.
+    pub oem_id: u32,
+    /// OEM auxiliary data.
+    pub oem_aux: u8,
+}
+
+impl ChannelAuthCapabilities {
+    /// The channel supports RMCP+ (IPMI v2.0) sessions.
+    pub fn supports_v2(&self) -> bool {
+        self.auth_types & 0x80 != 0 && self.extended & 0x02 != 0
+    }
+    /// A non-zero BMC key (Kg) is configured.
+    pub fn kg_set(&self) -> bool {
+        self.auth_status & 0x20 != 0
+    }
+}
+
+impl Command for GetChannelAuthCapabilities {
+    type Output = ChannelAuthCapabilities;
+
+    fn name(&self) -> &'static str {
+        "Get Channel Authentication Capabilities"
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::APP
+    }
+    fn cmd(&self) -> u8 {
+        0x38
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push((self.channel & 0x0f) | if self.ipmi_v2 { 0x80 } else { 0 });
+        out.push(self.privilege as u8);
+    }
+    fn decode(&self, response: &Response) -> Result<ChannelAuthCapabilities, CommandError> {
+        let d = expect_data(self, response, 8)?;
+        Ok(ChannelAuthCapabilities {
+            channel: d[0],
+            auth_types: d[1],
+            auth_status: d[2],
+            extended: d[3],
+            oem_id: u32::from_le_bytes([d[4], d[5], d[6], 0]),
+            oem_aux: d[7],
+        })
+    }
+}
+
+/// Set Session Privilege Level (NetFn App, cmd 0x3B; IPMI 2.0 §22.18).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetSessionPrivilegeLevel(pub PrivilegeLevel);
+
+impl Command for SetSessionPrivilegeLevel {
+    type Output = PrivilegeLevel;
+
+    fn name(&self) -> &'static str {
+        "Set Session Privilege Level"
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::APP
+    }
+    fn cmd(&self) -> u8 {
+        0x3b
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.0 as u8);
+    }
+    fn decode(&self, response: &Response) -> Result<PrivilegeLevel, CommandError> {
+        let d = expect_data(self, response, 1)?;
+        PrivilegeLevel::from_u8(d[0]).ok_or(CommandError::InvalidField {
+            command: self.name(),
+            field: "privilege level",
+            value: d[0] as u32,
+        })
+    }
+}
+
+/// Close Session (NetFn App, cmd 0x3C; IPMI 2.0 §22.19).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CloseSession {
+    /// The BMC's (managed system) session ID.
+    pub session_id: u32,
+}
+
+impl Command for CloseSession {
+    type Output = ();
+
+    fn name(&self) -> &'static str {
+        "Close Session"
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::APP
+    }
+    fn cmd(&self) -> u8 {
+        0x3c
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.session_id.to_le_bytes());
+    }
+    fn decode(&self, response: &Response) -> Result<(), CommandError> {
+        expect_data(self, response, 0).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CompletionCode;
+
+    #[test]
+    fn auth_caps_request_matches_protocol_reference() {
+        let c = GetChannelAuthCapabilities { channel: 0x0e, privilege: PrivilegeLevel::Administrator, ipmi_v2: true };
+        assert_eq!(c.request().data, [0x8e, 0x04]);
+        let r = Response {
+            netfn: NetFn(7),
+            cmd: 0x38,
+            completion: CompletionCode(0),
+            data: vec![1, 0x97, 0x04, 0x03, 0, 0, 0, 0],
+        };
+        let caps = c.decode(&r).unwrap();
+        assert!(caps.supports_v2());
+        assert!(!caps.kg_set());
+    }
+
+    #[test]
+    fn close_session_encodes_id_le() {
+        assert_eq!(CloseSession { session_id: 0x12345678 }.request().data, [0x78, 0x56, 0x34, 0x12]);
+    }
+}
