@@ -1,0 +1,131 @@
+//! Wire formats of RMCP / RMCP+ (IPMI 2.0 §13), one module per format.
+//!
+//! Every `Repr` parses from a byte slice without ever panicking and emits
+//! into a `Vec<u8>`; `buffer_len()` gives the emitted length.
+
+pub mod asf;
+pub mod open_session;
+pub mod rakp;
+pub mod rmcp;
+pub mod session_v15;
+pub mod session_v20;
+
+/// Error returned when a wire format fails to parse (IPMI 2.0 §13).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The buffer is shorter than the format requires.
+    #[error("{what}: truncated, need {need} bytes, got {got}")]
+    Truncated {
+        /// Which field or format was being parsed.
+        what: &'static str,
+        /// Bytes needed.
+        need: usize,
+        /// Bytes available.
+        got: usize,
+    },
+    /// A field holds a value that is not allowed.
+    #[error("{what}: invalid value {value:#x}")]
+    Invalid {
+        /// Which field.
+        what: &'static str,
+        /// The offending value.
+        value: u32,
+    },
+    /// A fixed-size format was followed by extra bytes.
+    #[error("{what}: {extra} trailing bytes")]
+    TrailingBytes {
+        /// Which format.
+        what: &'static str,
+        /// Number of extra bytes.
+        extra: usize,
+    },
+}
+
+/// Fails with [`WireError::Truncated`] unless `buf` holds at least `need` bytes.
+pub(crate) fn need(what: &'static str, buf: &[u8], need: usize) -> Result<(), WireError> {
+    if buf.len() < need {
+        Err(WireError::Truncated {
+            what,
+            need,
+            got: buf.len(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Fails with [`WireError::TrailingBytes`] if `buf` is longer than `len`.
+pub(crate) fn no_trailing(what: &'static str, buf: &[u8], len: usize) -> Result<(), WireError> {
+    if buf.len() > len {
+        Err(WireError::TrailingBytes {
+            what,
+            extra: buf.len() - len,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Little-endian u32 at `off`; the caller has checked the length.
+pub(crate) fn le32(buf: &[u8], off: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&buf[off..off + 4]);
+    u32::from_le_bytes(b)
+}
+
+/// Big-endian u32 at `off`; the caller has checked the length.
+pub(crate) fn be32(buf: &[u8], off: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&buf[off..off + 4]);
+    u32::from_be_bytes(b)
+}
+
+/// 16-byte array at `off`; the caller has checked the length.
+pub(crate) fn arr16(buf: &[u8], off: usize) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&buf[off..off + 16]);
+    b
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    /// Deterministic xorshift byte generator for no-panic loops.
+    pub struct Rng(pub u64);
+    impl Rng {
+        pub fn next(&mut self) -> u64 {
+            let mut x = self.0;
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0 = x;
+            x
+        }
+        pub fn bytes(&mut self, max_len: usize) -> Vec<u8> {
+            let len = (self.next() as usize) % (max_len + 1);
+            (0..len).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    /// Random buffers, plus random mutations of `seed`, fed to `f`.
+    pub fn fuzz(seed: &[u8], mut f: impl FnMut(&[u8])) {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..2000 {
+            f(&rng.bytes(80));
+        }
+        for _ in 0..2000 {
+            let mut v = seed.to_vec();
+            let flips = 1 + rng.next() % 4;
+            for _ in 0..flips {
+                if v.is_empty() {
+                    break;
+                }
+                let i = (rng.next() as usize) % v.len();
+                v[i] = rng.next() as u8;
+            }
+            let cut = (rng.next() as usize) % (v.len() + 2);
+            v.truncate(cut);
+            f(&v);
+        }
+    }
+}
