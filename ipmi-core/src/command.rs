@@ -33,7 +33,12 @@ pub trait Command {
     fn request_to(&self, target: Target) -> Request {
         let mut data = Vec::new();
         self.encode(&mut data);
-        Request { target, netfn: self.netfn(), cmd: self.cmd(), data }
+        Request {
+            target,
+            netfn: self.netfn(),
+            cmd: self.cmd(),
+            data,
+        }
     }
 }
 
@@ -45,13 +50,24 @@ pub fn expect_data<'r, C: Command + ?Sized>(
     min_len: usize,
 ) -> Result<&'r [u8], CommandError> {
     if response.netfn != cmd.netfn().response() || response.cmd != cmd.cmd() {
-        return Err(CommandError::Mismatch { command: cmd.name(), netfn: response.netfn, cmd: response.cmd });
+        return Err(CommandError::Mismatch {
+            command: cmd.name(),
+            netfn: response.netfn,
+            cmd: response.cmd,
+        });
     }
     if !response.completion.is_success() {
-        return Err(CommandError::Completion { command: cmd.name(), code: response.completion });
+        return Err(CommandError::Completion {
+            command: cmd.name(),
+            code: response.completion,
+        });
     }
     if response.data.len() < min_len {
-        return Err(CommandError::ShortResponse { command: cmd.name(), need: min_len, got: response.data.len() });
+        return Err(CommandError::ShortResponse {
+            command: cmd.name(),
+            need: min_len,
+            got: response.data.len(),
+        });
     }
     Ok(&response.data)
 }

@@ -83,7 +83,10 @@ mod tests {
     #[test]
     fn wording() {
         assert_eq!(CompletionCode(0xc1).to_string(), "Invalid command");
-        assert_eq!(CompletionCode(0xd4).to_string(), "Insufficient privilege level");
+        assert_eq!(
+            CompletionCode(0xd4).to_string(),
+            "Insufficient privilege level"
+        );
         assert_eq!(CompletionCode(0x81).to_string(), "Unknown (0x81)");
         assert!(CompletionCode(0).is_success());
         for c in 0xc0..=0xd6u8 {

@@ -16,7 +16,10 @@ impl Deadline {
 
     /// A deadline `budget` after `now`.
     pub fn after(now: Instant, budget: Duration) -> Self {
-        Deadline(now.checked_add(budget).unwrap_or(now + Duration::from_secs(86400 * 365)))
+        Deadline(
+            now.checked_add(budget)
+                .unwrap_or(now + Duration::from_secs(86400 * 365)),
+        )
     }
 
     /// A deadline `budget` from the current time (reads the clock; drivers

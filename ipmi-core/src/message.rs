@@ -34,7 +34,12 @@ impl Response {
     /// code first, then data. `None` when `body` is empty.
     pub fn from_body(netfn: NetFn, cmd: u8, body: &[u8]) -> Option<Self> {
         let (&cc, data) = body.split_first()?;
-        Some(Response { netfn, cmd, completion: CompletionCode(cc), data: data.to_vec() })
+        Some(Response {
+            netfn,
+            cmd,
+            completion: CompletionCode(cc),
+            data: data.to_vec(),
+        })
     }
 
     /// True when this response answers `request` (NetFn | 1 and same command).

@@ -78,11 +78,20 @@ mod tests {
 
     #[test]
     fn parse_and_order() {
-        assert_eq!("administrator".parse::<PrivilegeLevel>().unwrap(), PrivilegeLevel::Administrator);
-        assert_eq!("USER".parse::<PrivilegeLevel>().unwrap(), PrivilegeLevel::User);
+        assert_eq!(
+            "administrator".parse::<PrivilegeLevel>().unwrap(),
+            PrivilegeLevel::Administrator
+        );
+        assert_eq!(
+            "USER".parse::<PrivilegeLevel>().unwrap(),
+            PrivilegeLevel::User
+        );
         assert!("root".parse::<PrivilegeLevel>().is_err());
         assert!(PrivilegeLevel::Operator > PrivilegeLevel::User);
-        assert_eq!(PrivilegeLevel::from_u8(0x14), Some(PrivilegeLevel::Administrator));
+        assert_eq!(
+            PrivilegeLevel::from_u8(0x14),
+            Some(PrivilegeLevel::Administrator)
+        );
         assert_eq!(PrivilegeLevel::from_u8(0), None);
     }
 }

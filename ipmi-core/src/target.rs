@@ -22,12 +22,20 @@ pub struct Target {
 impl Target {
     /// The BMC itself, LUN 0.
     pub const fn bmc() -> Self {
-        Target { channel: 0, slave_addr: BMC_SLAVE_ADDR, lun: 0 }
+        Target {
+            channel: 0,
+            slave_addr: BMC_SLAVE_ADDR,
+            lun: 0,
+        }
     }
 
     /// A controller at `slave_addr` on `channel`, reached by bridging.
     pub const fn ipmb(channel: u8, slave_addr: u8) -> Self {
-        Target { channel, slave_addr, lun: 0 }
+        Target {
+            channel,
+            slave_addr,
+            lun: 0,
+        }
     }
 
     /// True when the request goes to the BMC directly (no bridging).

@@ -30,7 +30,11 @@ pub trait Transport {
     }
 
     /// Runs a typed command, finishing by `deadline`.
-    fn execute_by<C: Command>(&mut self, cmd: &C, deadline: Deadline) -> Result<C::Output, Self::Error> {
+    fn execute_by<C: Command>(
+        &mut self,
+        cmd: &C,
+        deadline: Deadline,
+    ) -> Result<C::Output, Self::Error> {
         let response = self.exchange(&cmd.request_to(self.default_target()), deadline)?;
         Ok(cmd.decode(&response)?)
     }

@@ -59,7 +59,9 @@ impl DeviceId {
 
     /// Names of the additional device support bits that are set, bit 0 first.
     pub fn supported(&self) -> impl Iterator<Item = &'static str> + '_ {
-        (0..8).filter(|b| self.additional_support & (1 << b) != 0).map(|b| Self::SUPPORT_NAMES[b])
+        (0..8)
+            .filter(|b| self.additional_support & (1 << b) != 0)
+            .map(|b| Self::SUPPORT_NAMES[b])
     }
 }
 
@@ -141,13 +143,24 @@ mod tests {
     use crate::CompletionCode;
 
     fn resp(cmd: u8, cc: u8, data: &[u8]) -> Response {
-        Response { netfn: NetFn::APP.response(), cmd, completion: CompletionCode(cc), data: data.to_vec() }
+        Response {
+            netfn: NetFn::APP.response(),
+            cmd,
+            completion: CompletionCode(cc),
+            data: data.to_vec(),
+        }
     }
 
     #[test]
     fn device_id_fields() {
         // ipmi_sim's default identity from TESTBED.md: id 0, rev 9, fw 8.9f, IPMI 2.0? (bytes crafted here)
-        let r = resp(1, 0, &[0x00, 0x89, 0x08, 0x9f, 0x02, 0x9f, 0x91, 0x12, 0x00, 0x02, 0x0f]);
+        let r = resp(
+            1,
+            0,
+            &[
+                0x00, 0x89, 0x08, 0x9f, 0x02, 0x9f, 0x91, 0x12, 0x00, 0x02, 0x0f,
+            ],
+        );
         let id = GetDeviceId.decode(&r).unwrap();
         assert_eq!(id.device_id, 0);
         assert_eq!(id.device_revision, 9);
@@ -160,12 +173,26 @@ mod tests {
         assert_eq!(id.product_id, 0x0f02);
         assert_eq!(id.aux_firmware, None);
         let names: Vec<_> = id.supported().collect();
-        assert_eq!(names, ["Sensor Device", "SDR Repository Device", "SEL Device", "FRU Inventory Device", "IPMB Event Receiver", "Chassis Device"]);
+        assert_eq!(
+            names,
+            [
+                "Sensor Device",
+                "SDR Repository Device",
+                "SEL Device",
+                "FRU Inventory Device",
+                "IPMB Event Receiver",
+                "Chassis Device"
+            ]
+        );
     }
 
     #[test]
     fn device_id_aux_and_unavailable() {
-        let r = resp(1, 0, &[1, 2, 0x83, 4, 0x51, 0, 0xff, 0xff, 0xff, 0, 0, 9, 8, 7, 6]);
+        let r = resp(
+            1,
+            0,
+            &[1, 2, 0x83, 4, 0x51, 0, 0xff, 0xff, 0xff, 0, 0, 9, 8, 7, 6],
+        );
         let id = GetDeviceId.decode(&r).unwrap();
         assert!(!id.device_available);
         assert_eq!(id.firmware_major, 3);
@@ -177,13 +204,26 @@ mod tests {
     #[test]
     fn errors() {
         let short = resp(1, 0, &[1, 2, 3]);
-        assert!(matches!(GetDeviceId.decode(&short), Err(CommandError::ShortResponse { need: 11, got: 3, .. })));
+        assert!(matches!(
+            GetDeviceId.decode(&short),
+            Err(CommandError::ShortResponse {
+                need: 11,
+                got: 3,
+                ..
+            })
+        ));
         let refused = resp(2, 0xd4, &[]);
         assert!(matches!(
             ColdReset.decode(&refused),
-            Err(CommandError::Completion { code: CompletionCode(0xd4), .. })
+            Err(CommandError::Completion {
+                code: CompletionCode(0xd4),
+                ..
+            })
         ));
-        assert!(matches!(ColdReset.decode(&resp(3, 0, &[])), Err(CommandError::Mismatch { .. })));
+        assert!(matches!(
+            ColdReset.decode(&resp(3, 0, &[])),
+            Err(CommandError::Mismatch { .. })
+        ));
         assert_eq!(WarmReset.decode(&resp(3, 0, &[])), Ok(()));
     }
 }

@@ -240,7 +240,14 @@ mod tests {
 
     #[test]
     fn control_encodes_action() {
-        for (word, byte) in [("off", 0), ("on", 1), ("cycle", 2), ("reset", 3), ("diag", 4), ("soft", 5)] {
+        for (word, byte) in [
+            ("off", 0),
+            ("on", 1),
+            ("cycle", 2),
+            ("reset", 3),
+            ("diag", 4),
+            ("soft", 5),
+        ] {
             let a: PowerAction = word.parse().unwrap();
             assert_eq!(ChassisControl(a).request().data, [byte]);
             assert_eq!(a.word(), word);

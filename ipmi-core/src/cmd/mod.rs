@@ -6,7 +6,9 @@ pub mod raw;
 pub mod session;
 
 pub use app::{ColdReset, DeviceId, GetDeviceId, WarmReset};
-pub use chassis::{ChassisControl, ChassisStatus, GetChassisStatus, PowerAction, PowerRestorePolicy};
+pub use chassis::{
+    ChassisControl, ChassisStatus, GetChassisStatus, PowerAction, PowerRestorePolicy,
+};
 pub use raw::{Raw, RawResponse};
 pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,

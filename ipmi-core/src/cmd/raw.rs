@@ -41,9 +41,16 @@ impl Command for Raw {
     }
     fn decode(&self, response: &Response) -> Result<RawResponse, CommandError> {
         if response.netfn != self.netfn.response() || response.cmd != self.cmd {
-            return Err(CommandError::Mismatch { command: self.name(), netfn: response.netfn, cmd: response.cmd });
+            return Err(CommandError::Mismatch {
+                command: self.name(),
+                netfn: response.netfn,
+                cmd: response.cmd,
+            });
         }
-        Ok(RawResponse { completion: response.completion, data: response.data.clone() })
+        Ok(RawResponse {
+            completion: response.completion,
+            data: response.data.clone(),
+        })
     }
 }
 
@@ -53,11 +60,25 @@ mod tests {
 
     #[test]
     fn keeps_completion_code() {
-        let raw = Raw { netfn: NetFn::APP, cmd: 3, data: vec![1, 2] };
+        let raw = Raw {
+            netfn: NetFn::APP,
+            cmd: 3,
+            data: vec![1, 2],
+        };
         assert_eq!(raw.request().data, [1, 2]);
-        let r = Response { netfn: NetFn(7), cmd: 3, completion: CompletionCode(0xc1), data: vec![] };
+        let r = Response {
+            netfn: NetFn(7),
+            cmd: 3,
+            completion: CompletionCode(0xc1),
+            data: vec![],
+        };
         assert_eq!(raw.decode(&r).unwrap().completion, CompletionCode(0xc1));
-        let other = Response { netfn: NetFn(1), cmd: 3, completion: CompletionCode(0), data: vec![] };
+        let other = Response {
+            netfn: NetFn(1),
+            cmd: 3,
+            completion: CompletionCode(0),
+            data: vec![],
+        };
         assert!(raw.decode(&other).is_err());
     }
 }

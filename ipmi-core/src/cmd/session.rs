@@ -136,7 +136,11 @@ mod tests {
 
     #[test]
     fn auth_caps_request_matches_protocol_reference() {
-        let c = GetChannelAuthCapabilities { channel: 0x0e, privilege: PrivilegeLevel::Administrator, ipmi_v2: true };
+        let c = GetChannelAuthCapabilities {
+            channel: 0x0e,
+            privilege: PrivilegeLevel::Administrator,
+            ipmi_v2: true,
+        };
         assert_eq!(c.request().data, [0x8e, 0x04]);
         let r = Response {
             netfn: NetFn(7),
@@ -151,6 +155,13 @@ mod tests {
 
     #[test]
     fn close_session_encodes_id_le() {
-        assert_eq!(CloseSession { session_id: 0x12345678 }.request().data, [0x78, 0x56, 0x34, 0x12]);
+        assert_eq!(
+            CloseSession {
+                session_id: 0x12345678
+            }
+            .request()
+            .data,
+            [0x78, 0x56, 0x34, 0x12]
+        );
     }
 }

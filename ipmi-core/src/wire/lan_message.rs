@@ -63,7 +63,10 @@ impl<'a> LanMessage<'a> {
     /// Parses and verifies both checksums; never panics.
     pub fn parse(buf: &'a [u8]) -> Result<Self, FrameError> {
         if buf.len() < Self::OVERHEAD {
-            return Err(FrameError::Truncated { need: Self::OVERHEAD, got: buf.len() });
+            return Err(FrameError::Truncated {
+                need: Self::OVERHEAD,
+                got: buf.len(),
+            });
         }
         if checksum(&buf[..2]) != buf[2] {
             return Err(FrameError::HeaderChecksum);
@@ -133,7 +136,12 @@ mod tests {
     #[test]
     fn get_device_id_request_bytes() {
         // PROTOCOL.md §14: 20 18 C8 81 04 01 7A (rqSeq 1).
-        let req = Request { target: Target::bmc(), netfn: NetFn::APP, cmd: 0x01, data: vec![] };
+        let req = Request {
+            target: Target::bmc(),
+            netfn: NetFn::APP,
+            cmd: 0x01,
+            data: vec![],
+        };
         let mut out = Vec::new();
         LanMessage::for_request(&req, REMOTE_CONSOLE_SWID, 1).emit(&mut out);
         assert_eq!(out, [0x20, 0x18, 0xC8, 0x81, 0x04, 0x01, 0x7A]);
@@ -146,7 +154,12 @@ mod tests {
     #[test]
     fn checksums_are_verified() {
         let mut out = Vec::new();
-        let req = Request { target: Target::bmc(), netfn: NetFn::CHASSIS, cmd: 0x02, data: vec![1] };
+        let req = Request {
+            target: Target::bmc(),
+            netfn: NetFn::CHASSIS,
+            cmd: 0x02,
+            data: vec![1],
+        };
         LanMessage::for_request(&req, 0x81, 7).emit(&mut out);
         assert!(LanMessage::parse(&out).is_ok());
         for i in 0..out.len() {

@@ -1,0 +1,10 @@
+//! The client side of an RMCP+ session as a sans-IO state machine
+//! (IPMI 2.0 §13.14–§13.23): fed datagrams and `now`, asked what to send
+//! and when it next needs waking. It never owns a socket or reads a clock.
+
+mod handshake;
+mod replay;
+mod retransmit;
+mod session;
+
+pub use session::{Event, Session, Stats};

@@ -1,0 +1,764 @@
+//! The client session state machine (IPMI 2.0 §13.14): Get Channel
+//! Authentication Capabilities, Open Session, RAKP 1–4, Set Session
+//! Privilege Level, requests, Close Session. One operation at a time, each
+//! with its own deadline; datagrams are resent with backoff until it passes.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use ipmi_core::cmd::{CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel};
+use ipmi_core::wire::lan_message::{LanMessage, REMOTE_CONSOLE_SWID};
+use ipmi_core::{Command, CompletionCode, Deadline, NetFn, PrivilegeLevel, Request, Response};
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+use super::handshake::{self, Agreed, OpenOutcome, NAME_ONLY_LOOKUP};
+use super::replay::ReplayWindow;
+use super::retransmit::{Expiry, Retransmit};
+use crate::crypto::rakp::SessionKeys;
+use crate::crypto::suite::{CipherSuite, IntegrityAlg};
+use crate::error::{Error, Stage};
+use crate::packet::{self, Datagram, SessionCrypto};
+use crate::wire::open_session::OpenSessionResponse;
+use crate::wire::rakp::{Rakp2, Rakp4};
+use crate::wire::session_v20::PayloadType;
+use crate::ClientConfig;
+
+/// What the session reports to its driver.
+#[derive(Debug)]
+pub enum Event {
+    /// The handshake finished: the session is active (IPMI 2.0 §13.23).
+    Connected {
+        /// The negotiated cipher suite.
+        suite: CipherSuite,
+        /// The session's privilege level.
+        privilege: PrivilegeLevel,
+    },
+    /// The answer to the pending request.
+    Response(Response),
+    /// The pending operation failed; the error says at which step.
+    Failed(Error),
+    /// Close Session was answered; the session is over.
+    Closed,
+}
+
+/// Counters for diagnostics (`-v`) and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Datagrams handed out by `poll_transmit`.
+    pub sent: u64,
+    /// Datagrams handed in by `handle_datagram`.
+    pub received: u64,
+    /// Received datagrams dropped (not ours, stale, replayed, unverifiable).
+    pub dropped: u64,
+    /// Of the sent datagrams, how many were retransmissions.
+    pub retransmits: u64,
+    /// The reason the last datagram was dropped.
+    pub last_drop: Option<&'static str>,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Idle,
+    AuthCaps {
+        rq_seq: u8,
+    },
+    OpenSession(Agreed),
+    Rakp2(Agreed),
+    Rakp4 {
+        agreed: Agreed,
+        keys: SessionKeys,
+        resent: bool,
+    },
+    Active(Active),
+    Closed,
+    Failed,
+}
+
+struct Active {
+    suite: CipherSuite,
+    bmc_session_id: u32,
+    crypto: SessionCrypto,
+    privilege: PrivilegeLevel,
+}
+
+impl std::fmt::Debug for Active {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Active")
+            .field("suite", &self.suite.id)
+            .field("bmc_session_id", &self.bmc_session_id)
+            .field("privilege", &self.privilege)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpKind {
+    Connect,
+    Request,
+    Close,
+}
+
+#[derive(Debug)]
+enum Outgoing {
+    /// A pre-session datagram, resent as is.
+    Fixed(Vec<u8>),
+    /// An IPMI message inside the session, protected anew on every send.
+    InSession(Vec<u8>),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Awaiting {
+    rq_seq: u8,
+    netfn: NetFn,
+    cmd: u8,
+}
+
+#[derive(Debug)]
+struct Op {
+    kind: OpKind,
+    stage: Stage,
+    timer: Retransmit,
+    outgoing: Outgoing,
+    awaiting: Option<Awaiting>,
+}
+
+/// The client side of one RMCP+ session, as a sans-IO state machine.
+///
+/// Drive it with [`Session::handle_datagram`] and [`Session::handle_timeout`];
+/// drain [`Session::poll_transmit`] and [`Session::poll_event`]; sleep until
+/// [`Session::poll_timeout`].
+pub struct Session {
+    config: ClientConfig,
+    suites: Vec<CipherSuite>,
+    suite_index: usize,
+    rng: StdRng,
+    phase: Phase,
+    op: Option<Op>,
+    transmit: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+    console_session_id: u32,
+    rq_seq: u8,
+    out_seq: u32,
+    window: ReplayWindow,
+    stats: Stats,
+    restarts_left: u8,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("phase", &self.phase)
+            .field("op", &self.op)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session that will use `config`; `seed` seeds the random numbers
+    /// (session IDs, RAKP randoms, IVs): give it 32 bytes from the OS.
+    pub fn new(config: ClientConfig, seed: [u8; 32]) -> Self {
+        let mut rng = StdRng::from_seed(seed);
+        let console_session_id = loop {
+            let id = rng.next_u32();
+            if id != 0 {
+                break id;
+            }
+        };
+        let rq_seq = (rng.next_u32() % 63) as u8 + 1;
+        Session {
+            config,
+            suites: Vec::new(),
+            suite_index: 0,
+            rng,
+            phase: Phase::Idle,
+            op: None,
+            transmit: VecDeque::new(),
+            events: VecDeque::new(),
+            console_session_id,
+            rq_seq,
+            out_seq: 0,
+            window: ReplayWindow::default(),
+            stats: Stats::default(),
+            restarts_left: 1,
+        }
+    }
+
+    /// Starts the handshake; `Event::Connected` or `Event::Failed` follows.
+    pub fn connect(&mut self, now: Instant, deadline: Deadline) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::Idle) {
+            return Err(Error::Busy);
+        }
+        self.config.validate()?;
+        self.suites = self.config.suites_to_offer()?;
+        let rq_seq = self.next_rq_seq();
+        let caps = GetChannelAuthCapabilities {
+            channel: 0x0e,
+            privilege: self.config.privilege,
+            ipmi_v2: true,
+        };
+        let request = caps.request();
+        let mut message = Vec::with_capacity(16);
+        LanMessage::for_request(&request, REMOTE_CONSOLE_SWID, rq_seq).emit(&mut message);
+        let mut datagram = Vec::with_capacity(32);
+        packet::emit_v15_presession(&message, &mut datagram);
+        self.phase = Phase::AuthCaps { rq_seq };
+        self.start_op(
+            now,
+            deadline,
+            OpKind::Connect,
+            Stage::ChannelAuthCapabilities,
+            Outgoing::Fixed(datagram),
+            None,
+        );
+        Ok(())
+    }
+
+    /// Sends `request` in the active session; `Event::Response` or
+    /// `Event::Failed` follows.
+    pub fn request(
+        &mut self,
+        now: Instant,
+        request: &Request,
+        deadline: Deadline,
+    ) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::Active(_)) {
+            return Err(Error::NotActive("no request can be sent"));
+        }
+        if self.op.is_some() {
+            return Err(Error::Busy);
+        }
+        if !request.target.is_bmc() {
+            return Err(Error::Config(
+                "bridged requests (-b/-t) are not supported yet".into(),
+            ));
+        }
+        let stage = Stage::Request {
+            netfn: request.netfn,
+            cmd: request.cmd,
+        };
+        self.start_in_session(now, deadline, OpKind::Request, stage, request);
+        Ok(())
+    }
+
+    /// Sends Close Session (IPMI 2.0 §22.19), abandoning any pending
+    /// operation; `Event::Closed` or `Event::Failed` follows. Does nothing
+    /// and returns `false` when the session is not active.
+    pub fn close(&mut self, now: Instant, deadline: Deadline) -> bool {
+        let Phase::Active(active) = &self.phase else {
+            return false;
+        };
+        let request = CloseSession {
+            session_id: active.bmc_session_id,
+        }
+        .request();
+        self.op = None;
+        self.start_in_session(now, deadline, OpKind::Close, Stage::CloseSession, &request);
+        true
+    }
+
+    /// True once the handshake has produced session keys and until the
+    /// session is closed: Close Session must be sent before dropping it.
+    pub fn is_active(&self) -> bool {
+        matches!(self.phase, Phase::Active(_))
+    }
+
+    /// True while an operation waits for an answer.
+    pub fn is_busy(&self) -> bool {
+        self.op.is_some()
+    }
+
+    /// The negotiated cipher suite, once active.
+    pub fn suite(&self) -> Option<CipherSuite> {
+        match &self.phase {
+            Phase::Active(a) => Some(a.suite),
+            _ => None,
+        }
+    }
+
+    /// The session's privilege level, once active.
+    pub fn privilege(&self) -> Option<PrivilegeLevel> {
+        match &self.phase {
+            Phase::Active(a) => Some(a.privilege),
+            _ => None,
+        }
+    }
+
+    /// Diagnostic counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The next datagram to send, if any.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        let d = self.transmit.pop_front()?;
+        self.stats.sent += 1;
+        Some(d)
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When `handle_timeout` must next be called; `None` when nothing waits.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.op.as_ref().map(|op| op.timer.wake_at())
+    }
+
+    /// Resends or gives up, depending on the time.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let Some(op) = self.op.as_mut() else {
+            return;
+        };
+        match op.timer.on_timeout(now) {
+            Expiry::Wait => {}
+            Expiry::Resend => {
+                self.stats.retransmits += 1;
+                match &op.outgoing {
+                    Outgoing::Fixed(d) => self.transmit.push_back(d.clone()),
+                    Outgoing::InSession(m) => {
+                        let m = m.clone();
+                        self.send_in_session(&m);
+                    }
+                }
+                if let Phase::Rakp4 { resent, .. } = &mut self.phase {
+                    *resent = true;
+                }
+            }
+            Expiry::GiveUp => {
+                let err = Error::Timeout {
+                    stage: op.stage,
+                    tries: op.timer.tries,
+                };
+                self.fail(err);
+            }
+        }
+    }
+
+    /// Feeds one received datagram; anything not for the pending operation
+    /// (stale, duplicated, unverifiable, malformed) is dropped and counted.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
+        self.stats.received += 1;
+        if self.op.is_none() {
+            return self.drop_packet("no operation is waiting");
+        }
+        match self.phase {
+            Phase::AuthCaps { rq_seq } => self.on_auth_caps(now, datagram, rq_seq),
+            Phase::OpenSession(_) => self.on_open_session(now, datagram),
+            Phase::Rakp2(_) => self.on_rakp2(now, datagram),
+            Phase::Rakp4 { .. } => self.on_rakp4(now, datagram),
+            Phase::Active(_) => self.on_in_session(now, datagram),
+            Phase::Idle | Phase::Closed | Phase::Failed => self.drop_packet("session not open"),
+        }
+    }
+
+    // ----- handshake steps -------------------------------------------------
+
+    fn on_auth_caps(&mut self, now: Instant, datagram: &[u8], rq_seq: u8) {
+        let Ok(Datagram::V15(v15)) = packet::classify(datagram) else {
+            return self.drop_packet("expected an IPMI 1.5 reply");
+        };
+        let Ok(msg) = LanMessage::parse(v15.payload) else {
+            return self.drop_packet("malformed IPMI message");
+        };
+        let caps = GetChannelAuthCapabilities {
+            channel: 0x0e,
+            privilege: self.config.privilege,
+            ipmi_v2: true,
+        };
+        if msg.seq != rq_seq || msg.netfn != caps.netfn().response() || msg.cmd != caps.cmd() {
+            return self.drop_packet("not the capabilities reply");
+        }
+        let Some(response) = msg.to_response() else {
+            return self.drop_packet("reply without completion code");
+        };
+        match caps.decode(&response) {
+            Ok(c) if !c.supports_v2() => self.fail(Error::NotRmcpPlus),
+            Ok(_) => self.start_open_session(now),
+            Err(e) => self.fail(Error::Command(e)),
+        }
+    }
+
+    fn start_open_session(&mut self, now: Instant) {
+        let suite = self.suites[self.suite_index];
+        let tag = (self.rng.next_u32() & 0x3f) as u8;
+        let mut console_random = [0u8; 16];
+        self.rng.fill_bytes(&mut console_random);
+        let agreed = Agreed {
+            suite,
+            tag,
+            console_session_id: self.console_session_id,
+            bmc_session_id: 0,
+            console_random,
+            bmc_random: [0; 16],
+            bmc_guid: [0; 16],
+            role: self.config.privilege as u8 | NAME_ONLY_LOOKUP,
+        };
+        let payload = handshake::open_session_request(&agreed, self.config.privilege);
+        self.phase = Phase::OpenSession(agreed);
+        self.next_step(
+            now,
+            Stage::OpenSession,
+            PayloadType::OpenSessionRequest,
+            &payload,
+        );
+    }
+
+    fn on_open_session(&mut self, now: Instant, datagram: &[u8]) {
+        let Some(payload) = presession_payload(datagram, PayloadType::OpenSessionResponse) else {
+            return self.drop_packet("expected an Open Session Response");
+        };
+        let Ok(resp) = OpenSessionResponse::parse(payload) else {
+            return self.drop_packet("malformed Open Session Response");
+        };
+        let Phase::OpenSession(agreed) = &mut self.phase else {
+            return;
+        };
+        match handshake::check_open_session(agreed, &resp) {
+            Ok(OpenOutcome::Ignore) => self.drop_packet("Open Session Response for another tag"),
+            Ok(OpenOutcome::AlgorithmsRefused(status)) => {
+                if self.suite_index + 1 < self.suites.len() {
+                    self.suite_index += 1;
+                    self.start_open_session(now);
+                } else {
+                    self.fail(Error::Rejected {
+                        stage: Stage::OpenSession,
+                        status,
+                    });
+                }
+            }
+            Ok(OpenOutcome::Accepted(bmc_session_id)) => {
+                agreed.bmc_session_id = bmc_session_id;
+                let payload = handshake::rakp1(agreed, &self.config.username);
+                let agreed = agreed.clone();
+                self.phase = Phase::Rakp2(agreed);
+                self.next_step(now, Stage::Rakp2, PayloadType::Rakp1, &payload);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn on_rakp2(&mut self, now: Instant, datagram: &[u8]) {
+        let Some(payload) = presession_payload(datagram, PayloadType::Rakp2) else {
+            return self.drop_packet("expected RAKP 2");
+        };
+        let Ok(msg) = Rakp2::parse(payload) else {
+            return self.drop_packet("malformed RAKP 2");
+        };
+        let Phase::Rakp2(agreed) = &mut self.phase else {
+            return;
+        };
+        let username = &self.config.username;
+        match handshake::check_rakp2(agreed, &msg, username, &self.config.password) {
+            Ok(false) => self.drop_packet("RAKP 2 for another session"),
+            Ok(true) => {
+                let payload = handshake::rakp3(agreed, username, &self.config.password, 0);
+                let keys = handshake::keys(
+                    agreed,
+                    username,
+                    &self.config.password,
+                    self.config.kg.as_deref().map(|k| &k[..]),
+                );
+                let agreed = agreed.clone();
+                self.phase = Phase::Rakp4 {
+                    agreed,
+                    keys,
+                    resent: false,
+                };
+                self.next_step(now, Stage::Rakp4, PayloadType::Rakp3, &payload);
+            }
+            Err(e) => {
+                if matches!(e, Error::Rakp2Mismatch) {
+                    // Tell the BMC to drop the half-open session (status 0x0F).
+                    let payload = handshake::rakp3(agreed, username, &self.config.password, 0x0f);
+                    let mut d = Vec::with_capacity(payload.len() + 16);
+                    packet::emit_presession(PayloadType::Rakp3, &payload, &mut d);
+                    self.transmit.push_back(d);
+                }
+                self.fail(e)
+            }
+        }
+    }
+
+    fn on_rakp4(&mut self, now: Instant, datagram: &[u8]) {
+        let Some(payload) = presession_payload(datagram, PayloadType::Rakp4) else {
+            return self.drop_packet("expected RAKP 4");
+        };
+        let Ok(msg) = Rakp4::parse(payload) else {
+            return self.drop_packet("malformed RAKP 4");
+        };
+        let Phase::Rakp4 {
+            agreed,
+            keys,
+            resent,
+        } = &self.phase
+        else {
+            return;
+        };
+        match handshake::check_rakp4(agreed, &msg, &self.config.username, keys) {
+            Ok(false) => self.drop_packet("RAKP 4 for another session"),
+            Ok(true) => {
+                let active = Active {
+                    suite: agreed.suite,
+                    bmc_session_id: agreed.bmc_session_id,
+                    crypto: SessionCrypto::new(agreed.suite, keys),
+                    privilege: PrivilegeLevel::User.min(self.config.privilege),
+                };
+                self.phase = Phase::Active(active);
+                self.activated(now);
+            }
+            Err(Error::Rejected { status, .. })
+                if *resent && self.restarts_left > 0 && status.0 != 0x0f =>
+            {
+                // Our first RAKP 3 got through and its RAKP 4 was lost: the
+                // BMC no longer knows the exchange. Start over, once.
+                self.restarts_left -= 1;
+                self.start_open_session(now);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Keys are in place: raise the privilege if needed, else report success.
+    fn activated(&mut self, now: Instant) {
+        let wanted = self.config.privilege;
+        if wanted > PrivilegeLevel::User {
+            let request = SetSessionPrivilegeLevel(wanted).request();
+            let Some(op) = self.op.as_mut() else { return };
+            op.stage = Stage::SetPrivilege;
+            op.timer.next_step(now);
+            self.send_request_message(&request);
+        } else {
+            self.connected();
+        }
+    }
+
+    fn connected(&mut self) {
+        self.op = None;
+        if let Phase::Active(a) = &self.phase {
+            self.events.push_back(Event::Connected {
+                suite: a.suite,
+                privilege: a.privilege,
+            });
+        }
+    }
+
+    // ----- inside the session ----------------------------------------------
+
+    fn start_in_session(
+        &mut self,
+        now: Instant,
+        deadline: Deadline,
+        kind: OpKind,
+        stage: Stage,
+        request: &Request,
+    ) {
+        let timer = Retransmit::start(
+            now,
+            deadline,
+            self.config.per_try_timeout,
+            self.config.retries,
+        );
+        self.op = Some(Op {
+            kind,
+            stage,
+            timer,
+            outgoing: Outgoing::Fixed(Vec::new()),
+            awaiting: None,
+        });
+        self.send_request_message(request);
+    }
+
+    /// Frames `request` with a fresh rqSeq, records what answers it, sends it.
+    fn send_request_message(&mut self, request: &Request) {
+        let rq_seq = self.next_rq_seq();
+        let mut message = Vec::with_capacity(request.data.len() + LanMessage::OVERHEAD);
+        LanMessage::for_request(request, REMOTE_CONSOLE_SWID, rq_seq).emit(&mut message);
+        self.send_in_session(&message);
+        if let Some(op) = self.op.as_mut() {
+            op.awaiting = Some(Awaiting {
+                rq_seq,
+                netfn: request.netfn,
+                cmd: request.cmd,
+            });
+            op.outgoing = Outgoing::InSession(message);
+        }
+    }
+
+    fn send_in_session(&mut self, message: &[u8]) {
+        self.out_seq = self.out_seq.wrapping_add(1).max(1);
+        let seq = self.out_seq;
+        let mut iv = [0u8; 16];
+        self.rng.fill_bytes(&mut iv);
+        let Phase::Active(a) = &self.phase else {
+            return;
+        };
+        let mut out = Vec::with_capacity(message.len() + 64);
+        a.crypto.protect(
+            PayloadType::Ipmi,
+            a.bmc_session_id,
+            seq,
+            message,
+            &iv,
+            &mut out,
+        );
+        self.transmit.push_back(out);
+    }
+
+    fn on_in_session(&mut self, now: Instant, datagram: &[u8]) {
+        let Phase::Active(active) = &self.phase else {
+            return;
+        };
+        let unprotected = match active.crypto.unprotect(datagram) {
+            Ok(u) => u,
+            Err(_) => return self.drop_packet("integrity or decryption check failed"),
+        };
+        let header = unprotected.header;
+        if header.session_id != self.console_session_id {
+            return self.drop_packet("another session's packet");
+        }
+        if header.payload_type != PayloadType::Ipmi {
+            return self.drop_packet("not an IPMI message payload");
+        }
+        let authenticated = active.suite.integrity != IntegrityAlg::None;
+        if authenticated {
+            if !self.window.check(header.sequence) {
+                return self.drop_packet("replayed or too old session sequence number");
+            }
+            self.window.record(header.sequence);
+        }
+        let Ok(msg) = LanMessage::parse(&unprotected.payload) else {
+            return self.drop_packet("IPMI message checksum mismatch");
+        };
+        let Some(awaiting) = self.op.as_ref().and_then(|op| op.awaiting) else {
+            return self.drop_packet("no request is waiting");
+        };
+        if msg.seq != awaiting.rq_seq
+            || msg.netfn != awaiting.netfn.response()
+            || msg.cmd != awaiting.cmd
+        {
+            return self.drop_packet("stale reply (rqSeq, netfn or cmd differ)");
+        }
+        let Some(response) = msg.to_response() else {
+            return self.drop_packet("reply without completion code");
+        };
+        if response.completion == CompletionCode::DUPLICATE_REQUEST {
+            return self.drop_packet("duplicate-request reply (0xCF)");
+        }
+        self.complete_in_session(now, response);
+    }
+
+    fn complete_in_session(&mut self, _now: Instant, response: Response) {
+        let Some(op) = self.op.as_ref() else { return };
+        match (op.kind, op.stage) {
+            (OpKind::Connect, _) => {
+                let wanted = self.config.privilege;
+                match SetSessionPrivilegeLevel(wanted).decode(&response) {
+                    Ok(granted) if granted >= wanted => {
+                        if let Phase::Active(a) = &mut self.phase {
+                            a.privilege = granted;
+                        }
+                        self.connected();
+                    }
+                    Ok(granted) => self.fail(Error::PrivilegeNotGranted {
+                        requested: wanted,
+                        granted,
+                    }),
+                    Err(e) => self.fail(Error::Command(e)),
+                }
+            }
+            (OpKind::Request, _) => {
+                self.op = None;
+                self.events.push_back(Event::Response(response));
+            }
+            (OpKind::Close, _) => {
+                self.op = None;
+                self.phase = Phase::Closed;
+                self.events.push_back(Event::Closed);
+            }
+        }
+    }
+
+    // ----- plumbing --------------------------------------------------------
+
+    fn start_op(
+        &mut self,
+        now: Instant,
+        deadline: Deadline,
+        kind: OpKind,
+        stage: Stage,
+        outgoing: Outgoing,
+        awaiting: Option<Awaiting>,
+    ) {
+        if let Outgoing::Fixed(d) = &outgoing {
+            self.transmit.push_back(d.clone());
+        }
+        let timer = Retransmit::start(
+            now,
+            deadline,
+            self.config.per_try_timeout,
+            self.config.retries,
+        );
+        self.op = Some(Op {
+            kind,
+            stage,
+            timer,
+            outgoing,
+            awaiting,
+        });
+    }
+
+    /// Moves the connect operation to its next pre-session step.
+    fn next_step(&mut self, now: Instant, stage: Stage, payload_type: PayloadType, payload: &[u8]) {
+        let mut d = Vec::with_capacity(payload.len() + 16);
+        packet::emit_presession(payload_type, payload, &mut d);
+        self.transmit.push_back(d.clone());
+        if let Some(op) = self.op.as_mut() {
+            op.stage = stage;
+            op.timer.next_step(now);
+            op.outgoing = Outgoing::Fixed(d);
+        }
+    }
+
+    fn next_rq_seq(&mut self) -> u8 {
+        self.rq_seq = (self.rq_seq + 1) & 0x3f;
+        self.rq_seq
+    }
+
+    fn drop_packet(&mut self, reason: &'static str) {
+        self.stats.dropped += 1;
+        self.stats.last_drop = Some(reason);
+        tracing::debug!(reason, "dropped datagram");
+    }
+
+    /// Ends the pending operation with `err`. A failed connect before
+    /// activation leaves the session failed; after activation (privilege
+    /// refused) it stays active so that it can still be closed. A failed
+    /// close ends the session all the same.
+    fn fail(&mut self, err: Error) {
+        let kind = self.op.take().map(|op| op.kind);
+        match (kind, &self.phase) {
+            (Some(OpKind::Close), _) => self.phase = Phase::Closed,
+            (_, Phase::Active(_)) => {}
+            _ => self.phase = Phase::Failed,
+        }
+        self.events.push_back(Event::Failed(err));
+    }
+}
+
+/// The payload of an unauthenticated pre-session RMCP+ datagram of `kind`.
+fn presession_payload(datagram: &[u8], kind: PayloadType) -> Option<&[u8]> {
+    match packet::classify(datagram).ok()? {
+        Datagram::V20 { header, payload }
+            if header.payload_type == kind
+                && !header.encrypted
+                && !header.authenticated
+                && header.session_id == 0 =>
+        {
+            Some(payload)
+        }
+        _ => None,
+    }
+}

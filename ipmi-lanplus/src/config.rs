@@ -1,0 +1,171 @@
+//! What a client needs to open an RMCP+ session: credentials, privilege,
+//! cipher suite, retry policy and the default deadline (IPMI 2.0 §13.14).
+
+use std::time::Duration;
+
+use ipmi_core::{PrivilegeLevel, Target};
+use zeroize::Zeroizing;
+
+use crate::crypto::suite::CipherSuite;
+use crate::Error;
+
+/// Longest user name RAKP 1 can carry (IPMI 2.0 §13.20).
+pub const MAX_USERNAME: usize = 16;
+/// Longest password (Kuid) and BMC key (Kg) (IPMI 2.0 §13.31).
+pub const MAX_KEY: usize = 20;
+
+/// Configuration of an RMCP+ client session.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// User name, at most 16 bytes; empty for the null user.
+    pub username: Vec<u8>,
+    /// Password (Kuid), at most 20 bytes.
+    pub password: Zeroizing<Vec<u8>>,
+    /// BMC key (Kg), at most 20 bytes; `None` uses the password.
+    pub kg: Option<Zeroizing<Vec<u8>>>,
+    /// Privilege level to request (default ADMINISTRATOR).
+    pub privilege: PrivilegeLevel,
+    /// Cipher suite ID; `None` offers 17 and falls back to 3 once if refused.
+    pub cipher_suite: Option<u8>,
+    /// Allow cipher suite 0 (no authentication, no integrity, no encryption).
+    pub allow_insecure: bool,
+    /// Time to wait for the first answer to a datagram before resending.
+    pub per_try_timeout: Duration,
+    /// How many times a datagram is resent (inside the deadline).
+    pub retries: u32,
+    /// Deadline budget of an operation that is given none.
+    pub timeout: Duration,
+    /// Where commands go by default (the BMC, or a bridged controller).
+    pub target: Target,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("username", &String::from_utf8_lossy(&self.username))
+            .field("password", &"<redacted>")
+            .field("kg", &self.kg.as_ref().map(|_| "<redacted>"))
+            .field("privilege", &self.privilege)
+            .field("cipher_suite", &self.cipher_suite)
+            .field("allow_insecure", &self.allow_insecure)
+            .field("per_try_timeout", &self.per_try_timeout)
+            .field("retries", &self.retries)
+            .field("timeout", &self.timeout)
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+impl ClientConfig {
+    /// A configuration with ipmitool's defaults: ADMINISTRATOR, suite 17
+    /// with fallback to 3, 1 s per try, 4 retries, 10 s deadline.
+    pub fn new(username: impl Into<Vec<u8>>, password: impl Into<Vec<u8>>) -> Self {
+        ClientConfig {
+            username: username.into(),
+            password: Zeroizing::new(password.into()),
+            kg: None,
+            privilege: PrivilegeLevel::Administrator,
+            cipher_suite: None,
+            allow_insecure: false,
+            per_try_timeout: Duration::from_secs(1),
+            retries: 4,
+            timeout: Duration::from_secs(10),
+            target: Target::bmc(),
+        }
+    }
+
+    /// Sets the privilege level.
+    pub fn privilege(mut self, level: PrivilegeLevel) -> Self {
+        self.privilege = level;
+        self
+    }
+
+    /// Pins the cipher suite.
+    pub fn cipher_suite(mut self, id: u8) -> Self {
+        self.cipher_suite = Some(id);
+        self
+    }
+
+    /// Sets the BMC key Kg.
+    pub fn kg(mut self, kg: impl Into<Vec<u8>>) -> Self {
+        self.kg = Some(Zeroizing::new(kg.into()));
+        self
+    }
+
+    /// Sets the default deadline budget.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the per-try timeout and retry count.
+    pub fn retries(mut self, per_try: Duration, retries: u32) -> Self {
+        self.per_try_timeout = per_try;
+        self.retries = retries;
+        self
+    }
+
+    /// Allows cipher suite 0.
+    pub fn allow_insecure(mut self, allow: bool) -> Self {
+        self.allow_insecure = allow;
+        self
+    }
+
+    /// Sets the default target.
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// The suites to offer in order: the pinned one, or 17 then 3.
+    pub fn suites_to_offer(&self) -> Result<Vec<CipherSuite>, Error> {
+        let ids: Vec<u8> = match self.cipher_suite {
+            Some(id) => vec![id],
+            None => vec![17, 3],
+        };
+        ids.into_iter()
+            .map(|id| {
+                let suite = CipherSuite::from_id(id)
+                    .filter(|s| s.is_supported())
+                    .ok_or_else(|| Error::Config(format!("cipher suite {id} is not supported (use 0-3 or 15-17)")))?;
+                if id == 0 && !self.allow_insecure {
+                    return Err(Error::Config(
+                        "cipher suite 0 has no authentication, integrity or encryption; pass --allow-insecure to use it"
+                            .into(),
+                    ));
+                }
+                Ok(suite)
+            })
+            .collect()
+    }
+
+    /// Checks lengths and the cipher suite before any datagram is sent.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.username.len() > MAX_USERNAME {
+            return Err(Error::Config(format!(
+                "user name is {} bytes; at most {MAX_USERNAME}",
+                self.username.len()
+            )));
+        }
+        if self.password.len() > MAX_KEY {
+            return Err(Error::Config(format!(
+                "password is {} bytes; at most {MAX_KEY}",
+                self.password.len()
+            )));
+        }
+        if let Some(kg) = &self.kg {
+            if kg.len() > MAX_KEY {
+                return Err(Error::Config(format!(
+                    "BMC key (Kg) is {} bytes; at most {MAX_KEY}",
+                    kg.len()
+                )));
+            }
+        }
+        if self.per_try_timeout.is_zero() {
+            return Err(Error::Config(
+                "per-try timeout must be greater than zero".into(),
+            ));
+        }
+        self.suites_to_offer().map(|_| ())
+    }
+}

@@ -1,0 +1,187 @@
+//! Errors of an RMCP+ session, each saying at which step it stalled.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ipmi_core::{CommandError, ErrorClass, Failure, NetFn};
+
+use crate::packet::PacketError;
+
+/// The step of a session an error belongs to (IPMI 2.0 §13.14–§13.23, §22).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Get Channel Authentication Capabilities (§22.13), before the session.
+    ChannelAuthCapabilities,
+    /// RMCP+ Open Session Request/Response (§13.17, §13.18).
+    OpenSession,
+    /// RAKP Message 1 and 2 (§13.20, §13.21).
+    Rakp2,
+    /// RAKP Message 3 and 4 (§13.22, §13.23).
+    Rakp4,
+    /// Set Session Privilege Level (§22.18).
+    SetPrivilege,
+    /// A request inside the active session.
+    Request {
+        /// Its NetFn.
+        netfn: NetFn,
+        /// Its command.
+        cmd: u8,
+    },
+    /// Close Session (§22.19).
+    CloseSession,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stage::ChannelAuthCapabilities => {
+                f.write_str("Get Channel Authentication Capabilities")
+            }
+            Stage::OpenSession => f.write_str("Open Session"),
+            Stage::Rakp2 => f.write_str("RAKP 1 (waiting for RAKP 2)"),
+            Stage::Rakp4 => f.write_str("RAKP 3 (waiting for RAKP 4)"),
+            Stage::SetPrivilege => f.write_str("Set Session Privilege Level"),
+            Stage::Request { netfn, cmd } => write!(f, "request netfn {netfn} cmd 0x{cmd:02x}"),
+            Stage::CloseSession => f.write_str("Close Session"),
+        }
+    }
+}
+
+/// An RMCP+/RAKP status code (IPMI 2.0 §13.24, table 13-15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RakpStatus(pub u8);
+
+impl RakpStatus {
+    /// The specification's wording of the code, when it has one.
+    pub fn description(self) -> Option<&'static str> {
+        Some(match self.0 {
+            0x00 => "no errors",
+            0x01 => "insufficient resources to create a session",
+            0x02 => "invalid session ID",
+            0x03 => "invalid payload type",
+            0x04 => "invalid authentication algorithm",
+            0x05 => "invalid integrity algorithm",
+            0x06 => "no matching authentication payload",
+            0x07 => "no matching integrity payload",
+            0x08 => "inactive session ID",
+            0x09 => "invalid role",
+            0x0a => "unauthorized role or privilege level requested",
+            0x0b => "insufficient resources to create a session at the requested role",
+            0x0c => "invalid name length",
+            0x0d => "unauthorized name",
+            0x0e => "unauthorized GUID",
+            0x0f => "invalid integrity check value",
+            0x10 => "invalid confidentiality algorithm",
+            0x11 => "no cipher suite match with proposed security algorithms",
+            0x12 => "illegal or unrecognized parameter",
+            _ => return None,
+        })
+    }
+
+    /// True for the codes by which a BMC refuses the offered algorithms.
+    pub fn is_algorithm_refusal(self) -> bool {
+        matches!(self.0, 0x04 | 0x05 | 0x06 | 0x07 | 0x10 | 0x11)
+    }
+}
+
+impl fmt::Display for RakpStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.description() {
+            Some(d) => write!(f, "{d} (0x{:02x})", self.0),
+            None => write!(f, "unknown status 0x{:02x}", self.0),
+        }
+    }
+}
+
+/// Everything that can go wrong in an RMCP+ session.
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No valid answer arrived before the deadline (or the retries ran out).
+    #[error("no answer to {stage} before the deadline ({tries} tries)")]
+    Timeout {
+        /// The step that was waiting.
+        stage: Stage,
+        /// How many datagrams were sent for it.
+        tries: u32,
+    },
+    /// The BMC answered a handshake step with a non-zero status code.
+    #[error("{stage}: the BMC refused: {status}")]
+    Rejected {
+        /// The step.
+        stage: Stage,
+        /// The RMCP+ status code.
+        status: RakpStatus,
+    },
+    /// The RAKP 2 key exchange code did not verify.
+    #[error("RAKP 2 key exchange code did not verify: password rejected or BMC key mismatch")]
+    Rakp2Mismatch,
+    /// The RAKP 4 integrity check value did not verify.
+    #[error("RAKP 4 integrity check did not verify: BMC key (Kg) mismatch")]
+    Rakp4Mismatch,
+    /// The BMC chose algorithms other than those offered in Open Session.
+    #[error("Open Session: the BMC answered with algorithms {got:?}, not the offered {offered:?}")]
+    AlgorithmMismatch {
+        /// (auth, integrity, confidentiality) offered.
+        offered: (u8, u8, u8),
+        /// (auth, integrity, confidentiality) received.
+        got: (u8, u8, u8),
+    },
+    /// The channel does not support IPMI v2.0 / RMCP+ sessions.
+    #[error("the BMC does not support IPMI v2.0 (RMCP+) sessions on this channel")]
+    NotRmcpPlus,
+    /// The BMC granted a lower privilege level than asked for.
+    #[error("Set Session Privilege Level: asked for {requested}, the BMC granted {granted}")]
+    PrivilegeNotGranted {
+        /// What was asked for.
+        requested: ipmi_core::PrivilegeLevel,
+        /// What the BMC answered.
+        granted: ipmi_core::PrivilegeLevel,
+    },
+    /// A handshake or session command was answered with an error.
+    #[error("{0}")]
+    Command(#[from] CommandError),
+    /// The configuration is unusable (bad length, unsupported suite...).
+    #[error("{0}")]
+    Config(String),
+    /// A datagram could not be used (only reported where it ends an operation).
+    #[error("{stage}: {source}")]
+    Packet {
+        /// The step.
+        stage: Stage,
+        /// What was wrong with the datagram.
+        source: PacketError,
+    },
+    /// The operation needs an active session and there is none.
+    #[error("the session is not active ({0})")]
+    NotActive(&'static str),
+    /// Another operation is still in progress on this session.
+    #[error("another operation is in progress on this session")]
+    Busy,
+    /// The operating system refused a socket operation.
+    #[error("socket error: {0}")]
+    Io(Arc<std::io::Error>),
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(Arc::new(e))
+    }
+}
+
+impl Failure for Error {
+    fn class(&self) -> ErrorClass {
+        match self {
+            Error::Timeout { .. } => ErrorClass::Timeout,
+            Error::Rejected { .. }
+            | Error::Rakp2Mismatch
+            | Error::Rakp4Mismatch
+            | Error::NotRmcpPlus => ErrorClass::Bmc,
+            Error::PrivilegeNotGranted { .. } => ErrorClass::Bmc,
+            Error::Command(c) => c.class(),
+            Error::Config(_) => ErrorClass::Usage,
+            Error::Io(_) => ErrorClass::Io,
+            _ => ErrorClass::Protocol,
+        }
+    }
+}
