@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ipmi_core::{Deadline, Request, Response, Target, Transport};
 use rand::RngCore;
 
-use crate::client::{Event, Session};
+use crate::client::{Action, Event, Session};
 use crate::crypto::suite::CipherSuite;
 use crate::{ClientConfig, Error};
 
@@ -98,48 +98,46 @@ impl Client {
         self.drive().map(|_| ())
     }
 
-    /// Runs the session until it reports an event.
+    /// Runs the session until its pending operation finishes.
     fn drive(&mut self) -> Result<Event, Error> {
         loop {
-            while let Some(d) = self.session.poll_transmit() {
-                if let Err(e) = self.socket.send(&d) {
+            match self.session.poll(Instant::now()) {
+                Action::Transmit(d) => {
                     // An ICMP "port unreachable" from an earlier datagram
                     // surfaces here; treat it like a lost datagram.
-                    if e.kind() != ErrorKind::ConnectionRefused {
-                        return Err(e.into());
+                    if let Err(e) = self.socket.send(&d) {
+                        if e.kind() != ErrorKind::ConnectionRefused {
+                            return Err(e.into());
+                        }
+                    }
+                }
+                Action::Done(result) => return result,
+                Action::Idle => return Err(Error::NotActive("nothing is pending")),
+                Action::WaitUntil(wake) => {
+                    let wait = wake.saturating_duration_since(Instant::now());
+                    self.socket
+                        .set_read_timeout(Some(wait.max(Duration::from_micros(1))))?;
+                    match self.socket.recv(&mut self.buf) {
+                        Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
+                        Err(e) if is_transient(&e) => {}
+                        Err(e) => return Err(e.into()),
                     }
                 }
             }
-            if let Some(event) = self.session.poll_event() {
-                return match event {
-                    Event::Failed(e) => Err(e),
-                    other => Ok(other),
-                };
-            }
-            let Some(wake) = self.session.poll_timeout() else {
-                return Err(Error::NotActive("nothing is pending"));
-            };
-            let now = Instant::now();
-            if now >= wake {
-                self.session.handle_timeout(now);
-                continue;
-            }
-            self.socket
-                .set_read_timeout(Some((wake - now).max(Duration::from_micros(1))))?;
-            match self.socket.recv(&mut self.buf) {
-                Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::WouldBlock
-                            | ErrorKind::TimedOut
-                            | ErrorKind::Interrupted
-                            | ErrorKind::ConnectionRefused
-                    ) => {}
-                Err(e) => return Err(e.into()),
-            }
         }
     }
+}
+
+/// Receive errors that mean "nothing (usable) arrived": time-outs, signals,
+/// and ICMP port-unreachable reports of earlier datagrams.
+pub(crate) fn is_transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::WouldBlock
+            | ErrorKind::TimedOut
+            | ErrorKind::Interrupted
+            | ErrorKind::ConnectionRefused
+    )
 }
 
 impl Transport for Client {
@@ -147,10 +145,7 @@ impl Transport for Client {
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
         self.session.request(Instant::now(), request, deadline)?;
-        match self.drive()? {
-            Event::Response(r) => Ok(r),
-            other => Err(Error::NotActive(unexpected(&other))),
-        }
+        self.drive()?.into_response()
     }
 
     fn default_deadline(&self) -> Deadline {
@@ -159,14 +154,6 @@ impl Transport for Client {
 
     fn default_target(&self) -> Target {
         self.target
-    }
-}
-
-pub(crate) fn unexpected(event: &Event) -> &'static str {
-    match event {
-        Event::Connected { .. } => "unexpected connect event",
-        Event::Closed => "the session was closed",
-        _ => "unexpected event",
     }
 }
 

@@ -8,8 +8,8 @@ use ipmi_core::transport::AsyncTransport;
 use ipmi_core::{Deadline, Request, Response, Target};
 use tokio::net::{ToSocketAddrs, UdpSocket};
 
-use crate::blocking::{os_seed, unexpected, MAX_DATAGRAM};
-use crate::client::{Event, Session};
+use crate::blocking::{is_transient, os_seed, MAX_DATAGRAM};
+use crate::client::{Action, Event, Session};
 use crate::crypto::suite::CipherSuite;
 use crate::{ClientConfig, Error};
 
@@ -101,29 +101,24 @@ impl AsyncClient {
 
     async fn drive(&mut self) -> Result<Event, Error> {
         loop {
-            while let Some(d) = self.session.poll_transmit() {
-                if let Err(e) = self.socket.send(&d).await {
-                    if e.kind() != ErrorKind::ConnectionRefused {
-                        return Err(e.into());
+            match self.session.poll(Instant::now()) {
+                Action::Transmit(d) => {
+                    if let Err(e) = self.socket.send(&d).await {
+                        if e.kind() != ErrorKind::ConnectionRefused {
+                            return Err(e.into());
+                        }
                     }
                 }
-            }
-            if let Some(event) = self.session.poll_event() {
-                return match event {
-                    Event::Failed(e) => Err(e),
-                    other => Ok(other),
-                };
-            }
-            let Some(wake) = self.session.poll_timeout() else {
-                return Err(Error::NotActive("nothing is pending"));
-            };
-            tokio::select! {
-                r = self.socket.recv(&mut self.buf) => match r {
-                    Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
-                    Err(e) if matches!(e.kind(), ErrorKind::ConnectionRefused | ErrorKind::Interrupted) => {}
-                    Err(e) => return Err(e.into()),
+                Action::Done(result) => return result,
+                Action::Idle => return Err(Error::NotActive("nothing is pending")),
+                Action::WaitUntil(wake) => tokio::select! {
+                    r = self.socket.recv(&mut self.buf) => match r {
+                        Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
+                        Err(e) if is_transient(&e) => {}
+                        Err(e) => return Err(e.into()),
+                    },
+                    _ = tokio::time::sleep_until(wake.into()) => {}
                 },
-                _ = tokio::time::sleep_until(wake.into()) => self.session.handle_timeout(Instant::now()),
             }
         }
     }
@@ -134,10 +129,7 @@ impl AsyncTransport for AsyncClient {
 
     async fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
         self.session.request(Instant::now(), request, deadline)?;
-        match self.drive().await? {
-            Event::Response(r) => Ok(r),
-            other => Err(Error::NotActive(unexpected(&other))),
-        }
+        self.drive().await?.into_response()
     }
 
     fn default_deadline(&self) -> Deadline {

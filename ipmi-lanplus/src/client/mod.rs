@@ -7,4 +7,4 @@ mod replay;
 mod retransmit;
 mod session;
 
-pub use session::{Event, Session, Stats};
+pub use session::{Action, Event, Session, Stats};

@@ -42,6 +42,31 @@ pub enum Event {
     Closed,
 }
 
+/// What a driver must do next (see [`Session::poll`]).
+#[derive(Debug)]
+pub enum Action {
+    /// Send this datagram to the BMC, then poll again.
+    Transmit(Vec<u8>),
+    /// The pending operation finished, with its event or its error.
+    Done(Result<Event, Error>),
+    /// Wait for a datagram until this instant at the latest, then poll again.
+    WaitUntil(Instant),
+    /// Nothing is pending.
+    Idle,
+}
+
+impl Event {
+    /// The response carried by this event, or the error it stands for.
+    pub fn into_response(self) -> Result<Response, Error> {
+        match self {
+            Event::Response(r) => Ok(r),
+            Event::Failed(e) => Err(e),
+            Event::Connected { .. } => Err(Error::NotActive("unexpected connect event")),
+            Event::Closed => Err(Error::NotActive("the session was closed")),
+        }
+    }
+}
+
 /// Counters for diagnostics (`-v`) and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -210,7 +235,6 @@ impl Session {
             OpKind::Connect,
             Stage::ChannelAuthCapabilities,
             Outgoing::Fixed(datagram),
-            None,
         );
         Ok(())
     }
@@ -305,6 +329,27 @@ impl Session {
     /// When `handle_timeout` must next be called; `None` when nothing waits.
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.op.as_ref().map(|op| op.timer.wake_at())
+    }
+
+    /// The next thing a driver must do at `now`: datagrams first, then a
+    /// finished operation, then how long to wait. Handles due timeouts.
+    pub fn poll(&mut self, now: Instant) -> Action {
+        loop {
+            if let Some(d) = self.poll_transmit() {
+                return Action::Transmit(d);
+            }
+            if let Some(event) = self.poll_event() {
+                return Action::Done(match event {
+                    Event::Failed(e) => Err(e),
+                    other => Ok(other),
+                });
+            }
+            match self.poll_timeout() {
+                None => return Action::Idle,
+                Some(t) if t > now => return Action::WaitUntil(t),
+                Some(_) => self.handle_timeout(now),
+            }
+        }
     }
 
     /// Resends or gives up, depending on the time.
@@ -555,19 +600,7 @@ impl Session {
         stage: Stage,
         request: &Request,
     ) {
-        let timer = Retransmit::start(
-            now,
-            deadline,
-            self.config.per_try_timeout,
-            self.config.retries,
-        );
-        self.op = Some(Op {
-            kind,
-            stage,
-            timer,
-            outgoing: Outgoing::Fixed(Vec::new()),
-            awaiting: None,
-        });
+        self.start_op(now, deadline, kind, stage, Outgoing::InSession(Vec::new()));
         self.send_request_message(request);
     }
 
@@ -690,7 +723,6 @@ impl Session {
         kind: OpKind,
         stage: Stage,
         outgoing: Outgoing,
-        awaiting: Option<Awaiting>,
     ) {
         if let Outgoing::Fixed(d) = &outgoing {
             self.transmit.push_back(d.clone());
@@ -706,7 +738,7 @@ impl Session {
             stage,
             timer,
             outgoing,
-            awaiting,
+            awaiting: None,
         });
     }
 
