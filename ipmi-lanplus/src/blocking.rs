@@ -3,7 +3,7 @@
 //! deadline.
 
 use std::io::ErrorKind;
-use std::net::{ToSocketAddrs, UdpSocket};
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
 
 use ipmi_core::{Deadline, Request, Response, Target, Transport};
@@ -40,17 +40,36 @@ impl Client {
         Self::connect_by(addr, config, deadline)
     }
 
-    /// Opens a session (IPMI 2.0 §13.14), finishing by `deadline`.
+    /// Opens a session (IPMI 2.0 §13.14) with the BMC at `addr`, finishing
+    /// by `deadline`. Resolving a name through `ToSocketAddrs` is not
+    /// bounded by the deadline: use [`Client::connect_host`] for names.
     pub fn connect_by<A: ToSocketAddrs>(
         addr: A,
         config: ClientConfig,
         deadline: Deadline,
     ) -> Result<Client, Error> {
-        config.validate()?;
         let peer = addr
             .to_socket_addrs()?
             .next()
-            .ok_or_else(|| Error::Config("the host name resolved to no address".into()))?;
+            .ok_or_else(|| Error::Config("the address resolved to nothing".into()))?;
+        Self::open(peer, config, deadline)
+    }
+
+    /// Opens a session with the BMC `host` (name or IP literal) on `port`,
+    /// name resolution included in `deadline`.
+    pub fn connect_host(
+        host: &str,
+        port: u16,
+        config: ClientConfig,
+        deadline: Deadline,
+    ) -> Result<Client, Error> {
+        config.validate()?;
+        let peer = crate::resolve::resolve(host, port, deadline)?;
+        Self::open(peer, config, deadline)
+    }
+
+    fn open(peer: SocketAddr, config: ClientConfig, deadline: Deadline) -> Result<Client, Error> {
+        config.validate()?;
         let socket = UdpSocket::bind(if peer.is_ipv4() {
             "0.0.0.0:0"
         } else {
@@ -68,10 +87,9 @@ impl Client {
             target,
             buf: vec![0; MAX_DATAGRAM],
         };
-        match client.drive() {
-            Ok(_) => Ok(client),
-            Err(e) => Err(e), // Drop sends Close Session if keys were established.
-        }
+        // On failure, Drop sends Close Session if keys were established.
+        client.drive()?;
+        Ok(client)
     }
 
     /// The negotiated cipher suite.

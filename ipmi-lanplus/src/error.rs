@@ -29,6 +29,8 @@ pub enum Stage {
     },
     /// Close Session (§22.19).
     CloseSession,
+    /// Resolving the BMC's host name, before any datagram.
+    Resolve,
 }
 
 impl fmt::Display for Stage {
@@ -43,6 +45,7 @@ impl fmt::Display for Stage {
             Stage::SetPrivilege => f.write_str("Set Session Privilege Level"),
             Stage::Request { netfn, cmd } => write!(f, "request netfn {netfn} cmd 0x{cmd:02x}"),
             Stage::CloseSession => f.write_str("Close Session"),
+            Stage::Resolve => f.write_str("host name resolution"),
         }
     }
 }
@@ -98,7 +101,7 @@ impl fmt::Display for RakpStatus {
 #[non_exhaustive]
 pub enum Error {
     /// No valid answer arrived before the deadline (or the retries ran out).
-    #[error("no answer to {stage} before the deadline ({tries} tries)")]
+    #[error("no answer to {stage} before the deadline ({tries} {})", if *tries == 1 { "try" } else { "tries" })]
     Timeout {
         /// The step that was waiting.
         stage: Stage,
@@ -152,6 +155,14 @@ pub enum Error {
         /// What was wrong with the datagram.
         source: PacketError,
     },
+    /// The BMC's host name could not be resolved.
+    #[error("cannot resolve host '{host}': {reason}")]
+    Resolve {
+        /// The name as given.
+        host: String,
+        /// Why not.
+        reason: String,
+    },
     /// The operation needs an active session and there is none.
     #[error("the session is not active ({0})")]
     NotActive(&'static str),
@@ -161,6 +172,24 @@ pub enum Error {
     /// The operating system refused a socket operation.
     #[error("socket error: {0}")]
     Io(Arc<std::io::Error>),
+}
+
+impl Error {
+    /// The session step this error belongs to, when it belongs to one.
+    pub fn stage(&self) -> Option<Stage> {
+        match self {
+            Error::Timeout { stage, .. }
+            | Error::Rejected { stage, .. }
+            | Error::Packet { stage, .. } => Some(*stage),
+            Error::Rakp2Mismatch => Some(Stage::Rakp2),
+            Error::Rakp4Mismatch => Some(Stage::Rakp4),
+            Error::AlgorithmMismatch { .. } => Some(Stage::OpenSession),
+            Error::NotRmcpPlus => Some(Stage::ChannelAuthCapabilities),
+            Error::PrivilegeNotGranted { .. } => Some(Stage::SetPrivilege),
+            Error::Resolve { .. } => Some(Stage::Resolve),
+            _ => None,
+        }
+    }
 }
 
 impl From<std::io::Error> for Error {
@@ -180,7 +209,7 @@ impl Failure for Error {
             Error::PrivilegeNotGranted { .. } => ErrorClass::Bmc,
             Error::Command(c) => c.class(),
             Error::Config(_) => ErrorClass::Usage,
-            Error::Io(_) => ErrorClass::Io,
+            Error::Io(_) | Error::Resolve { .. } => ErrorClass::Io,
             _ => ErrorClass::Protocol,
         }
     }

@@ -24,6 +24,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod packet;
+pub mod resolve;
 pub mod server;
 pub mod tokio;
 pub mod wire;
