@@ -1,0 +1,568 @@
+//! The command line, as clap sees it: `ipmirs [OPTIONS] [lan|local|kcs] COMMAND...`.
+//!
+//! Option letters are ipmitool's, so an ipmitool command line works after
+//! renaming the program. Options are global: like ipmitool (GNU getopt
+//! permutes its arguments) they may also follow the command words.
+//! [`crate::invocation`] turns the parsed line into what to do.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use ipmi_core::{NetFn, PrivilegeLevel};
+
+use crate::numbers;
+
+/// Most data bytes `raw` takes (ipmitool: 256 arguments in all).
+pub const MAX_RAW_DATA: usize = 254;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ipmirs",
+    version,
+    about = "IPMI client with a deadline on every operation (ipmitool-compatible command line)",
+    long_about = None,
+    after_help = "The interface word may be omitted: with -H it is `lan`, without it `local`.\n\
+                  ipmitool's `-I lanplus|open` is accepted too, so `ipmirs -I lanplus -H h -U u -P p chassis power status` works.\n\
+                  Without a password option the password comes from IPMI_PASSWORD (else empty), the user from IPMI_USER.\n\
+                  Exit codes: 0 success, 1 the BMC answered with an error or the exchange failed, 2 usage error,\n\
+                  3 the BMC did not answer before the deadline."
+)]
+pub struct Cli {
+    /// Options (ipmitool's letters).
+    #[command(flatten)]
+    pub options: Options,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Top,
+}
+
+/// The options; every one may be given before or after the command words.
+#[derive(Args, Debug, Clone)]
+pub struct Options {
+    /// Interface, ipmitool style: lanplus (= lan), open (= local) or kcs
+    #[arg(short = 'I', value_name = "INTF", global = true)]
+    pub interface: Option<String>,
+
+    /// Remote BMC host name or address (implies the lan interface)
+    #[arg(short = 'H', value_name = "HOST", global = true)]
+    pub host: Option<String>,
+
+    /// Remote RMCP port [default: 623]
+    #[arg(short = 'p', value_name = "PORT", value_parser = parse_port, global = true)]
+    pub port: Option<u16>,
+
+    /// Remote session user name [default: $IPMI_USER, else the null user]
+    #[arg(short = 'U', value_name = "USER", global = true)]
+    pub user: Option<OsString>,
+
+    /// Remote session password (visible to other users in the process list; prefer -E or -f)
+    #[arg(short = 'P', value_name = "PASSWORD", global = true, conflicts_with_all = ["password_from_env", "password_file"])]
+    pub password: Option<OsString>,
+
+    /// Read the password from $IPMITOOL_PASSWORD or $IPMI_PASSWORD
+    #[arg(short = 'E', global = true, conflicts_with = "password_file")]
+    pub password_from_env: bool,
+
+    /// Read the password from the first line of FILE
+    #[arg(short = 'f', value_name = "FILE", global = true)]
+    pub password_file: Option<PathBuf>,
+
+    /// Cipher suite ID [default: 17, falling back to 3 when the BMC refuses it]
+    #[arg(short = 'C', value_name = "SUITE", value_parser = parse_byte, global = true)]
+    pub cipher_suite: Option<u8>,
+
+    /// Privilege level: CALLBACK, USER, OPERATOR, ADMINISTRATOR or OEM
+    #[arg(
+        short = 'L',
+        value_name = "LEVEL",
+        default_value = "ADMINISTRATOR",
+        global = true
+    )]
+    pub privilege: PrivilegeLevel,
+
+    /// BMC key (Kg) as text
+    #[arg(short = 'k', value_name = "KEY", global = true, conflicts_with_all = ["kg_hex", "kg_from_env"])]
+    pub kg: Option<OsString>,
+
+    /// BMC key (Kg) as hexadecimal digits (at most 40)
+    #[arg(
+        short = 'y',
+        value_name = "HEXKEY",
+        global = true,
+        conflicts_with = "kg_from_env"
+    )]
+    pub kg_hex: Option<String>,
+
+    /// Read the BMC key (Kg) from $IPMI_KGKEY
+    #[arg(short = 'K', global = true)]
+    pub kg_from_env: bool,
+
+    /// Seconds to wait for an answer before resending (fractions allowed) [default: 1]
+    #[arg(short = 'N', value_name = "SECONDS", value_parser = parse_seconds, global = true)]
+    pub per_try_timeout: Option<Duration>,
+
+    /// How many times a request is resent [default: 4]
+    #[arg(short = 'R', value_name = "COUNT", global = true)]
+    pub retries: Option<u32>,
+
+    /// Deadline for the whole invocation: connect, command and close (seconds, fractions allowed)
+    #[arg(long = "timeout", value_name = "SECONDS", value_parser = parse_seconds, default_value = "10", global = true)]
+    pub timeout: Duration,
+
+    /// Verbose output on standard error (repeat for more)
+    #[arg(short = 'v', action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Print one JSON object instead of ipmitool's text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Allow cipher suite 0 (no authentication, no integrity, no encryption)
+    #[arg(long, global = true)]
+    pub allow_insecure: bool,
+
+    /// Bridging: channel of the target controller
+    #[arg(short = 'b', value_name = "CHANNEL", value_parser = parse_byte, global = true)]
+    pub bridge_channel: Option<u8>,
+
+    /// Bridging: IPMB address of the target controller
+    #[arg(short = 't', value_name = "ADDRESS", value_parser = parse_byte, global = true)]
+    pub bridge_target: Option<u8>,
+}
+
+/// The first command word: an interface, or a command for the default one.
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Top {
+    /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H)
+    Lan {
+        #[command(subcommand)]
+        command: Command,
+    },
+    /// The local BMC through /dev/ipmi0 (the default without -H; not implemented yet)
+    Local {
+        #[command(subcommand)]
+        command: Command,
+    },
+    /// The local BMC through the KCS system interface (not implemented yet)
+    Kcs {
+        #[command(subcommand)]
+        command: Command,
+    },
+    #[command(flatten)]
+    Command(Command),
+}
+
+impl Top {
+    /// The interface word, if one was given, and the command.
+    pub fn split(&self) -> (Option<InterfaceWord>, &Command) {
+        match self {
+            Top::Lan { command } => (Some(InterfaceWord::Lan), command),
+            Top::Local { command } => (Some(InterfaceWord::Local), command),
+            Top::Kcs { command } => (Some(InterfaceWord::Kcs), command),
+            Top::Command(command) => (None, command),
+        }
+    }
+}
+
+/// An interface named by a command word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterfaceWord {
+    /// `lan`
+    Lan,
+    /// `local`
+    Local,
+    /// `kcs`
+    Kcs,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Management controller: info, reset cold|warm
+    Mc {
+        #[command(subcommand)]
+        command: McCommand,
+    },
+    /// Chassis: status, power status|on|off|cycle|reset|diag|soft
+    Chassis {
+        #[command(subcommand)]
+        command: ChassisCommand,
+    },
+    /// Shortcut for `chassis power ...`
+    Power {
+        /// status, on (up), off (down), cycle, reset, diag or soft (acpi)
+        #[arg(value_enum)]
+        action: PowerWord,
+    },
+    /// Any request: raw NETFN CMD [DATA...] (bytes as 0x06, 6 or 06; NETFN may be a name like Application)
+    #[command(allow_negative_numbers = true)]
+    Raw(RawArgs),
+}
+
+/// `mc ...`
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum McCommand {
+    /// Get Device ID: identity and firmware of the BMC
+    Info,
+    /// Reset the BMC: cold or warm
+    Reset {
+        /// cold or warm
+        #[arg(value_enum)]
+        kind: ResetKind,
+    },
+}
+
+/// Which reset.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetKind {
+    /// Cold Reset (NetFn App, cmd 0x02)
+    Cold,
+    /// Warm Reset (NetFn App, cmd 0x03)
+    Warm,
+}
+
+impl ResetKind {
+    /// The word ipmitool prints.
+    pub fn word(self) -> &'static str {
+        match self {
+            ResetKind::Cold => "cold",
+            ResetKind::Warm => "warm",
+        }
+    }
+}
+
+/// `chassis ...`
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum ChassisCommand {
+    /// Get Chassis Status: power state, faults, policy, front panel
+    Status,
+    /// Power status, or a Chassis Control action
+    Power {
+        /// status, on (up), off (down), cycle, reset, diag or soft (acpi)
+        #[arg(value_enum)]
+        action: PowerWord,
+    },
+}
+
+/// The word after `chassis power` (ipmitool's, with its synonyms).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerWord {
+    /// Show whether the system power is on
+    Status,
+    /// Power up
+    #[value(alias = "up")]
+    On,
+    /// Hard power down
+    #[value(alias = "down")]
+    Off,
+    /// Power cycle
+    Cycle,
+    /// Hard reset
+    Reset,
+    /// Pulse a diagnostic interrupt (NMI)
+    Diag,
+    /// Soft (ACPI) shutdown
+    #[value(alias = "acpi")]
+    Soft,
+}
+
+/// `raw NETFN CMD [DATA...]`
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct RawArgs {
+    /// Network function: a number 0-0x3f or Chassis, Bridge, SensorEvent, Application, Firmware, Storage, Transport
+    #[arg(value_name = "NETFN", value_parser = parse_netfn)]
+    pub netfn: NetFn,
+    /// Command number (0-255)
+    #[arg(value_name = "CMD", value_parser = parse_byte)]
+    pub cmd: u8,
+    /// Request data bytes (0-255 each)
+    #[arg(value_name = "DATA", value_parser = parse_byte)]
+    pub data: Vec<u8>,
+}
+
+fn parse_byte(s: &str) -> Result<u8, String> {
+    numbers::parse_u8(s).map_err(|e| e.to_string())
+}
+
+fn parse_netfn(s: &str) -> Result<NetFn, String> {
+    numbers::parse_netfn(s).map_err(|e| e.to_string())
+}
+
+fn parse_port(s: &str) -> Result<u16, String> {
+    match numbers::parse_unsigned(s, u16::MAX as u64) {
+        Ok(0) => Err("port 0 is not a port (1-65535)".into()),
+        Ok(p) => Ok(p as u16),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Seconds, fractions allowed: `1`, `0.5`, `2.25`. Zero, negative, NaN and
+/// absurdly long durations are refused.
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(format!(
+            "'{s}': the number of seconds must be greater than 0"
+        ));
+    }
+    if v > 86_400.0 {
+        return Err(format!("'{s}': at most 86400 seconds"));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn interface_word_is_optional() {
+        let with = parse(&["-H", "h", "lan", "mc", "info"]).unwrap();
+        assert_eq!(
+            with.command.split(),
+            (
+                Some(InterfaceWord::Lan),
+                &Command::Mc {
+                    command: McCommand::Info
+                }
+            )
+        );
+        let without = parse(&["-H", "h", "mc", "info"]).unwrap();
+        assert_eq!(
+            without.command.split(),
+            (
+                None,
+                &Command::Mc {
+                    command: McCommand::Info
+                }
+            )
+        );
+        let local = parse(&["local", "chassis", "status"]).unwrap();
+        assert_eq!(local.command.split().0, Some(InterfaceWord::Local));
+        let kcs = parse(&["kcs", "mc", "reset", "warm"]).unwrap();
+        assert_eq!(
+            kcs.command.split(),
+            (
+                Some(InterfaceWord::Kcs),
+                &Command::Mc {
+                    command: McCommand::Reset {
+                        kind: ResetKind::Warm
+                    }
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn ipmitool_command_line_parses() {
+        let cli = parse(&[
+            "-I", "lanplus", "-H", "10.0.0.1", "-U", "admin", "-P", "pw", "-C", "3", "chassis",
+            "power", "status",
+        ])
+        .unwrap();
+        assert_eq!(cli.options.interface.as_deref(), Some("lanplus"));
+        assert_eq!(cli.options.host.as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            cli.options.user.as_deref(),
+            Some(std::ffi::OsStr::new("admin"))
+        );
+        assert_eq!(
+            cli.options.password.as_deref(),
+            Some(std::ffi::OsStr::new("pw"))
+        );
+        assert_eq!(cli.options.cipher_suite, Some(3));
+        assert_eq!(
+            cli.command,
+            Top::Command(Command::Chassis {
+                command: ChassisCommand::Power {
+                    action: PowerWord::Status
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn options_may_follow_the_command_like_getopt() {
+        let cli = parse(&["mc", "info", "-H", "h", "-v", "-v", "--json"]).unwrap();
+        assert_eq!(cli.options.host.as_deref(), Some("h"));
+        assert_eq!(cli.options.verbose, 2);
+        assert!(cli.options.json);
+        let cli = parse(&["lan", "-H", "h", "mc", "info"]).unwrap();
+        assert_eq!(cli.options.host.as_deref(), Some("h"));
+    }
+
+    #[test]
+    fn defaults() {
+        let cli = parse(&["mc", "info"]).unwrap();
+        assert_eq!(cli.options.privilege, PrivilegeLevel::Administrator);
+        assert_eq!(cli.options.timeout, Duration::from_secs(10));
+        assert_eq!(cli.options.port, None);
+        assert_eq!(cli.options.verbose, 0);
+        assert!(!cli.options.json && !cli.options.allow_insecure && !cli.options.password_from_env);
+    }
+
+    #[test]
+    fn option_values() {
+        let cli = parse(&[
+            "-p",
+            "0x26f",
+            "-L",
+            "user",
+            "-N",
+            "0.5",
+            "-R",
+            "2",
+            "--timeout",
+            "1.5",
+            "-y",
+            "0102",
+            "-b",
+            "6",
+            "-t",
+            "0x2c",
+            "--allow-insecure",
+            "mc",
+            "info",
+        ])
+        .unwrap();
+        let o = cli.options;
+        assert_eq!(o.port, Some(623));
+        assert_eq!(o.privilege, PrivilegeLevel::User);
+        assert_eq!(o.per_try_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(o.retries, Some(2));
+        assert_eq!(o.timeout, Duration::from_millis(1500));
+        assert_eq!(o.kg_hex.as_deref(), Some("0102"));
+        assert_eq!((o.bridge_channel, o.bridge_target), (Some(6), Some(0x2c)));
+        assert!(o.allow_insecure);
+    }
+
+    #[test]
+    fn power_words_and_synonyms() {
+        for (word, want) in [
+            ("status", PowerWord::Status),
+            ("on", PowerWord::On),
+            ("up", PowerWord::On),
+            ("off", PowerWord::Off),
+            ("down", PowerWord::Off),
+            ("cycle", PowerWord::Cycle),
+            ("reset", PowerWord::Reset),
+            ("diag", PowerWord::Diag),
+            ("soft", PowerWord::Soft),
+            ("acpi", PowerWord::Soft),
+        ] {
+            let cli = parse(&["chassis", "power", word]).unwrap();
+            assert_eq!(
+                cli.command,
+                Top::Command(Command::Chassis {
+                    command: ChassisCommand::Power { action: want }
+                })
+            );
+            let cli = parse(&["power", word]).unwrap();
+            assert_eq!(cli.command, Top::Command(Command::Power { action: want }));
+        }
+        assert_eq!(
+            parse(&["chassis", "power", "bounce"]).unwrap_err().kind(),
+            ErrorKind::InvalidValue
+        );
+    }
+
+    #[test]
+    fn raw_arguments() {
+        let cli = parse(&["raw", "0x06", "1"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Top::Command(Command::Raw(RawArgs {
+                netfn: NetFn(6),
+                cmd: 1,
+                data: vec![]
+            }))
+        );
+        let cli = parse(&["raw", "Application", "0x38", "0x8e", "4", "010", "-0"]).unwrap();
+        assert_eq!(
+            cli.command,
+            Top::Command(Command::Raw(RawArgs {
+                netfn: NetFn(6),
+                cmd: 0x38,
+                data: vec![0x8e, 4, 8, 0]
+            }))
+        );
+        for bad in [
+            &["raw", "0x06"][..],
+            &["raw", "0x100", "1"],
+            &["raw", "0x40", "1"],
+            &["raw", "6", "256"],
+            &["raw", "6", "1", "0xzz"],
+            &["raw", "6", "1", "08"],
+            &["raw", "6", "1", "-1"],
+            &["raw", "junk", "1"],
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn usage_errors_exit_2_and_help_exits_0() {
+        for bad in [
+            &["bogus"][..],
+            &["mc"],
+            &["mc", "bogus"],
+            &["mc", "reset"],
+            &["mc", "reset", "lukewarm"],
+            &["chassis"],
+            &["-P", "a", "-E", "mc", "info"],
+            &["-P", "a", "-f", "/x", "mc", "info"],
+            &["-k", "a", "-y", "00", "mc", "info"],
+            &["-L", "ROOT", "mc", "info"],
+            &["-N", "0", "mc", "info"],
+            &["--timeout", "-1", "mc", "info"],
+            &["--timeout", "nan", "mc", "info"],
+            &["-p", "70000", "mc", "info"],
+            &["-p", "0", "mc", "info"],
+            &["-C", "256", "mc", "info"],
+            &["-t", "0x100", "mc", "info"],
+            &[],
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+        for good in [
+            &["--help"][..],
+            &["-h"],
+            &["-V"],
+            &["--version"],
+            &["mc", "--help"],
+        ] {
+            let e = parse(good).unwrap_err();
+            assert_eq!(e.exit_code(), 0, "{good:?}");
+        }
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_seconds("1"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-3").is_err());
+        assert!(parse_seconds("inf").is_err());
+        assert!(parse_seconds("1e9").is_err());
+        assert!(parse_seconds("soon").is_err());
+    }
+}

@@ -1,0 +1,773 @@
+//! From the parsed command line (plus the environment) to what to do:
+//! which interface, which BMC with which credentials, which action.
+//! Everything here is pure but for reading a password file, so the grammar
+//! and the environment fall-backs are unit-tested with a hand-made
+//! environment instead of the process's.
+
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
+use std::time::Duration;
+
+use ipmi_core::cmd::{PowerAction, Raw};
+use ipmi_core::target::BMC_SLAVE_ADDR;
+use ipmi_core::{PrivilegeLevel, Target};
+
+use crate::args::{
+    ChassisCommand, Cli, Command, InterfaceWord, McCommand, PowerWord, ResetKind, MAX_RAW_DATA,
+};
+use crate::exit::CliError;
+
+/// The default RMCP port.
+pub const DEFAULT_PORT: u16 = 623;
+/// Longest password (Kuid) and BMC key (Kg), IPMI 2.0 §13.31.
+pub const MAX_KEY: usize = 20;
+
+/// Read access to environment variables.
+pub trait Env {
+    /// The variable's value, if set.
+    fn var_os(&self, name: &str) -> Option<OsString>;
+}
+
+/// The process's environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        std::env::var_os(name)
+    }
+}
+
+impl Env for HashMap<&str, &str> {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.get(name).map(OsString::from)
+    }
+}
+
+/// The interface a command goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interface {
+    /// RMCP+ (IPMI 2.0 LAN).
+    Lan,
+    /// `/dev/ipmi0`.
+    Local,
+    /// KCS system interface.
+    Kcs,
+}
+
+/// What to do, once connected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `mc info`
+    McInfo,
+    /// `mc reset cold|warm`
+    McReset(ResetKind),
+    /// `chassis status`
+    ChassisStatus,
+    /// `chassis power status`
+    PowerStatus,
+    /// `chassis power on|off|cycle|reset|diag|soft`
+    PowerControl(PowerAction),
+    /// `raw NETFN CMD DATA...`
+    Raw(Raw),
+}
+
+/// Where the password came from (said with `-v`, never the password itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordSource {
+    /// `-P`
+    Option,
+    /// `-E`: this variable.
+    EnvOption(&'static str),
+    /// `-f FILE`
+    File,
+    /// No option: `IPMI_PASSWORD`.
+    Env,
+    /// Nothing at all: the empty password.
+    Empty,
+}
+
+/// Everything a LAN session needs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LanSettings {
+    /// Host name or address.
+    pub host: String,
+    /// UDP port.
+    pub port: u16,
+    /// User name bytes (empty = null user).
+    pub username: Vec<u8>,
+    /// Password bytes.
+    pub password: Vec<u8>,
+    /// Where the password came from.
+    pub password_source: PasswordSource,
+    /// BMC key, when one that is not all zero was given.
+    pub kg: Option<Vec<u8>>,
+    /// Requested privilege level.
+    pub privilege: PrivilegeLevel,
+    /// Pinned cipher suite.
+    pub cipher_suite: Option<u8>,
+    /// `-N`
+    pub per_try_timeout: Option<Duration>,
+    /// `-R`
+    pub retries: Option<u32>,
+    /// `--allow-insecure`
+    pub allow_insecure: bool,
+}
+
+impl std::fmt::Debug for LanSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LanSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &String::from_utf8_lossy(&self.username))
+            .field("password", &"<redacted>")
+            .field("password_source", &self.password_source)
+            .field("kg", &self.kg.as_ref().map(|_| "<redacted>"))
+            .field("privilege", &self.privilege)
+            .field("cipher_suite", &self.cipher_suite)
+            .field("per_try_timeout", &self.per_try_timeout)
+            .field("retries", &self.retries)
+            .field("allow_insecure", &self.allow_insecure)
+            .finish()
+    }
+}
+
+/// A fully resolved invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invocation {
+    /// The LAN session settings.
+    pub lan: LanSettings,
+    /// The action.
+    pub action: Action,
+    /// `--timeout`
+    pub timeout: Duration,
+    /// `--json`
+    pub json: bool,
+    /// `-v` count.
+    pub verbose: u8,
+}
+
+/// Resolves the command line. Usage errors (and interfaces or features not
+/// implemented yet) are [`CliError::Usage`].
+pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
+    let o = &cli.options;
+    let (word, command) = cli.command.split();
+    let action = action_of(command)?;
+
+    let interface = interface_of(word, o.interface.as_deref(), o.host.is_some())?;
+    match interface {
+        Interface::Lan => {}
+        Interface::Local => {
+            return Err(CliError::Usage(
+                "the local (/dev/ipmi0) interface is not implemented yet".into(),
+            ))
+        }
+        Interface::Kcs => {
+            return Err(CliError::Usage(
+                "the kcs interface is not implemented yet".into(),
+            ))
+        }
+    }
+    let Some(host) = o.host.clone() else {
+        return Err(CliError::Usage(
+            "the lan interface needs the BMC's address: -H HOST".into(),
+        ));
+    };
+    if host.is_empty() {
+        return Err(CliError::Usage("-H: empty host name".into()));
+    }
+
+    if o.bridge_channel.is_some() || o.bridge_target.is_some() {
+        let target = Target::ipmb(
+            o.bridge_channel.unwrap_or(0),
+            o.bridge_target.unwrap_or(BMC_SLAVE_ADDR),
+        );
+        if !target.is_bmc() {
+            return Err(CliError::Usage(format!(
+                "bridging (-b {} -t 0x{:02x}) is not implemented yet",
+                target.channel, target.slave_addr
+            )));
+        }
+    }
+
+    let username = match &o.user {
+        Some(u) => os_bytes(u),
+        None => env
+            .var_os("IPMI_USER")
+            .map(|u| os_bytes(&u))
+            .unwrap_or_default(),
+    };
+    let (password, password_source) = password_of(o, env)?;
+    let kg = kg_of(o, env)?;
+
+    Ok(Invocation {
+        lan: LanSettings {
+            host,
+            port: o.port.unwrap_or(DEFAULT_PORT),
+            username,
+            password,
+            password_source,
+            kg,
+            privilege: o.privilege,
+            cipher_suite: o.cipher_suite,
+            per_try_timeout: o.per_try_timeout,
+            retries: o.retries,
+            allow_insecure: o.allow_insecure,
+        },
+        action,
+        timeout: o.timeout,
+        json: o.json,
+        verbose: o.verbose,
+    })
+}
+
+/// The action of the command words.
+pub fn action_of(command: &Command) -> Result<Action, CliError> {
+    Ok(match command {
+        Command::Mc {
+            command: McCommand::Info,
+        } => Action::McInfo,
+        Command::Mc {
+            command: McCommand::Reset { kind },
+        } => Action::McReset(*kind),
+        Command::Chassis {
+            command: ChassisCommand::Status,
+        } => Action::ChassisStatus,
+        Command::Chassis {
+            command: ChassisCommand::Power { action },
+        }
+        | Command::Power { action } => power_action(*action),
+        Command::Raw(raw) => {
+            if raw.data.len() > MAX_RAW_DATA {
+                return Err(CliError::Usage(format!(
+                    "raw: {} data bytes given; at most {MAX_RAW_DATA} (ipmitool's limit)",
+                    raw.data.len()
+                )));
+            }
+            Action::Raw(Raw {
+                netfn: raw.netfn,
+                cmd: raw.cmd,
+                data: raw.data.clone(),
+            })
+        }
+    })
+}
+
+fn power_action(word: PowerWord) -> Action {
+    match word {
+        PowerWord::Status => Action::PowerStatus,
+        PowerWord::On => Action::PowerControl(PowerAction::Up),
+        PowerWord::Off => Action::PowerControl(PowerAction::Down),
+        PowerWord::Cycle => Action::PowerControl(PowerAction::Cycle),
+        PowerWord::Reset => Action::PowerControl(PowerAction::HardReset),
+        PowerWord::Diag => Action::PowerControl(PowerAction::Diag),
+        PowerWord::Soft => Action::PowerControl(PowerAction::Soft),
+    }
+}
+
+/// The interface: the command word, ipmitool's `-I`, or the default
+/// (`lan` with `-H`, else `local`).
+pub fn interface_of(
+    word: Option<InterfaceWord>,
+    dash_i: Option<&str>,
+    has_host: bool,
+) -> Result<Interface, CliError> {
+    let from_word = word.map(|w| match w {
+        InterfaceWord::Lan => Interface::Lan,
+        InterfaceWord::Local => Interface::Local,
+        InterfaceWord::Kcs => Interface::Kcs,
+    });
+    let from_option = match dash_i {
+        None => None,
+        Some("lanplus") => Some(Interface::Lan),
+        Some("open") => Some(Interface::Local),
+        Some("kcs") => Some(Interface::Kcs),
+        Some("lan") => {
+            return Err(CliError::Usage(
+                "-I lan (IPMI 1.5 sessions) is not supported; use -I lanplus (IPMI 2.0, RMCP+)".into(),
+            ))
+        }
+        Some(other) => {
+            return Err(CliError::Usage(format!(
+                "-I {other}: unknown interface (expected lanplus, open or kcs; or the words lan, local, kcs)"
+            )))
+        }
+    };
+    match (from_word, from_option) {
+        (Some(w), Some(o)) if w != o => Err(CliError::Usage(format!(
+            "conflicting interfaces: -I {} and '{}'",
+            dash_i.unwrap_or_default(),
+            word_name(w)
+        ))),
+        (Some(i), _) | (None, Some(i)) => Ok(i),
+        (None, None) => Ok(if has_host {
+            Interface::Lan
+        } else {
+            Interface::Local
+        }),
+    }
+}
+
+fn word_name(i: Interface) -> &'static str {
+    match i {
+        Interface::Lan => "lan",
+        Interface::Local => "local",
+        Interface::Kcs => "kcs",
+    }
+}
+
+fn password_of(
+    o: &crate::args::Options,
+    env: &dyn Env,
+) -> Result<(Vec<u8>, PasswordSource), CliError> {
+    if let Some(p) = &o.password {
+        return Ok((os_bytes(p), PasswordSource::Option));
+    }
+    if o.password_from_env {
+        // ipmitool's order: IPMITOOL_PASSWORD, then IPMI_PASSWORD.
+        for name in ["IPMITOOL_PASSWORD", "IPMI_PASSWORD"] {
+            if let Some(p) = env.var_os(name) {
+                return Ok((os_bytes(&p), PasswordSource::EnvOption(name)));
+            }
+        }
+        return Err(CliError::Usage(
+            "-E: neither IPMITOOL_PASSWORD nor IPMI_PASSWORD is set".into(),
+        ));
+    }
+    if let Some(path) = &o.password_file {
+        return Ok((password_from_file(path)?, PasswordSource::File));
+    }
+    if let Some(p) = env.var_os("IPMI_PASSWORD") {
+        return Ok((os_bytes(&p), PasswordSource::Env));
+    }
+    Ok((Vec::new(), PasswordSource::Empty))
+}
+
+/// The first line of `path`, cut (like ipmitool) at the first CR, LF or TAB.
+pub fn password_from_file(path: &Path) -> Result<Vec<u8>, CliError> {
+    let data = std::fs::read(path).map_err(|e| {
+        CliError::Usage(format!(
+            "-f: cannot read the password file {}: {e}",
+            path.display()
+        ))
+    })?;
+    if data.is_empty() {
+        return Err(CliError::Usage(format!(
+            "-f: the password file {} is empty",
+            path.display()
+        )));
+    }
+    let end = data
+        .iter()
+        .position(|b| matches!(b, b'\r' | b'\n' | b'\t'))
+        .unwrap_or(data.len());
+    Ok(data[..end].to_vec())
+}
+
+fn kg_of(o: &crate::args::Options, env: &dyn Env) -> Result<Option<Vec<u8>>, CliError> {
+    let kg = if let Some(k) = &o.kg {
+        os_bytes(k)
+    } else if let Some(hex) = &o.kg_hex {
+        parse_kg_hex(hex)?
+    } else if o.kg_from_env {
+        match env.var_os("IPMI_KGKEY") {
+            Some(k) => os_bytes(&k),
+            None => return Err(CliError::Usage("-K: IPMI_KGKEY is not set".into())),
+        }
+    } else {
+        return Ok(None);
+    };
+    if kg.len() > MAX_KEY {
+        return Err(CliError::Usage(format!(
+            "the BMC key (Kg) is {} bytes; at most {MAX_KEY}",
+            kg.len()
+        )));
+    }
+    // An all-zero Kg means "no Kg" (IPMI 2.0 §13.31), as with ipmitool,
+    // whose key buffer starts zeroed.
+    Ok(if kg.iter().all(|&b| b == 0) {
+        None
+    } else {
+        Some(kg)
+    })
+}
+
+/// `-y`: an even number of hexadecimal digits, at most 40 (ipmitool's rules).
+pub fn parse_kg_hex(hex: &str) -> Result<Vec<u8>, CliError> {
+    if hex.len() % 2 != 0 {
+        return Err(CliError::Usage(
+            "-y: the number of Kg key digits is not even".into(),
+        ));
+    }
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(CliError::Usage(
+            "-y: the Kg key is not a hexadecimal number".into(),
+        ));
+    }
+    if hex.len() > MAX_KEY * 2 {
+        return Err(CliError::Usage(format!(
+            "-y: the Kg key is too long ({} digits; at most 40)",
+            hex.len()
+        )));
+    }
+    Ok((0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("checked hex digits"))
+        .collect())
+}
+
+/// The bytes of an argument or variable (Unix: as given; elsewhere UTF-8).
+pub fn os_bytes(s: &OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        s.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        s.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use ipmi_core::NetFn;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied())).unwrap()
+    }
+
+    fn resolve_with(
+        args: &[&str],
+        env: &[(&'static str, &'static str)],
+    ) -> Result<Invocation, CliError> {
+        let env: HashMap<&str, &str> = env.iter().copied().collect();
+        resolve(&cli(args), &env)
+    }
+
+    fn usage_message(r: Result<Invocation, CliError>) -> String {
+        match r {
+            Err(CliError::Usage(m)) => m,
+            other => panic!("expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn host_implies_lan_with_or_without_the_word() {
+        for args in [
+            &["-H", "bmc", "mc", "info"][..],
+            &["-H", "bmc", "lan", "mc", "info"],
+            &["lan", "-H", "bmc", "mc", "info"],
+        ] {
+            let inv = resolve_with(args, &[]).unwrap();
+            assert_eq!(inv.lan.host, "bmc");
+            assert_eq!(inv.lan.port, 623);
+            assert_eq!(inv.action, Action::McInfo);
+        }
+    }
+
+    #[test]
+    fn ipmitool_interface_option() {
+        let inv = resolve_with(
+            &[
+                "-I", "lanplus", "-H", "h", "-U", "u", "-P", "p", "chassis", "power", "status",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(inv.action, Action::PowerStatus);
+        assert_eq!(inv.lan.username, b"u");
+        assert_eq!(inv.lan.password, b"p");
+        assert_eq!(inv.lan.password_source, PasswordSource::Option);
+        // -I lanplus agrees with the word lan.
+        assert!(resolve_with(&["-I", "lanplus", "-H", "h", "lan", "mc", "info"], &[]).is_ok());
+    }
+
+    #[test]
+    fn interfaces_not_implemented_or_unsupported() {
+        assert!(usage_message(resolve_with(&["mc", "info"], &[]))
+            .contains("local (/dev/ipmi0) interface is not implemented yet"));
+        assert!(usage_message(resolve_with(&["local", "mc", "info"], &[]))
+            .contains("not implemented yet"));
+        assert!(usage_message(resolve_with(&["-I", "open", "mc", "info"], &[])).contains("local"));
+        assert!(usage_message(resolve_with(&["kcs", "mc", "info"], &[]))
+            .contains("kcs interface is not implemented yet"));
+        assert!(usage_message(resolve_with(&["-I", "kcs", "mc", "info"], &[])).contains("kcs"));
+        // -H with an explicit local interface: still local.
+        assert!(
+            usage_message(resolve_with(&["-H", "h", "local", "mc", "info"], &[])).contains("local")
+        );
+        assert!(
+            usage_message(resolve_with(&["-I", "lan", "-H", "h", "mc", "info"], &[]))
+                .contains("IPMI 1.5")
+        );
+        assert!(
+            usage_message(resolve_with(&["-I", "bmc", "-H", "h", "mc", "info"], &[]))
+                .contains("unknown interface")
+        );
+        assert!(usage_message(resolve_with(
+            &["-I", "open", "-H", "h", "lan", "mc", "info"],
+            &[]
+        ))
+        .contains("conflicting"));
+        assert!(usage_message(resolve_with(&["lan", "mc", "info"], &[])).contains("-H HOST"));
+    }
+
+    #[test]
+    fn bridging_is_refused_for_now() {
+        assert!(usage_message(resolve_with(
+            &["-H", "h", "-b", "6", "-t", "0x2c", "mc", "info"],
+            &[]
+        ))
+        .contains("bridging (-b 6 -t 0x2c) is not implemented yet"));
+        assert!(
+            usage_message(resolve_with(&["-H", "h", "-t", "0x82", "mc", "info"], &[]))
+                .contains("bridging")
+        );
+        // Naming the BMC itself is no bridging.
+        assert!(resolve_with(&["-H", "h", "-b", "0", "-t", "0x20", "mc", "info"], &[]).is_ok());
+    }
+
+    #[test]
+    fn password_sources_and_env_fallbacks() {
+        let env = [("IPMI_PASSWORD", "envpw"), ("IPMI_USER", "envuser")];
+        // No option: IPMI_PASSWORD and IPMI_USER.
+        let inv = resolve_with(&["-H", "h", "mc", "reset", "cold"], &env).unwrap();
+        assert_eq!(
+            (inv.lan.username.as_slice(), inv.lan.password.as_slice()),
+            (&b"envuser"[..], &b"envpw"[..])
+        );
+        assert_eq!(inv.lan.password_source, PasswordSource::Env);
+        assert_eq!(inv.action, Action::McReset(ResetKind::Cold));
+        // -U and -P win over the environment.
+        let inv = resolve_with(&["-H", "h", "-U", "u", "-P", "p", "mc", "info"], &env).unwrap();
+        assert_eq!(
+            (inv.lan.username.as_slice(), inv.lan.password.as_slice()),
+            (&b"u"[..], &b"p"[..])
+        );
+        // -E: IPMITOOL_PASSWORD first, then IPMI_PASSWORD (ipmitool's order).
+        let inv = resolve_with(&["-H", "h", "-E", "mc", "info"], &env).unwrap();
+        assert_eq!(inv.lan.password, b"envpw");
+        assert_eq!(
+            inv.lan.password_source,
+            PasswordSource::EnvOption("IPMI_PASSWORD")
+        );
+        let both = [("IPMI_PASSWORD", "a"), ("IPMITOOL_PASSWORD", "b")];
+        assert_eq!(
+            resolve_with(&["-H", "h", "-E", "mc", "info"], &both)
+                .unwrap()
+                .lan
+                .password,
+            b"b"
+        );
+        // Without any option, only IPMI_PASSWORD is read.
+        let inv = resolve_with(&["-H", "h", "mc", "info"], &[("IPMITOOL_PASSWORD", "b")]).unwrap();
+        assert_eq!(inv.lan.password_source, PasswordSource::Empty);
+        // -E with nothing set is an error, not a silent empty password.
+        assert!(usage_message(resolve_with(&["-H", "h", "-E", "mc", "info"], &[])).contains("-E"));
+        // Nothing anywhere: null user, empty password.
+        let inv = resolve_with(&["-H", "h", "mc", "info"], &[]).unwrap();
+        assert!(inv.lan.username.is_empty() && inv.lan.password.is_empty());
+        assert_eq!(inv.lan.password_source, PasswordSource::Empty);
+    }
+
+    #[test]
+    fn password_file() {
+        let dir = std::env::temp_dir().join(format!("ipmirs-pw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, content: &[u8]| {
+            let p = dir.join(name);
+            std::fs::write(&p, content).unwrap();
+            p
+        };
+        let cases: [(&str, &[u8], &[u8]); 5] = [
+            ("plain", b"secret\n", b"secret"),
+            ("crlf", b"secret\r\nsecond line\n", b"secret"),
+            ("tab", b"sec\tret\n", b"sec"),
+            ("no-newline", b"secret", b"secret"),
+            ("empty-line", b"\nsecond\n", b""),
+        ];
+        for (name, content, want) in cases {
+            let p = write(name, content);
+            let inv = resolve_with(
+                &["-H", "h", "-f", p.to_str().unwrap(), "mc", "info"],
+                &[("IPMI_PASSWORD", "env")],
+            )
+            .unwrap();
+            assert_eq!(inv.lan.password, want, "{name}");
+            assert_eq!(inv.lan.password_source, PasswordSource::File);
+        }
+        let empty = write("empty", b"");
+        assert!(usage_message(resolve_with(
+            &["-H", "h", "-f", empty.to_str().unwrap(), "mc", "info"],
+            &[]
+        ))
+        .contains("empty"));
+        let missing = dir.join("missing");
+        assert!(usage_message(resolve_with(
+            &["-H", "h", "-f", missing.to_str().unwrap(), "mc", "info"],
+            &[]
+        ))
+        .contains("cannot read"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn kg_forms() {
+        let inv = resolve_with(&["-H", "h", "-k", "key", "mc", "info"], &[]).unwrap();
+        assert_eq!(inv.lan.kg.as_deref(), Some(&b"key"[..]));
+        let inv = resolve_with(&["-H", "h", "-y", "0a0B", "mc", "info"], &[]).unwrap();
+        assert_eq!(inv.lan.kg.as_deref(), Some(&[0x0a, 0x0b][..]));
+        let inv = resolve_with(&["-H", "h", "-y", "0000", "mc", "info"], &[]).unwrap();
+        assert_eq!(inv.lan.kg, None);
+        let inv = resolve_with(
+            &["-H", "h", "-K", "mc", "info"],
+            &[("IPMI_KGKEY", "envkey")],
+        )
+        .unwrap();
+        assert_eq!(inv.lan.kg.as_deref(), Some(&b"envkey"[..]));
+        assert_eq!(
+            resolve_with(&["-H", "h", "mc", "info"], &[])
+                .unwrap()
+                .lan
+                .kg,
+            None
+        );
+        let forty = "ab".repeat(20);
+        assert_eq!(
+            resolve_with(&["-H", "h", "-y", &forty, "mc", "info"], &[])
+                .unwrap()
+                .lan
+                .kg
+                .unwrap()
+                .len(),
+            20
+        );
+        let long = "ab".repeat(21);
+        for bad in [
+            &["-y", "abc"][..],
+            &["-y", "zz"],
+            &["-y", "0x00"],
+            &["-y", &long],
+            &["-k", "123456789012345678901"],
+            &["-K"],
+        ] {
+            let mut args = vec!["-H", "h"];
+            args.extend_from_slice(bad);
+            args.extend(["mc", "info"]);
+            usage_message(resolve_with(&args, &[]));
+        }
+    }
+
+    #[test]
+    fn actions() {
+        let a = |args: &[&str]| {
+            resolve_with(&[&["-H", "h"][..], args].concat(), &[])
+                .unwrap()
+                .action
+        };
+        assert_eq!(a(&["chassis", "status"]), Action::ChassisStatus);
+        assert_eq!(
+            a(&["chassis", "power", "on"]),
+            Action::PowerControl(PowerAction::Up)
+        );
+        assert_eq!(
+            a(&["chassis", "power", "up"]),
+            Action::PowerControl(PowerAction::Up)
+        );
+        assert_eq!(
+            a(&["chassis", "power", "off"]),
+            Action::PowerControl(PowerAction::Down)
+        );
+        assert_eq!(
+            a(&["chassis", "power", "down"]),
+            Action::PowerControl(PowerAction::Down)
+        );
+        assert_eq!(
+            a(&["chassis", "power", "cycle"]),
+            Action::PowerControl(PowerAction::Cycle)
+        );
+        assert_eq!(
+            a(&["chassis", "power", "reset"]),
+            Action::PowerControl(PowerAction::HardReset)
+        );
+        assert_eq!(
+            a(&["chassis", "power", "diag"]),
+            Action::PowerControl(PowerAction::Diag)
+        );
+        assert_eq!(
+            a(&["chassis", "power", "soft"]),
+            Action::PowerControl(PowerAction::Soft)
+        );
+        assert_eq!(a(&["power", "status"]), Action::PowerStatus);
+        assert_eq!(
+            a(&["mc", "reset", "warm"]),
+            Action::McReset(ResetKind::Warm)
+        );
+        assert_eq!(
+            a(&["raw", "6", "1"]),
+            Action::Raw(Raw {
+                netfn: NetFn(6),
+                cmd: 1,
+                data: vec![]
+            })
+        );
+        assert_eq!(
+            a(&["raw", "0x2e", "0x10", "10", "010", "0x10"]),
+            Action::Raw(Raw {
+                netfn: NetFn(0x2e),
+                cmd: 0x10,
+                data: vec![10, 8, 16]
+            })
+        );
+        let many: Vec<String> = std::iter::repeat("0".to_string())
+            .take(MAX_RAW_DATA + 1)
+            .collect();
+        let mut args = vec!["-H", "h", "raw", "6", "1"];
+        args.extend(many.iter().map(String::as_str));
+        assert!(usage_message(resolve_with(&args, &[])).contains("at most 254"));
+    }
+
+    #[test]
+    fn timeouts_and_output_options() {
+        let inv = resolve_with(
+            &[
+                "-H",
+                "h",
+                "-N",
+                "0.5",
+                "-R",
+                "1",
+                "--timeout",
+                "2",
+                "--json",
+                "-vv",
+                "mc",
+                "info",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(inv.lan.per_try_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(inv.lan.retries, Some(1));
+        assert_eq!(inv.timeout, Duration::from_secs(2));
+        assert!(inv.json);
+        assert_eq!(inv.verbose, 2);
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let inv = resolve_with(
+            &["-H", "h", "-P", "hunter2", "-k", "kgsecret", "mc", "info"],
+            &[],
+        )
+        .unwrap();
+        let shown = format!("{inv:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("kgsecret"),
+            "{shown}"
+        );
+    }
+}
