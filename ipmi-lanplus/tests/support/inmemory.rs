@@ -35,18 +35,33 @@ pub struct Link {
 impl Link {
     /// No loss, no duplication, 1 ms each way.
     pub fn perfect() -> Self {
-        Link { loss: 0.0, duplicate: 0.0, delay: Duration::from_millis(1), jitter: Duration::ZERO }
+        Link {
+            loss: 0.0,
+            duplicate: 0.0,
+            delay: Duration::from_millis(1),
+            jitter: Duration::ZERO,
+        }
     }
 
     /// `loss` both ways, 1–6 ms delay.
     pub fn lossy(loss: f64) -> Self {
-        Link { loss, duplicate: 0.0, delay: Duration::from_millis(1), jitter: Duration::from_millis(5) }
+        Link {
+            loss,
+            duplicate: 0.0,
+            delay: Duration::from_millis(1),
+            jitter: Duration::from_millis(5),
+        }
     }
 
     /// No loss; `duplicate` of the datagrams doubled; delays spread over 0–200 ms
     /// so that datagrams (and their copies) arrive out of order.
     pub fn chaotic(duplicate: f64) -> Self {
-        Link { loss: 0.0, duplicate, delay: Duration::from_millis(1), jitter: Duration::from_millis(200) }
+        Link {
+            loss: 0.0,
+            duplicate,
+            delay: Duration::from_millis(1),
+            jitter: Duration::from_millis(200),
+        }
     }
 }
 
@@ -96,7 +111,8 @@ fn seed32(seed: u64, salt: u8) -> [u8; 32] {
 impl<H: Handler> Net<H> {
     /// A network around `handler` serving `config`; `seed` drives the link and both ends.
     pub fn with_handler(config: ServerConfig, handler: H, link: Link, seed: u64) -> Self {
-        let responder = Responder::new(config, handler, seed32(seed, 0xB0)).expect("valid server config");
+        let responder =
+            Responder::new(config, handler, seed32(seed, 0xB0)).expect("valid server config");
         Net {
             now: Instant::now(),
             responder,
@@ -120,7 +136,9 @@ impl<H: Handler> Net<H> {
     /// Adds a client session at 10.0.0.<n+2>:<40000+n>; returns its index.
     pub fn add_client(&mut self, config: ClientConfig) -> usize {
         let n = self.clients.len();
-        let addr: SocketAddr = format!("10.0.0.{}:{}", 2 + n % 200, 40000 + n).parse().unwrap();
+        let addr: SocketAddr = format!("10.0.0.{}:{}", 2 + n % 200, 40000 + n)
+            .parse()
+            .unwrap();
         let session = Session::new(config, seed32(self.seed, 0xC0 + n as u8));
         self.clients.push((addr, session));
         n
@@ -143,7 +161,12 @@ impl<H: Handler> Net<H> {
     }
 
     /// Sends `request` in client `c`'s session and waits for the answer.
-    pub fn request(&mut self, c: usize, request: &Request, budget: Duration) -> Result<Response, Error> {
+    pub fn request(
+        &mut self,
+        c: usize,
+        request: &Request,
+        budget: Duration,
+    ) -> Result<Response, Error> {
         let deadline = Deadline::after(self.now, budget);
         self.clients[c].1.request(self.now, request, deadline)?;
         match self.run_until_event(c) {
@@ -154,9 +177,15 @@ impl<H: Handler> Net<H> {
     }
 
     /// Runs a typed command in client `c`'s session.
-    pub fn execute<C: Command>(&mut self, c: usize, cmd: &C, budget: Duration) -> Result<C::Output, Error> {
+    pub fn execute<C: Command>(
+        &mut self,
+        c: usize,
+        cmd: &C,
+        budget: Duration,
+    ) -> Result<C::Output, Error> {
         let response = self.request(c, &cmd.request(), budget)?;
-        cmd.decode(&response).map_err(|e: CommandError| Error::Command(e))
+        cmd.decode(&response)
+            .map_err(|e: CommandError| Error::Command(e))
     }
 
     /// Closes client `c`'s session.
@@ -245,19 +274,32 @@ impl<H: Handler> Net<H> {
         if self.link.loss > 0.0 && self.rng.gen_bool(self.link.loss) {
             return;
         }
-        let copies = if self.link.duplicate > 0.0 && self.rng.gen_bool(self.link.duplicate) { 2 } else { 1 };
+        let copies = if self.link.duplicate > 0.0 && self.rng.gen_bool(self.link.duplicate) {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
             let jitter = self.link.jitter.mul_f64(self.rng.gen::<f64>());
             self.order += 1;
             let at = self.now + self.link.delay + jitter;
-            self.in_flight.push(InFlight { at, order: self.order, to_bmc, peer, data: data.clone() });
+            self.in_flight.push(InFlight {
+                at,
+                order: self.order,
+                to_bmc,
+                peer,
+                data: data.clone(),
+            });
         }
     }
 
     fn next_wake(&self) -> Option<Instant> {
         let flights = self.in_flight.iter().map(|f| f.at);
         let clients = self.clients.iter().filter_map(|(_, s)| s.poll_timeout());
-        flights.chain(clients).chain(self.responder.poll_timeout()).min()
+        flights
+            .chain(clients)
+            .chain(self.responder.poll_timeout())
+            .min()
     }
 
     /// Sets the clock to `t` (never backwards), delivers what is due, fires due timers.
