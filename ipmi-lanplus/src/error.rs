@@ -163,6 +163,9 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// A bridged request's answer could not be understood.
+    #[error("bridged request: {0}")]
+    Bridge(&'static str),
     /// The operation needs an active session and there is none.
     #[error("the session is not active ({0})")]
     NotActive(&'static str),

@@ -12,7 +12,8 @@ use ipmi_core::cmd::{
 };
 use ipmi_core::transport::AsyncTransport;
 use ipmi_core::{
-    CommandError, CompletionCode, Deadline, ErrorClass, Failure, NetFn, PrivilegeLevel, Transport,
+    Command, CommandError, CompletionCode, Deadline, ErrorClass, Failure, NetFn, PrivilegeLevel,
+    Target, Transport,
 };
 use ipmi_lanplus::{AsyncClient, Client, ClientConfig, Error, Stage};
 use ipmisim::IpmiSim;
@@ -232,4 +233,55 @@ fn eighty_sessions_in_a_row_do_not_leak_slots() {
             c.close().unwrap();
         } // odd ones are closed by Drop
     }
+}
+
+/// ipmi_sim with a satellite controller at IPMB address 0x30 (revision 1,
+/// firmware 2.03, Intel 343, product 0x28) behind the BMC.
+const SATELLITE_EMU: &str = "mc_setbmc 0x20
+mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+sel_enable 0x20 1000 0x0a
+mc_add 0x30 0 no-device-sdrs 0x31 2 3 0x05 0x157 0x28
+mc_enable 0x30
+mc_enable 0x20
+";
+
+#[test]
+fn bridged_requests_reach_the_satellite_controller() {
+    let sim = IpmiSim::start_with_emu(ipmisim::SimOptions::default(), SATELLITE_EMU);
+    let config = config(3).target(Target::ipmb(0, 0x30));
+    let mut c = Client::connect(sim.addr(), config).unwrap();
+    let id = c.execute(&GetDeviceId).unwrap();
+    assert_eq!(
+        (
+            id.device_revision,
+            id.firmware_major,
+            id.manufacturer_id,
+            id.product_id
+        ),
+        (1, 2, 343, 0x28)
+    );
+    // The BMC itself is still reachable on the same session.
+    let bmc = c.exchange(
+        &GetDeviceId.request(),
+        Deadline::from_now(Duration::from_secs(2)),
+    );
+    assert_eq!(
+        GetDeviceId.decode(&bmc.unwrap()).unwrap().manufacturer_id,
+        0x1291
+    );
+    // Nobody at 0x40: a clean, bounded error, never a hang.
+    let t0 = Instant::now();
+    let nobody = Raw {
+        netfn: NetFn::APP,
+        cmd: 0x01,
+        data: vec![],
+    }
+    .request_to(Target::ipmb(0, 0x40));
+    let r = c.exchange(&nobody, Deadline::from_now(Duration::from_secs(2)));
+    assert!(t0.elapsed() < Duration::from_millis(2500));
+    match r {
+        Ok(resp) => assert!(!resp.completion.is_success(), "{resp:?}"),
+        Err(e) => assert_eq!(e.class(), ErrorClass::Timeout, "{e}"),
+    }
+    c.close().unwrap();
 }

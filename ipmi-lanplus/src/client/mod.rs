@@ -2,9 +2,11 @@
 //! (IPMI 2.0 §13.14–§13.23): fed datagrams and `now`, asked what to send
 //! and when it next needs waking. It never owns a socket or reads a clock.
 
+mod bridge;
 mod handshake;
 mod replay;
 mod retransmit;
 mod session;
 
+pub use bridge::is_delivery_failure;
 pub use session::{Action, Event, Session, Stats};

@@ -12,6 +12,7 @@ use ipmi_core::{Command, CompletionCode, Deadline, NetFn, PrivilegeLevel, Reques
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
+use super::bridge::{self, Forwarded};
 use super::handshake::{self, Agreed, OpenOutcome, NAME_ONLY_LOOKUP};
 use super::replay::ReplayWindow;
 use super::retransmit::{Expiry, Retransmit};
@@ -130,6 +131,9 @@ enum Outgoing {
     Fixed(Vec<u8>),
     /// An IPMI message inside the session, protected anew on every send.
     InSession(Vec<u8>),
+    /// Nothing to resend: the request was delivered and forwarded, only
+    /// its answer is awaited.
+    Nothing,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -137,6 +141,9 @@ struct Awaiting {
     rq_seq: u8,
     netfn: NetFn,
     cmd: u8,
+    /// For a bridged request awaiting its Send Message response: the
+    /// NetFn and command of the request inside.
+    bridged: Option<(NetFn, u8)>,
 }
 
 #[derive(Debug)]
@@ -253,11 +260,6 @@ impl Session {
         if self.op.is_some() {
             return Err(Error::Busy);
         }
-        if !request.target.is_bmc() {
-            return Err(Error::Config(
-                "bridged requests (-b/-t) are not supported yet".into(),
-            ));
-        }
         let stage = Stage::Request {
             netfn: request.netfn,
             cmd: request.cmd,
@@ -360,14 +362,15 @@ impl Session {
         match op.timer.on_timeout(now) {
             Expiry::Wait => {}
             Expiry::Resend => {
-                self.stats.retransmits += 1;
                 match &op.outgoing {
                     Outgoing::Fixed(d) => self.transmit.push_back(d.clone()),
                     Outgoing::InSession(m) => {
                         let m = m.clone();
                         self.send_in_session(&m);
                     }
+                    Outgoing::Nothing => return,
                 }
+                self.stats.retransmits += 1;
                 if let Phase::Rakp4 { resent, .. } = &mut self.phase {
                     *resent = true;
                 }
@@ -604,18 +607,29 @@ impl Session {
         self.send_request_message(request);
     }
 
-    /// Frames `request` with a fresh rqSeq, records what answers it, sends it.
+    /// Frames `request` with a fresh rqSeq (inside Send Message when it is
+    /// for a bridged target), records what answers it, sends it.
     fn send_request_message(&mut self, request: &Request) {
         let rq_seq = self.next_rq_seq();
-        let mut message = Vec::with_capacity(request.data.len() + LanMessage::OVERHEAD);
-        LanMessage::for_request(request, REMOTE_CONSOLE_SWID, rq_seq).emit(&mut message);
+        let message = bridge::frame(request, rq_seq);
         self.send_in_session(&message);
-        if let Some(op) = self.op.as_mut() {
-            op.awaiting = Some(Awaiting {
+        let awaiting = if request.target.is_bmc() {
+            Awaiting {
                 rq_seq,
                 netfn: request.netfn,
                 cmd: request.cmd,
-            });
+                bridged: None,
+            }
+        } else {
+            Awaiting {
+                rq_seq,
+                netfn: NetFn::APP,
+                cmd: bridge::SEND_MESSAGE,
+                bridged: Some((request.netfn, request.cmd)),
+            }
+        };
+        if let Some(op) = self.op.as_mut() {
+            op.awaiting = Some(awaiting);
             op.outgoing = Outgoing::InSession(message);
         }
     }
@@ -680,6 +694,32 @@ impl Session {
         if response.completion == CompletionCode::DUPLICATE_REQUEST {
             return self.drop_packet("duplicate-request reply (0xCF)");
         }
+        let response = match awaiting.bridged {
+            None => response,
+            Some(inner) => {
+                match bridge::on_send_message_response(&response, awaiting.rq_seq, inner) {
+                    Forwarded::Answer(r) => r,
+                    Forwarded::Pending => {
+                        if let Some(op) = self.op.as_mut() {
+                            let (netfn, cmd) = inner;
+                            op.awaiting = Some(Awaiting {
+                                rq_seq: awaiting.rq_seq,
+                                netfn,
+                                cmd,
+                                bridged: None,
+                            });
+                            op.outgoing = Outgoing::Nothing;
+                        }
+                        return;
+                    }
+                    Forwarded::Malformed => {
+                        return self.fail(Error::Bridge(
+                            "the embedded answer to the bridged request is malformed",
+                        ))
+                    }
+                }
+            }
+        };
         self.complete_in_session(now, response);
     }
 
