@@ -19,6 +19,8 @@
 //! assert_eq!(id.manufacturer_id, 343);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod cmd;
 pub mod command;
 pub mod completion;

@@ -18,6 +18,8 @@
 //! # Ok::<(), ipmi_lanplus::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod blocking;
 pub mod client;
 pub mod config;
