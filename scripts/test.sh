@@ -11,4 +11,6 @@ fi
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 bash scripts/setup.sh
+# The real-kernel harness: QEMU, busybox and a Debian kernel, cached in target/qemu.
+bash scripts/qemu/setup.sh
 exec cargo test --workspace --all-targets

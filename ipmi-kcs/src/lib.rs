@@ -1,5 +1,24 @@
-//! In-band IPMI for ipmirs: the Linux `/dev/ipmi0` driver interface and the
-//! KCS system interface (IPMI 2.0 section 9).
+//! In-band IPMI for ipmirs: the Linux `/dev/ipmi0` driver interface
+//! ([`linux`]); the KCS system interface (IPMI 2.0 §9) follows in issue #5.
 //!
-//! This crate is a placeholder until the in-band transports land (issues #4
-//! and #5); it deliberately exposes nothing yet.
+//! ```no_run
+//! # #[cfg(target_os = "linux")] {
+//! use std::time::Duration;
+//! use ipmi_core::{cmd::GetDeviceId, Deadline, Transport};
+//! use ipmi_kcs::linux::LinuxClient;
+//!
+//! let mut bmc = LinuxClient::open()?; // /dev/ipmi0, /dev/ipmi/0 or /dev/ipmidev/0
+//! let id = bmc.execute_by(&GetDeviceId, Deadline::from_now(Duration::from_secs(2)))?;
+//! println!("device id {:#04x}, IPMI {}.{}", id.device_id, id.ipmi_version_parts().0, id.ipmi_version_parts().1);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Unsafe code in [`linux`] is confined to `linux::sys` (the driver's
+//! ioctls and poll(2)) and the registration of the descriptor with tokio's
+//! reactor in `linux::tokio`; each block carries its safety argument.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(target_os = "linux")]
+pub mod linux;

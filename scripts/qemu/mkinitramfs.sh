@@ -46,6 +46,7 @@ fi
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/ipmirs-initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage" # mktemp's 0700 would become the guest's / and lock out non-root users
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/modules}
 cp "$cache/busybox" "$stage/bin/busybox"
 cp "$program" "$stage/prog"
