@@ -11,7 +11,9 @@ use ipmi_core::cmd::{
     ChassisControl, ChassisStatus, ColdReset, DeviceId, GetChassisStatus, GetDeviceId, PowerAction,
     RawResponse, WarmReset,
 };
-use ipmi_core::{Command, CommandError, Deadline, Failure, Response, Transport};
+use ipmi_core::{
+    Command, CommandError, CompletionCode, Deadline, Failure, Response, Target, Transport,
+};
 
 use crate::args::ResetKind;
 use crate::exit::CliError;
@@ -154,7 +156,8 @@ fn run_keeping<T: Transport, C: Command>(
 }
 
 /// ipmitool's words for a failed action when no answer came (`rsp == NULL`).
-pub fn context(action: &Action) -> String {
+/// `target` is where the request went (its channel is in `raw`'s words).
+pub fn context(action: &Action, target: Target) -> String {
     match action {
         Action::McInfo => "Get Device ID command failed".into(),
         Action::McReset(_) => "MC reset command failed".into(),
@@ -164,21 +167,30 @@ pub fn context(action: &Action) -> String {
             format!("Unable to set Chassis Power Control to {}", a.description())
         }
         Action::Raw(raw) => format!(
-            "Unable to send RAW command (channel=0x0 netfn=0x{:x} lun=0x0 cmd=0x{:x})",
-            raw.netfn.0, raw.cmd
+            "Unable to send RAW command (channel=0x{:x} netfn=0x{:x} lun=0x0 cmd=0x{:x})",
+            target.channel, raw.netfn.0, raw.cmd
         ),
     }
 }
 
 /// ipmitool's line for a completion-code refusal, plus the code in hex
-/// where ipmitool's line does not already carry it.
-pub fn completion_message(action: &Action, code: ipmi_core::CompletionCode) -> String {
+/// where ipmitool's line does not already carry it, and for a bridged
+/// request that the BMC could not deliver, what the code means.
+pub fn completion_message(action: &Action, target: Target, code: CompletionCode) -> String {
     let text = code.to_string();
-    let suffix = if code.description().is_some() {
+    let mut suffix = if code.description().is_some() {
         format!(" (0x{:02x})", code.0)
     } else {
         String::new()
     };
+    if !target.is_bmc() && ipmi_lanplus::client::is_delivery_failure(code) {
+        suffix.push_str(&format!(
+            " [the BMC could not deliver the bridged request to IPMB address 0x{:02x} on channel {}: {}]",
+            target.slave_addr,
+            target.channel,
+            delivery_failure(code)
+        ));
+    }
     match action {
         Action::McInfo => format!("Get Device ID command failed: {text}{suffix}"),
         Action::McReset(_) => format!("MC reset command failed: {text}{suffix}"),
@@ -186,9 +198,22 @@ pub fn completion_message(action: &Action, code: ipmi_core::CompletionCode) -> S
         Action::PowerStatus => format!("Get Chassis Power Status failed: {text}{suffix}"),
         Action::PowerControl(a) => format!("Set Chassis Power Control to {} failed: {text}{suffix}", a.description()),
         Action::Raw(raw) => format!(
-            "Unable to send RAW command (channel=0x0 netfn=0x{:x} lun=0x0 cmd=0x{:x} rsp=0x{:x}): {text}",
-            raw.netfn.0, raw.cmd, code.0
+            "Unable to send RAW command (channel=0x{:x} netfn=0x{:x} lun=0x0 cmd=0x{:x} rsp=0x{:x}): {text}{}",
+            target.channel, raw.netfn.0, raw.cmd, code.0,
+            // ipmitool's raw line carries the code already.
+            suffix.strip_prefix(&format!(" (0x{:02x})", code.0)).unwrap_or(&suffix)
         ),
+    }
+}
+
+/// What a Send Message completion code says went wrong (IPMI 2.0 §22.7).
+fn delivery_failure(code: CompletionCode) -> &'static str {
+    match code.0 {
+        0x80 => "invalid session handle",
+        0x81 => "lost arbitration",
+        0x82 => "bus error",
+        0x83 => "NAK on write, no controller answers at that address",
+        _ => "destination unavailable",
     }
 }
 
@@ -196,18 +221,19 @@ pub fn completion_message(action: &Action, code: ipmi_core::CompletionCode) -> S
 /// from the transport's error, when it has one.
 pub fn describe<E: Failure>(
     action: &Action,
+    target: Target,
     error: ActionError<E>,
     stage: impl Fn(&E) -> Option<String>,
 ) -> CliError {
     match error {
         ActionError::Command(CommandError::Completion { code, .. }) => CliError::Completion {
-            message: completion_message(action, code),
+            message: completion_message(action, target, code),
             code,
         },
-        ActionError::Command(e) => CliError::failed(&context(action), &e, None),
+        ActionError::Command(e) => CliError::failed(&context(action, target), &e, None),
         ActionError::Transport(e) => {
             let s = stage(&e);
-            let mut err = CliError::failed(&context(action), &e, s);
+            let mut err = CliError::failed(&context(action, target), &e, s);
             if let (
                 Action::McReset(ResetKind::Cold),
                 CliError::Failed {
@@ -227,11 +253,11 @@ pub fn describe<E: Failure>(
 }
 
 /// A `raw` answer with a non-zero completion code is an error too.
-pub fn check_raw(action: &Action, outcome: &Outcome) -> Result<(), CliError> {
+pub fn check_raw(action: &Action, target: Target, outcome: &Outcome) -> Result<(), CliError> {
     if let Outcome::Raw(r) = outcome {
         if !r.completion.is_success() {
             return Err(CliError::Completion {
-                message: completion_message(action, r.completion),
+                message: completion_message(action, target, r.completion),
                 code: r.completion,
             });
         }
@@ -309,11 +335,11 @@ pub(crate) mod tests {
             &mut |_, _| traced += 1,
         )
         .map_err(|e| {
-            describe(action, e, |_| {
+            describe(action, Target::bmc(), e, |_| {
                 Some("request netfn 0x06 cmd 0x01".to_string())
             })
         })
-        .and_then(|o| check_raw(action, &o).map(|()| o));
+        .and_then(|o| check_raw(action, Target::bmc(), &o).map(|()| o));
         assert_eq!(traced, t.requests.len());
         (r, t.requests)
     }
@@ -405,6 +431,41 @@ pub(crate) mod tests {
             assert_eq!(e.to_string(), want);
             assert_eq!(e.exit_code(), 1);
         }
+    }
+
+    #[test]
+    fn bridged_refusals_name_the_channel_and_the_failed_delivery() {
+        let raw = Action::Raw(Raw {
+            netfn: NetFn(6),
+            cmd: 1,
+            data: vec![],
+        });
+        let far = Target::ipmb(6, 0x40);
+        // ipmitool's words first, then what the code means.
+        assert_eq!(
+            completion_message(&raw, far, CompletionCode(0x83)),
+            "Unable to send RAW command (channel=0x6 netfn=0x6 lun=0x0 cmd=0x1 rsp=0x83): Unknown (0x83) \
+             [the BMC could not deliver the bridged request to IPMB address 0x40 on channel 6: \
+             NAK on write, no controller answers at that address]"
+        );
+        assert_eq!(
+            completion_message(&Action::McInfo, far, CompletionCode(0xd3)),
+            "Get Device ID command failed: Destination unavailable (0xd3) [the BMC could not deliver \
+             the bridged request to IPMB address 0x40 on channel 6: destination unavailable]"
+        );
+        // The target's own refusals are worded as without bridging.
+        assert_eq!(
+            completion_message(&raw, Target::ipmb(0, 0x30), CompletionCode(0xc1)),
+            "Unable to send RAW command (channel=0x0 netfn=0x6 lun=0x0 cmd=0x1 rsp=0xc1): Invalid command"
+        );
+        assert_eq!(
+            completion_message(&Action::McInfo, Target::bmc(), CompletionCode(0x83)),
+            "Get Device ID command failed: Unknown (0x83)"
+        );
+        assert_eq!(
+            context(&raw, Target::ipmb(1, 0x30)),
+            "Unable to send RAW command (channel=0x1 netfn=0x6 lun=0x0 cmd=0x1)"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use ipmi_core::{Deadline, ErrorClass, Transport};
 use crate::actions::{self, Outcome};
 use crate::args::{Cli, ResetKind};
 use crate::exit::{self, CliError};
-use crate::invocation::{self, Action, Env, Invocation, PasswordSource};
+use crate::invocation::{self, Action, Env, Invocation, PasswordSource, Plan};
 use crate::output::{self, Names};
 
 /// Least time given to Close Session after an answer.
@@ -97,12 +97,15 @@ impl Streams<'_> {
 
 /// Resolves and runs; returns the exit code.
 pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Streams) -> u8 {
-    let inv = match invocation::resolve(cli, env) {
-        Ok(inv) => inv,
-        Err(e) => return io.fail(cli.options.json, &e),
-    };
-    let mut connector = crate::lan::LanConnector::new(inv.lan.clone(), inv.timeout);
-    run(&mut connector, &inv, registries, io)
+    match invocation::plan(cli, env) {
+        Err(e) => io.fail(cli.options.json, &e),
+        Ok(Plan::Client(inv)) => {
+            let mut connector = crate::lan::LanConnector::new(inv.lan.clone(), inv.timeout);
+            run(&mut connector, &inv, registries, io)
+        }
+        Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
+        Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
+    }
 }
 
 /// Runs a resolved invocation through `connector`; returns the exit code.
@@ -149,6 +152,7 @@ pub fn run<C: Connector>(
         io.note(v, 1, d);
     }
 
+    let target = session.default_target();
     let t1 = Instant::now();
     let mut trace = |request: &ipmi_core::Request, x: &actions::Exchange| {
         if v >= 2 {
@@ -174,8 +178,8 @@ pub fn run<C: Connector>(
         }
     };
     let result = actions::perform(&mut session, &inv.action, deadline, &mut trace)
-        .map_err(|e| actions::describe(&inv.action, e, |e| connector.stage(e)))
-        .and_then(|o| actions::check_raw(&inv.action, &o).map(|()| o));
+        .map_err(|e| actions::describe(&inv.action, target, e, |e| connector.stage(e)))
+        .and_then(|o| actions::check_raw(&inv.action, target, &o).map(|()| o));
     io.note(
         v,
         1,
@@ -300,12 +304,23 @@ fn describe_settings(inv: &Invocation, peer: &str, io: &mut Streams) {
         PasswordSource::EnvOption(var) => format!("password from ${var} (-E)"),
         PasswordSource::File => "password from the -f file".to_string(),
         PasswordSource::Env => "password from $IPMI_PASSWORD".to_string(),
+        PasswordSource::BuiltIn => "password: the virtual BMC's built-in password".to_string(),
         PasswordSource::Empty => {
             "note: no password given (-P, -E, -f or $IPMI_PASSWORD): using an empty password; ipmitool would prompt on a terminal"
                 .to_string()
         }
     };
     io.note(v, 1, pw);
+    if !s.target.is_bmc() {
+        io.note(
+            v,
+            1,
+            format!(
+                "bridging: every request goes inside Send Message to IPMB address 0x{:02x} on channel {}",
+                s.target.slave_addr, s.target.channel
+            ),
+        );
+    }
     if s.kg.is_some() {
         io.note(v, 1, "BMC key (Kg) given");
     }
@@ -374,6 +389,7 @@ mod tests {
                 per_try_timeout: None,
                 retries: None,
                 allow_insecure: false,
+                target: ipmi_core::Target::bmc(),
             },
             action,
             timeout: Duration::from_secs(5),

@@ -40,7 +40,9 @@ pub struct Cli {
 }
 
 /// The options; every one may be given before or after the command words.
+/// They belong to the client commands (`serve` and `try` refuse most).
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Client options")]
 pub struct Options {
     /// Interface, ipmitool style: lanplus (= lan), open (= local) or kcs
     #[arg(short = 'I', value_name = "INTF", global = true)]
@@ -74,14 +76,9 @@ pub struct Options {
     #[arg(short = 'C', value_name = "SUITE", value_parser = parse_byte, global = true)]
     pub cipher_suite: Option<u8>,
 
-    /// Privilege level: CALLBACK, USER, OPERATOR, ADMINISTRATOR or OEM
-    #[arg(
-        short = 'L',
-        value_name = "LEVEL",
-        default_value = "ADMINISTRATOR",
-        global = true
-    )]
-    pub privilege: PrivilegeLevel,
+    /// Privilege level: CALLBACK, USER, OPERATOR, ADMINISTRATOR or OEM [default: ADMINISTRATOR]
+    #[arg(short = 'L', value_name = "LEVEL", global = true)]
+    pub privilege: Option<PrivilegeLevel>,
 
     /// BMC key (Kg) as text
     #[arg(short = 'k', value_name = "KEY", global = true, conflicts_with_all = ["kg_hex", "kg_from_env"])]
@@ -108,9 +105,9 @@ pub struct Options {
     #[arg(short = 'R', value_name = "COUNT", global = true)]
     pub retries: Option<u32>,
 
-    /// Deadline for the whole invocation: connect, command and close (seconds, fractions allowed)
-    #[arg(long = "timeout", value_name = "SECONDS", value_parser = parse_seconds, default_value = "10", global = true)]
-    pub timeout: Duration,
+    /// Deadline for the whole invocation: connect, command and close (seconds, fractions allowed) [default: 10]
+    #[arg(long = "timeout", value_name = "SECONDS", value_parser = parse_seconds, global = true)]
+    pub timeout: Option<Duration>,
 
     /// Verbose output on standard error (repeat for more)
     #[arg(short = 'v', action = ArgAction::Count, global = true)]
@@ -124,13 +121,60 @@ pub struct Options {
     #[arg(long, global = true)]
     pub allow_insecure: bool,
 
-    /// Bridging: channel of the target controller
+    /// Bridging: channel of the target controller (0-15, with -t) [default: 0]
     #[arg(short = 'b', value_name = "CHANNEL", value_parser = parse_byte, global = true)]
     pub bridge_channel: Option<u8>,
 
-    /// Bridging: IPMB address of the target controller
+    /// Bridging: IPMB address of the target controller (0x20 = the BMC itself)
     #[arg(short = 't', value_name = "ADDRESS", value_parser = parse_byte, global = true)]
     pub bridge_target: Option<u8>,
+}
+
+/// The deadline of one invocation when `--timeout` is not given.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Options {
+    /// `-L`, or ADMINISTRATOR.
+    pub fn privilege(&self) -> PrivilegeLevel {
+        self.privilege.unwrap_or(PrivilegeLevel::Administrator)
+    }
+
+    /// `--timeout`, or [`DEFAULT_TIMEOUT`].
+    pub fn timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_TIMEOUT)
+    }
+
+    /// The client options given on the command line, by their flag, in
+    /// the order of `--help`. `serve` and `try` refuse them.
+    pub fn client_flags(&self) -> Vec<&'static str> {
+        let given = [
+            ("-I", self.interface.is_some()),
+            ("-H", self.host.is_some()),
+            ("-p", self.port.is_some()),
+            ("-U", self.user.is_some()),
+            ("-P", self.password.is_some()),
+            ("-E", self.password_from_env),
+            ("-f", self.password_file.is_some()),
+            ("-C", self.cipher_suite.is_some()),
+            ("-L", self.privilege.is_some()),
+            ("-k", self.kg.is_some()),
+            ("-y", self.kg_hex.is_some()),
+            ("-K", self.kg_from_env),
+            ("-N", self.per_try_timeout.is_some()),
+            ("-R", self.retries.is_some()),
+            ("--timeout", self.timeout.is_some()),
+            ("-v", self.verbose > 0),
+            ("--json", self.json),
+            ("--allow-insecure", self.allow_insecure),
+            ("-b", self.bridge_channel.is_some()),
+            ("-t", self.bridge_target.is_some()),
+        ];
+        given
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(flag, _)| *flag)
+            .collect()
+    }
 }
 
 /// The first command word: an interface, or a command for the default one.
@@ -151,19 +195,86 @@ pub enum Top {
         #[command(subcommand)]
         command: Command,
     },
+    /// Run a virtual BMC (RMCP+ over UDP) in the foreground until Ctrl-C or SIGTERM
+    #[command(
+        after_help = "Sessions are logged on standard error. Without --user the only user is admin, password admin \
+                      (ADMINISTRATOR), and only loopback addresses may be listened on.\n\
+                      The client options (-H, -U, -P, ...) belong to the client commands and are refused here."
+    )]
+    Serve(ServeArgs),
+    /// Start a virtual BMC on a free loopback port and run `mc info` and `chassis power status` against it
+    #[command(
+        after_help = "The commands go through a real RMCP+ session (cipher suite 17), the same code as \
+                      `ipmirs -H 127.0.0.1 -p PORT -U admin -P admin mc info`.\n\
+                      -v, --json and --timeout apply to both commands; the other client options are refused."
+    )]
+    Try,
     #[command(flatten)]
     Command(Command),
 }
 
+/// What the first command word asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job<'a> {
+    /// A client command, through an interface named or implied.
+    Client(Option<InterfaceWord>, &'a Command),
+    /// `serve`
+    Serve(&'a ServeArgs),
+    /// `try`
+    Try,
+}
+
 impl Top {
-    /// The interface word, if one was given, and the command.
-    pub fn split(&self) -> (Option<InterfaceWord>, &Command) {
+    /// What to do.
+    pub fn job(&self) -> Job<'_> {
         match self {
-            Top::Lan { command } => (Some(InterfaceWord::Lan), command),
-            Top::Local { command } => (Some(InterfaceWord::Local), command),
-            Top::Kcs { command } => (Some(InterfaceWord::Kcs), command),
-            Top::Command(command) => (None, command),
+            Top::Lan { command } => Job::Client(Some(InterfaceWord::Lan), command),
+            Top::Local { command } => Job::Client(Some(InterfaceWord::Local), command),
+            Top::Kcs { command } => Job::Client(Some(InterfaceWord::Kcs), command),
+            Top::Command(command) => Job::Client(None, command),
+            Top::Serve(args) => Job::Serve(args),
+            Top::Try => Job::Try,
         }
+    }
+}
+
+/// `serve [--listen ADDR[:PORT[-PORT]]]... [--user NAME:PASSWORD[:PRIV]]... [--cipher-suites LIST] [--idle-timeout SECS]`
+///
+/// The values are kept as given and checked by
+/// [`crate::invocation::resolve_serve`] (exit 2 when they do not parse).
+#[derive(Args, Clone, PartialEq, Eq)]
+pub struct ServeArgs {
+    /// Address and UDP port (or port range, one BMC per port) to listen on; may be repeated [default: 127.0.0.1:6230]
+    #[arg(long, value_name = "ADDR[:PORT[-PORT]]")]
+    pub listen: Vec<String>,
+
+    /// A user: name, password and privilege limit (CALLBACK, USER, OPERATOR, ADMINISTRATOR (default) or OEM); may be repeated [default: admin:admin]
+    #[arg(long = "user", value_name = "NAME:PASSWORD[:PRIV]")]
+    pub users: Vec<String>,
+
+    /// Cipher suites offered, e.g. 3,17 (0 only when listed: it authenticates nobody) [default: 1,2,3,15,16,17]
+    #[arg(long, value_name = "LIST")]
+    pub cipher_suites: Option<String>,
+
+    /// Seconds of silence after which a session is closed (fractions allowed) [default: 60]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub idle_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ServeArgs {
+    /// Without the passwords of `--user`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let users: Vec<&str> = self
+            .users
+            .iter()
+            .map(|u| u.split(':').next().unwrap_or_default())
+            .collect();
+        f.debug_struct("ServeArgs")
+            .field("listen", &self.listen)
+            .field("users", &users)
+            .field("cipher_suites", &self.cipher_suites)
+            .field("idle_timeout", &self.idle_timeout)
+            .finish()
     }
 }
 
@@ -334,32 +445,25 @@ mod tests {
 
     #[test]
     fn interface_word_is_optional() {
+        let info = Command::Mc {
+            command: McCommand::Info,
+        };
         let with = parse(&["-H", "h", "lan", "mc", "info"]).unwrap();
         assert_eq!(
-            with.command.split(),
-            (
-                Some(InterfaceWord::Lan),
-                &Command::Mc {
-                    command: McCommand::Info
-                }
-            )
+            with.command.job(),
+            Job::Client(Some(InterfaceWord::Lan), &info)
         );
         let without = parse(&["-H", "h", "mc", "info"]).unwrap();
-        assert_eq!(
-            without.command.split(),
-            (
-                None,
-                &Command::Mc {
-                    command: McCommand::Info
-                }
-            )
-        );
+        assert_eq!(without.command.job(), Job::Client(None, &info));
         let local = parse(&["local", "chassis", "status"]).unwrap();
-        assert_eq!(local.command.split().0, Some(InterfaceWord::Local));
+        assert!(matches!(
+            local.command.job(),
+            Job::Client(Some(InterfaceWord::Local), _)
+        ));
         let kcs = parse(&["kcs", "mc", "reset", "warm"]).unwrap();
         assert_eq!(
-            kcs.command.split(),
-            (
+            kcs.command.job(),
+            Job::Client(
                 Some(InterfaceWord::Kcs),
                 &Command::Mc {
                     command: McCommand::Reset {
@@ -367,6 +471,84 @@ mod tests {
                     }
                 }
             )
+        );
+    }
+
+    #[test]
+    fn serve_and_try_are_their_own_words() {
+        let cli = parse(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:7000-7001",
+            "--user",
+            "admin:pw",
+            "--user",
+            "op:pw2:operator",
+            "--cipher-suites",
+            "3,17",
+            "--idle-timeout",
+            "2.5",
+        ])
+        .unwrap();
+        let Job::Serve(s) = cli.command.job() else {
+            panic!("{cli:?}")
+        };
+        assert_eq!(s.listen, ["127.0.0.1:7000-7001"]);
+        assert_eq!(s.users, ["admin:pw", "op:pw2:operator"]);
+        assert_eq!(s.cipher_suites.as_deref(), Some("3,17"));
+        assert_eq!(s.idle_timeout, Some(Duration::from_millis(2500)));
+        // The passwords stay out of Debug.
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("pw"), "{shown}");
+        let bare = parse(&["serve"]).unwrap();
+        let Job::Serve(s) = bare.command.job() else {
+            panic!()
+        };
+        assert!(s.listen.is_empty() && s.users.is_empty() && s.cipher_suites.is_none());
+        assert_eq!(parse(&["try"]).unwrap().command.job(), Job::Try);
+        // Neither is a command of an interface, nor takes command words.
+        for bad in [
+            &["lan", "serve"][..],
+            &["local", "try"],
+            &["serve", "mc", "info"],
+            &["try", "mc", "info"],
+            &["serve", "--idle-timeout", "0"],
+            &["serve", "--listen"],
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+        // Global options parse (and are refused later, by the resolution).
+        let cli = parse(&["serve", "-H", "h"]).unwrap();
+        assert_eq!(cli.options.client_flags(), ["-H"]);
+    }
+
+    #[test]
+    fn client_flags_lists_what_was_given() {
+        assert!(parse(&["mc", "info"])
+            .unwrap()
+            .options
+            .client_flags()
+            .is_empty());
+        let cli = parse(&[
+            "-H",
+            "h",
+            "-L",
+            "user",
+            "--timeout",
+            "3",
+            "-v",
+            "-b",
+            "0",
+            "-t",
+            "0x30",
+            "mc",
+            "info",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.options.client_flags(),
+            ["-H", "-L", "--timeout", "-v", "-b", "-t"]
         );
     }
 
@@ -411,8 +593,8 @@ mod tests {
     #[test]
     fn defaults() {
         let cli = parse(&["mc", "info"]).unwrap();
-        assert_eq!(cli.options.privilege, PrivilegeLevel::Administrator);
-        assert_eq!(cli.options.timeout, Duration::from_secs(10));
+        assert_eq!(cli.options.privilege(), PrivilegeLevel::Administrator);
+        assert_eq!(cli.options.timeout(), Duration::from_secs(10));
         assert_eq!(cli.options.port, None);
         assert_eq!(cli.options.verbose, 0);
         assert!(!cli.options.json && !cli.options.allow_insecure && !cli.options.password_from_env);
@@ -444,10 +626,10 @@ mod tests {
         .unwrap();
         let o = cli.options;
         assert_eq!(o.port, Some(623));
-        assert_eq!(o.privilege, PrivilegeLevel::User);
+        assert_eq!(o.privilege(), PrivilegeLevel::User);
         assert_eq!(o.per_try_timeout, Some(Duration::from_millis(500)));
         assert_eq!(o.retries, Some(2));
-        assert_eq!(o.timeout, Duration::from_millis(1500));
+        assert_eq!(o.timeout(), Duration::from_millis(1500));
         assert_eq!(o.kg_hex.as_deref(), Some("0102"));
         assert_eq!((o.bridge_channel, o.bridge_target), (Some(6), Some(0x2c)));
         assert!(o.allow_insecure);

@@ -6,15 +6,17 @@
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use ipmi_core::cmd::{PowerAction, Raw};
-use ipmi_core::target::BMC_SLAVE_ADDR;
 use ipmi_core::{PrivilegeLevel, Target};
+use ipmi_lanplus::server::{parse_cipher_suites, parse_listen, ServerConfig, User};
 
 use crate::args::{
-    ChassisCommand, Cli, Command, InterfaceWord, McCommand, PowerWord, ResetKind, MAX_RAW_DATA,
+    ChassisCommand, Cli, Command, InterfaceWord, Job, McCommand, Options, PowerWord, ResetKind,
+    ServeArgs, MAX_RAW_DATA,
 };
 use crate::exit::CliError;
 
@@ -85,6 +87,8 @@ pub enum PasswordSource {
     Env,
     /// Nothing at all: the empty password.
     Empty,
+    /// `try`: the password of its own virtual BMC.
+    BuiltIn,
 }
 
 /// Everything a LAN session needs.
@@ -112,6 +116,8 @@ pub struct LanSettings {
     pub retries: Option<u32>,
     /// `--allow-insecure`
     pub allow_insecure: bool,
+    /// Where requests go: the BMC, or a controller behind it (`-b`/`-t`).
+    pub target: Target,
 }
 
 impl std::fmt::Debug for LanSettings {
@@ -128,6 +134,7 @@ impl std::fmt::Debug for LanSettings {
             .field("per_try_timeout", &self.per_try_timeout)
             .field("retries", &self.retries)
             .field("allow_insecure", &self.allow_insecure)
+            .field("target", &self.target)
             .finish()
     }
 }
@@ -147,11 +154,73 @@ pub struct Invocation {
     pub verbose: u8,
 }
 
-/// Resolves the command line. Usage errors (and interfaces or features not
-/// implemented yet) are [`CliError::Usage`].
+/// What a command line asks for, resolved.
+#[derive(Debug)]
+pub enum Plan {
+    /// A client command.
+    Client(Invocation),
+    /// `serve`
+    Serve(ServeSettings),
+    /// `try`
+    Try(TrySettings),
+}
+
+/// `ipmirs serve`, resolved.
+#[derive(Debug)]
+pub struct ServeSettings {
+    /// Every address to bind, in order (one virtual BMC each).
+    pub listen: Vec<SocketAddr>,
+    /// Users, suites, timers.
+    pub config: ServerConfig,
+    /// True when no `--user` was given: the built-in user only.
+    pub default_user: bool,
+}
+
+/// `ipmirs try`, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrySettings {
+    /// `--timeout`, for each of the two commands.
+    pub timeout: Duration,
+    /// `--json`
+    pub json: bool,
+    /// `-v` count.
+    pub verbose: u8,
+}
+
+/// Name of the user `serve` and `try` have when no `--user` is given.
+pub const DEFAULT_SERVE_USER: &str = "admin";
+/// That user's password.
+pub const DEFAULT_SERVE_PASSWORD: &str = "admin";
+/// Where `serve` listens when no `--listen` is given.
+pub const DEFAULT_SERVE_LISTEN: &str = "127.0.0.1:6230";
+
+/// The built-in user of `serve` and `try`: admin, password admin, ADMINISTRATOR.
+pub fn default_serve_user() -> User {
+    User::new(
+        DEFAULT_SERVE_USER,
+        DEFAULT_SERVE_PASSWORD,
+        PrivilegeLevel::Administrator,
+    )
+}
+
+/// Resolves the whole command line.
+pub fn plan(cli: &Cli, env: &dyn Env) -> Result<Plan, CliError> {
+    match cli.command.job() {
+        Job::Client(..) => resolve(cli, env).map(Plan::Client),
+        Job::Serve(args) => resolve_serve(args, &cli.options).map(Plan::Serve),
+        Job::Try => resolve_try(&cli.options).map(Plan::Try),
+    }
+}
+
+/// Resolves a client command line. Usage errors (and interfaces or
+/// features not implemented yet) are [`CliError::Usage`].
 pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
     let o = &cli.options;
-    let (word, command) = cli.command.split();
+    let Job::Client(word, command) = cli.command.job() else {
+        return Err(CliError::Usage(
+            "serve and try are not client commands".into(),
+        ));
+    };
     let action = action_of(command)?;
 
     let interface = interface_of(word, o.interface.as_deref(), o.host.is_some())?;
@@ -177,18 +246,7 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
         return Err(CliError::Usage("-H: empty host name".into()));
     }
 
-    if o.bridge_channel.is_some() || o.bridge_target.is_some() {
-        let target = Target::ipmb(
-            o.bridge_channel.unwrap_or(0),
-            o.bridge_target.unwrap_or(BMC_SLAVE_ADDR),
-        );
-        if !target.is_bmc() {
-            return Err(CliError::Usage(format!(
-                "bridging (-b {} -t 0x{:02x}) is not implemented yet",
-                target.channel, target.slave_addr
-            )));
-        }
-    }
+    let target = target_of(o.bridge_channel, o.bridge_target)?;
 
     let username = match &o.user {
         Some(u) => os_bytes(u),
@@ -208,16 +266,153 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
             password,
             password_source,
             kg,
-            privilege: o.privilege,
+            privilege: o.privilege(),
             cipher_suite: o.cipher_suite,
             per_try_timeout: o.per_try_timeout,
             retries: o.retries,
             allow_insecure: o.allow_insecure,
+            target,
         },
         action,
-        timeout: o.timeout,
+        timeout: o.timeout(),
         json: o.json,
         verbose: o.verbose,
+    })
+}
+
+/// `-b CHANNEL -t ADDRESS`, read like ipmitool 1.8.19 reads them: `-t`
+/// alone means channel 0, and address 0x20 on channel 0 is the BMC itself
+/// (no bridging). Refused where ipmitool would silently talk to the BMC
+/// instead of the controller meant (`-b` without `-t`, `-t 0`), and for
+/// what IPMB cannot carry (odd addresses, channels above 15).
+pub fn target_of(channel: Option<u8>, address: Option<u8>) -> Result<Target, CliError> {
+    let Some(address) = address else {
+        return match channel {
+            None => Ok(Target::bmc()),
+            Some(c) => Err(CliError::Usage(format!(
+                "-b {c} needs -t ADDRESS, the IPMB address of the controller to bridge to \
+                 (ipmitool ignores -b alone and talks to the BMC itself)"
+            ))),
+        };
+    };
+    if address == 0 || address & 1 == 1 {
+        return Err(CliError::Usage(format!(
+            "-t 0x{address:02x} is not an IPMB slave address (even, 0x02-0xfe; the BMC is 0x20)"
+        )));
+    }
+    let channel = channel.unwrap_or(0);
+    if channel > 0x0f {
+        return Err(CliError::Usage(format!(
+            "-b {channel}: channel numbers are 0-15"
+        )));
+    }
+    Ok(Target::ipmb(channel, address))
+}
+
+/// Refuses the client options given to a command that is no client.
+fn refuse_client_options(word: &str, given: &[&str], takes: &str) -> Result<(), CliError> {
+    if given.is_empty() {
+        return Ok(());
+    }
+    let (these, belong) = if given.len() == 1 {
+        ("option", "belongs")
+    } else {
+        ("options", "belong")
+    };
+    Err(CliError::Usage(format!(
+        "{word}: the {these} {} {belong} to the client commands; {word} {takes}",
+        given.join(", ")
+    )))
+}
+
+/// Resolves `serve`: listen addresses, users (the built-in one, loopback
+/// only, when none is given), cipher suites, idle timeout.
+pub fn resolve_serve(args: &ServeArgs, options: &Options) -> Result<ServeSettings, CliError> {
+    refuse_client_options(
+        "serve",
+        &options.client_flags(),
+        "takes --listen, --user, --cipher-suites and --idle-timeout",
+    )?;
+    let usage =
+        |flag: &str, e: &dyn std::fmt::Display| CliError::Usage(format!("serve: {flag}: {e}"));
+
+    let specs: Vec<&str> = if args.listen.is_empty() {
+        vec![DEFAULT_SERVE_LISTEN]
+    } else {
+        args.listen.iter().map(String::as_str).collect()
+    };
+    let mut listen: Vec<SocketAddr> = Vec::new();
+    for spec in specs {
+        for addr in parse_listen(spec).map_err(|e| usage("--listen", &e))? {
+            if listen.contains(&addr) && addr.port() != 0 {
+                return Err(usage("--listen", &format!("{addr} is given twice")));
+            }
+            listen.push(addr);
+        }
+    }
+
+    let mut config = ServerConfig::new();
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for spec in &args.users {
+        let user: User = spec.parse().map_err(|e| usage("--user", &e))?;
+        if names.contains(&user.name) {
+            return Err(usage(
+                "--user",
+                &format!(
+                    "user '{}' is given twice",
+                    String::from_utf8_lossy(&user.name)
+                ),
+            ));
+        }
+        names.push(user.name.clone());
+        config = config.user(user);
+    }
+    let default_user = args.users.is_empty();
+    if default_user {
+        if let Some(open) = listen.iter().find(|a| !a.ip().is_loopback()) {
+            return Err(usage(
+                "--listen",
+                &format!(
+                    "{open} is not a loopback address: give --user NAME:PASSWORD \
+                     (the built-in user {DEFAULT_SERVE_USER}:{DEFAULT_SERVE_PASSWORD} is for loopback only)"
+                ),
+            ));
+        }
+        config = config.user(default_serve_user());
+    }
+    if let Some(list) = &args.cipher_suites {
+        config = config
+            .cipher_suites(parse_cipher_suites(list).map_err(|e| usage("--cipher-suites", &e))?);
+    }
+    if let Some(t) = args.idle_timeout {
+        config = config.idle_timeout(t);
+    }
+    config
+        .validate()
+        .map_err(|e| CliError::Usage(format!("serve: {e}")))?;
+    Ok(ServeSettings {
+        listen,
+        config,
+        default_user,
+    })
+}
+
+/// Resolves `try`: only `-v`, `--json` and `--timeout` apply.
+pub fn resolve_try(options: &Options) -> Result<TrySettings, CliError> {
+    let refused: Vec<&str> = options
+        .client_flags()
+        .into_iter()
+        .filter(|f| !matches!(*f, "-v" | "--json" | "--timeout"))
+        .collect();
+    refuse_client_options(
+        "try",
+        &refused,
+        "takes only -v, --json and --timeout (it talks to its own virtual BMC)",
+    )?;
+    Ok(TrySettings {
+        timeout: options.timeout(),
+        json: options.json,
+        verbose: options.verbose,
     })
 }
 
@@ -447,7 +642,7 @@ mod tests {
         resolve(&cli(args), &env)
     }
 
-    fn usage_message(r: Result<Invocation, CliError>) -> String {
+    fn usage_message<T: std::fmt::Debug>(r: Result<T, CliError>) -> String {
         match r {
             Err(CliError::Usage(m)) => m,
             other => panic!("expected a usage error, got {other:?}"),
@@ -516,18 +711,217 @@ mod tests {
     }
 
     #[test]
-    fn bridging_is_refused_for_now() {
+    fn bridging_targets_like_ipmitool() {
+        let target = |args: &[&str]| {
+            resolve_with(&[&["-H", "h"][..], args, &["mc", "info"]].concat(), &[])
+                .map(|inv| inv.lan.target)
+        };
+        assert_eq!(target(&[]).unwrap(), Target::bmc());
+        assert_eq!(
+            target(&["-b", "6", "-t", "0x2c"]).unwrap(),
+            Target::ipmb(6, 0x2c)
+        );
+        // -t alone: channel 0; numbers in ipmitool's forms (strtoul base 0).
+        assert_eq!(target(&["-t", "0x30"]).unwrap(), Target::ipmb(0, 0x30));
+        assert_eq!(target(&["-t", "48"]).unwrap(), Target::ipmb(0, 0x30));
+        assert_eq!(target(&["-t", "060"]).unwrap(), Target::ipmb(0, 0x30));
+        assert_eq!(
+            target(&["-b", "0x0f", "-t", "0x82"]).unwrap(),
+            Target::ipmb(15, 0x82)
+        );
+        // The BMC's own address on channel 0 is no bridging.
+        for bmc in [
+            &["-b", "0", "-t", "0x20"][..],
+            &["-t", "0x20"],
+            &["-t", "32"],
+        ] {
+            assert!(target(bmc).unwrap().is_bmc(), "{bmc:?}");
+        }
+        // On another channel 0x20 is another controller.
+        assert!(!target(&["-b", "7", "-t", "0x20"]).unwrap().is_bmc());
+        // Refused: ipmitool would silently talk to the BMC, or IPMB cannot carry it.
+        assert!(usage_message(target(&["-b", "6"])).contains("-b 6 needs -t ADDRESS"));
+        assert!(usage_message(target(&["-t", "0"])).contains("not an IPMB slave address"));
+        assert!(usage_message(target(&["-t", "0x31"])).contains("-t 0x31 is not an IPMB"));
+        assert!(usage_message(target(&["-b", "16", "-t", "0x30"])).contains("0-15"));
+        // local and kcs are not implemented, bridged or not.
         assert!(usage_message(resolve_with(
-            &["-H", "h", "-b", "6", "-t", "0x2c", "mc", "info"],
+            &["-b", "0", "-t", "0x30", "local", "mc", "info"],
             &[]
         ))
-        .contains("bridging (-b 6 -t 0x2c) is not implemented yet"));
+        .contains("not implemented yet"));
         assert!(
-            usage_message(resolve_with(&["-H", "h", "-t", "0x82", "mc", "info"], &[]))
-                .contains("bridging")
+            usage_message(resolve_with(&["-t", "0x30", "kcs", "mc", "info"], &[]))
+                .contains("kcs interface is not implemented yet")
         );
-        // Naming the BMC itself is no bridging.
-        assert!(resolve_with(&["-H", "h", "-b", "0", "-t", "0x20", "mc", "info"], &[]).is_ok());
+    }
+
+    fn plan_with(args: &[&str]) -> Result<Plan, CliError> {
+        let env: HashMap<&str, &str> = HashMap::new();
+        plan(&cli(args), &env)
+    }
+
+    fn serve_with(args: &[&str]) -> Result<ServeSettings, CliError> {
+        match plan_with(&[&["serve"][..], args].concat())? {
+            Plan::Serve(s) => Ok(s),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn serve_defaults() {
+        let s = serve_with(&[]).unwrap();
+        assert_eq!(s.listen, ["127.0.0.1:6230".parse::<SocketAddr>().unwrap()]);
+        assert!(s.default_user);
+        assert_eq!(s.config.users.len(), 1);
+        let u = &s.config.users[0];
+        assert_eq!(
+            (u.name.as_slice(), u.password.as_slice(), u.privilege),
+            (&b"admin"[..], &b"admin"[..], PrivilegeLevel::Administrator)
+        );
+        // Suite 0 is not offered unless listed.
+        assert_eq!(s.config.cipher_suites, [1, 2, 3, 15, 16, 17]);
+        assert_eq!(
+            s.config.idle_timeout,
+            ipmi_lanplus::server::DEFAULT_IDLE_TIMEOUT
+        );
+    }
+
+    #[test]
+    fn serve_flags() {
+        let s = serve_with(&[
+            "--listen",
+            "127.0.0.1:7000-7002",
+            "--listen",
+            "[::1]:7000",
+            "--user",
+            "admin:s3:cr:et",
+            "--user",
+            "op:pw:operator",
+            "--cipher-suites",
+            "0,3, 17",
+            "--idle-timeout",
+            "0.5",
+        ])
+        .unwrap();
+        assert_eq!(s.listen.len(), 4);
+        assert_eq!(s.listen[3], "[::1]:7000".parse::<SocketAddr>().unwrap());
+        assert!(!s.default_user);
+        let users: Vec<(&[u8], &[u8], PrivilegeLevel)> = s
+            .config
+            .users
+            .iter()
+            .map(|u| (u.name.as_slice(), u.password.as_slice(), u.privilege))
+            .collect();
+        assert_eq!(
+            users,
+            [
+                (
+                    &b"admin"[..],
+                    &b"s3:cr:et"[..],
+                    PrivilegeLevel::Administrator
+                ),
+                (&b"op"[..], &b"pw"[..], PrivilegeLevel::Operator)
+            ]
+        );
+        assert_eq!(s.config.cipher_suites, [0, 3, 17]);
+        assert_eq!(s.config.idle_timeout, Duration::from_millis(500));
+        // Any address with users of one's own; port 0 picks a free port.
+        let s = serve_with(&["--listen", "0.0.0.0:0", "--user", "a:b"]).unwrap();
+        assert_eq!(s.listen[0].port(), 0);
+    }
+
+    #[test]
+    fn serve_refusals_are_usage_errors() {
+        for (args, what) in [
+            (
+                &["--listen", "nowhere"][..],
+                "--listen: invalid listen address 'nowhere'",
+            ),
+            (&["--listen", "127.0.0.1:99999"], "--listen"),
+            (&["--listen", "127.0.0.1:7001-7000"], "--listen"),
+            (
+                &[
+                    "--listen",
+                    "127.0.0.1:7000",
+                    "--listen",
+                    "127.0.0.1:6999-7000",
+                ],
+                "given twice",
+            ),
+            (
+                &["--listen", "0.0.0.0"],
+                "not a loopback address: give --user",
+            ),
+            (
+                &["--user", "nopassword"],
+                "--user: invalid user 'nopassword'",
+            ),
+            (
+                &["--user", "a:b", "--user", "a:c"],
+                "user 'a' is given twice",
+            ),
+            (&["--user", "x:123456789012345678901"], "at most 20"),
+            (&["--cipher-suites", "4"], "cipher suite 4 is not supported"),
+            (
+                &["--cipher-suites", "3,,17"],
+                "--cipher-suites: invalid cipher suite list",
+            ),
+            (&["--cipher-suites", "three"], "--cipher-suites"),
+            (
+                &["-H", "bmc"],
+                "serve: the option -H belongs to the client commands",
+            ),
+            (
+                &["-U", "u", "-P", "p", "-v"],
+                "the options -U, -P, -v belong",
+            ),
+            (&["--json"], "--json"),
+            (&["-t", "0x30"], "-t"),
+        ] {
+            let m = usage_message(serve_with(args));
+            assert!(m.starts_with("serve: "), "{args:?}: {m}");
+            assert!(m.contains(what), "{args:?}: {m}");
+        }
+        // A refused password never shows in the message.
+        let m = usage_message(serve_with(&[
+            "--user",
+            "x:sekrit-but-far-too-long-for-ipmi",
+        ]));
+        assert!(!m.contains("sekrit"), "{m}");
+    }
+
+    #[test]
+    fn try_takes_only_output_options() {
+        let Plan::Try(t) = plan_with(&["try", "-v", "--json", "--timeout", "3"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            t,
+            TrySettings {
+                timeout: Duration::from_secs(3),
+                json: true,
+                verbose: 1
+            }
+        );
+        let Plan::Try(t) = plan_with(&["try"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(t.timeout, Duration::from_secs(10));
+        for bad in [
+            &["-H", "h"][..],
+            &["-C", "3"],
+            &["-p", "623"],
+            &["-b", "0", "-t", "0x30"],
+        ] {
+            let m = usage_message(plan_with(&[&["try"][..], bad].concat()));
+            assert!(m.starts_with("try: the option"), "{bad:?}: {m}");
+        }
+        // Client commands still resolve through plan().
+        assert!(matches!(
+            plan_with(&["-H", "h", "mc", "info"]).unwrap(),
+            Plan::Client(_)
+        ));
     }
 
     #[test]

@@ -25,7 +25,8 @@ impl LanConnector {
         let mut c = ClientConfig::new(s.username.clone(), s.password.clone())
             .privilege(s.privilege)
             .timeout(self.timeout)
-            .allow_insecure(s.allow_insecure);
+            .allow_insecure(s.allow_insecure)
+            .target(s.target);
         if let Some(id) = s.cipher_suite {
             c = c.cipher_suite(id);
         }
@@ -123,6 +124,7 @@ mod tests {
             per_try_timeout: None,
             retries: Some(2),
             allow_insecure: false,
+            target: ipmi_core::Target::bmc(),
         }
     }
 
@@ -137,7 +139,12 @@ mod tests {
         assert_eq!(c.retries, 2);
         assert_eq!(c.per_try_timeout, ClientConfig::new("", "").per_try_timeout);
         assert!(c.kg.is_none());
+        assert!(c.target.is_bmc());
         assert!(c.validate().is_ok());
+        let mut s = settings();
+        s.target = ipmi_core::Target::ipmb(6, 0x2c);
+        let c = LanConnector::new(s, Duration::from_secs(5)).config();
+        assert_eq!(c.target, ipmi_core::Target::ipmb(6, 0x2c));
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod lan;
 mod manufacturers;
 mod numbers;
 mod output;
+mod serve;
+mod tryout;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -184,7 +184,13 @@ fn bad_arguments_exit_2_without_panic() {
         &["-P", "a", "-E", "mc", "info"],
         &["-I", "lan", "mc", "info"],
         &["-I", "imb", "mc", "info"],
-        &["-t", "0x82", "mc", "info"],
+        // Bridging that ipmitool would silently send to the BMC itself, or
+        // that IPMB cannot carry.
+        &["-b", "6", "mc", "info"],
+        &["-t", "0", "mc", "info"],
+        &["-t", "0x83", "mc", "info"],
+        &["-b", "16", "-t", "0x82", "mc", "info"],
+        &["-t", "0x100", "mc", "info"],
         &["-E", "mc", "info"],
         &["-f", "/nonexistent/ipmirs-password", "mc", "info"],
         &[],
@@ -225,9 +231,14 @@ fn interfaces_not_implemented_yet() {
             &["kcs", "mc", "info"],
             "kcs interface is not implemented yet",
         ),
+        // Bridging does not make them any more implemented.
         (
-            &["-H", "127.0.0.1", "-b", "6", "-t", "0x2c", "mc", "info"],
-            "bridging",
+            &["-b", "6", "-t", "0x2c", "local", "mc", "info"],
+            "local (/dev/ipmi0) interface is not implemented yet",
+        ),
+        (
+            &["-t", "0x2c", "kcs", "mc", "info"],
+            "kcs interface is not implemented yet",
         ),
     ] {
         let r = ipmirs(&args(a), &[]);

@@ -291,3 +291,83 @@ fn credentials_from_the_environment_and_command_forms() {
     r.expect_code(0);
     assert_eq!(r.stdout, reference.stdout);
 }
+
+/// ipmi_sim with a satellite management controller at IPMB address 0x30
+/// (channel 0) besides the BMC at 0x20; nothing answers at 0x40.
+const SATELLITE_EMU: &str = "\
+mc_setbmc 0x20
+mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+sel_enable 0x20 1000 0x0a
+mc_add 0x30 0 no-device-sdrs 0x31 2 3 0x05 0x157 0x28
+mc_enable 0x30
+mc_enable 0x20
+";
+
+/// Bridging (`-b CHANNEL -t ADDRESS`): ipmirs prints what ipmitool prints,
+/// and it is the satellite that answers, not the BMC.
+#[test]
+fn bridged_commands_match_ipmitool() {
+    let sim = IpmiSim::start_with_emu(ipmisim::SimOptions::default(), SATELLITE_EMU);
+    let base = lanplus(sim.port(), "admin", "secret", 3);
+    let bmc_info = ipmitool(&cat(&base, &["mc", "info"]));
+    bmc_info.expect_code(0);
+    for command in [
+        &["-b", "0", "-t", "0x30", "mc", "info"][..],
+        &["-b", "0", "-t", "0x30", "raw", "0x06", "0x01"],
+        // -t alone is channel 0; numbers in any of ipmitool's forms.
+        &["-t", "48", "mc", "info"],
+        &["-t", "0x30", "raw", "Application", "1"],
+        // The satellite refuses what it does not implement.
+        &["-b", "0", "-t", "0x30", "chassis", "power", "status"],
+        &["-b", "0", "-t", "0x30", "raw", "6", "3"],
+        // Nobody at 0x40: the BMC answers Send Message with 0x83.
+        &["-b", "0", "-t", "0x40", "mc", "info"],
+        &["-b", "0", "-t", "0x40", "raw", "6", "1"],
+        // The BMC's own address on channel 0: no bridging at all.
+        &["-b", "0", "-t", "0x20", "mc", "info"],
+    ] {
+        let theirs = ipmitool(&cat(&base, command));
+        let mine = ipmirs(&cat(&base, command), &[]);
+        let line = command.join(" ");
+        assert_eq!(
+            mine.stdout_str(),
+            theirs.stdout_str(),
+            "`{line}`: stdout differs\n--- ipmirs stderr ---\n{}\n--- ipmitool stderr ---\n{}",
+            mine.stderr,
+            theirs.stderr
+        );
+        assert_eq!(mine.code, theirs.code, "`{line}`: {}", mine.stderr);
+        if mine.code != 0 {
+            // ipmitool's words for the refusal, prefixed.
+            let first = theirs.stderr.lines().last().unwrap_or_default();
+            assert!(
+                mine.stderr.starts_with(&format!("ipmirs: {first}")),
+                "`{line}`:\n{}\nvs\n{}",
+                mine.stderr,
+                theirs.stderr
+            );
+        }
+        let bridged = command.contains(&"0x30") || command.contains(&"48");
+        if bridged && mine.code == 0 {
+            assert_ne!(mine.stdout, bmc_info.stdout, "`{line}` reached the BMC");
+            let out = mine.stdout_str();
+            assert!(
+                out.contains("Manufacturer ID           : 343")
+                    || out.starts_with(" 00 01 02 03 02 05 57 01 00 28"),
+                "`{line}`: not the satellite's answer:\n{out}"
+            );
+        }
+        if command.contains(&"0x20") {
+            assert_eq!(mine.stdout, bmc_info.stdout);
+        }
+    }
+    // What ipmitool does not say: the BMC could not deliver it.
+    let mine = ipmirs(&cat(&base, &["-t", "0x40", "raw", "6", "1"]), &[]);
+    mine.expect_code(1);
+    assert!(
+        mine.stderr
+            .contains("could not deliver the bridged request to IPMB address 0x40 on channel 0"),
+        "{}",
+        mine.stderr
+    );
+}
