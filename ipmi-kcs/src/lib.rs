@@ -1,5 +1,7 @@
 //! In-band IPMI for ipmirs: the Linux `/dev/ipmi0` driver interface
-//! ([`linux`]); the KCS system interface (IPMI 2.0 §9) follows in issue #5.
+//! ([`linux`]), the KCS system interface (IPMI 2.0 §9) driven from user
+//! space by direct port I/O ([`kcs`]) for when the kernel driver is the
+//! problem, and in-band health triage ([`diagnose`]).
 //!
 //! ```no_run
 //! # #[cfg(target_os = "linux")] {
@@ -16,9 +18,12 @@
 //!
 //! Unsafe code in [`linux`] is confined to `linux::sys` (the driver's
 //! ioctls and poll(2)) and the registration of the descriptor with tokio's
-//! reactor in `linux::tokio`; each block carries its safety argument.
+//! reactor in `linux::tokio`, and in `kcs::port_io` (ioperm and the
+//! in/out instructions); each block carries its safety argument.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod diagnose;
+pub mod kcs;
 #[cfg(target_os = "linux")]
 pub mod linux;
