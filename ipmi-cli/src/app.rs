@@ -12,17 +12,22 @@
 //! is resetting), and after a command that timed out the session is not
 //! closed at all (the BMC is not answering; ipmi_lanplus still sends one
 //! Close Session datagram, without waiting, when the client is dropped).
+//!
+//! Two connectors: [`crate::lan::LanConnector`] (RMCP+ sessions) and
+//! `crate::local::LocalConnector` (the Linux `/dev/ipmiN` device, where
+//! "opening" and "closing" are those of the device file and the deadline
+//! bounds each wait for the kernel's answer).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ipmi_core::{Deadline, ErrorClass, Transport};
+use ipmi_core::{CompletionCode, Deadline, ErrorClass, Target, Transport};
 
 use crate::actions::{self, Outcome};
 use crate::args::{Cli, ResetKind};
 use crate::exit::{self, CliError};
-use crate::invocation::{self, Action, Env, Invocation, PasswordSource, Plan};
+use crate::invocation::{self, Action, Env, Invocation, LanSettings, Link, PasswordSource, Plan};
 use crate::output::{self, Names};
 
 /// Least time given to Close Session after an answer.
@@ -56,6 +61,29 @@ pub trait Connector {
 
     /// The session step an error stalled in.
     fn stage(&self, error: &<Self::Session as Transport>::Error) -> Option<String>;
+
+    /// What is opened and closed, for `-v`: "session", or "device".
+    fn opened(&self) -> &'static str {
+        "session"
+    }
+
+    /// Said with `-v` when the BMC stopped answering and the session is
+    /// dropped without closing it.
+    fn abandon_note(&self) -> &'static str {
+        "the BMC stopped answering: not waiting for Close Session"
+    }
+
+    /// What a failure to open says first.
+    fn open_context(&self) -> String {
+        format!("cannot open a session with {}", self.peer())
+    }
+
+    /// What this interface adds to the message of a completion-code
+    /// refusal of a request to `target` (e.g. what the kernel driver means
+    /// by a code it makes up itself), after ipmitool's words.
+    fn completion_note(&self, _code: CompletionCode, _target: Target) -> Option<String> {
+        None
+    }
 
     /// One line about the open session, for `-v`.
     fn describe(&self, _session: &Self::Session) -> Option<String> {
@@ -99,10 +127,25 @@ impl Streams<'_> {
 pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Streams) -> u8 {
     match invocation::plan(cli, env) {
         Err(e) => io.fail(cli.options.json, &e),
-        Ok(Plan::Client(inv)) => {
-            let mut connector = crate::lan::LanConnector::new(inv.lan.clone(), inv.timeout);
-            run(&mut connector, &inv, registries, io)
-        }
+        Ok(Plan::Client(inv)) => match &inv.link {
+            Link::Lan(settings) => {
+                let mut connector = crate::lan::LanConnector::new(settings.clone(), inv.timeout);
+                run(&mut connector, &inv, registries, io)
+            }
+            #[cfg(target_os = "linux")]
+            Link::Local(settings) => {
+                let mut connector =
+                    crate::local::LocalConnector::new(settings.clone(), inv.timeout);
+                run(&mut connector, &inv, registries, io)
+            }
+            #[cfg(not(target_os = "linux"))]
+            Link::Local(_) => io.fail(
+                inv.json,
+                &CliError::Usage(
+                    "the local interface needs Linux (its IPMI driver, /dev/ipmi0)".into(),
+                ),
+            ),
+        },
         Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
         Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
     }
@@ -132,11 +175,7 @@ pub fn run<C: Connector>(
         Ok(s) => s,
         Err(e) => {
             let stage = connector.stage(&e);
-            let err = CliError::failed(
-                &format!("cannot open a session with {}", connector.peer()),
-                &e,
-                stage,
-            );
+            let err = CliError::failed(&connector.open_context(), &e, stage);
             return io.fail(json, &err);
         }
     };
@@ -144,7 +183,8 @@ pub fn run<C: Connector>(
         v,
         1,
         format!(
-            "session opened in {:.1} ms",
+            "{} opened in {:.1} ms",
+            connector.opened(),
             t0.elapsed().as_secs_f64() * 1e3
         ),
     );
@@ -179,7 +219,8 @@ pub fn run<C: Connector>(
     };
     let result = actions::perform(&mut session, &inv.action, deadline, &mut trace)
         .map_err(|e| actions::describe(&inv.action, target, e, |e| connector.stage(e)))
-        .and_then(|o| actions::check_raw(&inv.action, target, &o).map(|()| o));
+        .and_then(|o| actions::check_raw(&inv.action, target, &o).map(|()| o))
+        .map_err(|e| with_completion_note(e, target, &*connector));
     io.note(
         v,
         1,
@@ -199,11 +240,7 @@ pub fn run<C: Connector>(
 
     let timed_out = matches!(&result, Err(e) if e.class() == ErrorClass::Timeout);
     if timed_out {
-        io.note(
-            v,
-            1,
-            "the BMC stopped answering: not waiting for Close Session",
-        );
+        io.note(v, 1, connector.abandon_note());
         drop(session);
     } else {
         let budget = if inv.action == Action::McReset(ResetKind::Cold) && result.is_ok() {
@@ -219,7 +256,8 @@ pub fn run<C: Connector>(
                 v,
                 1,
                 format!(
-                    "session closed in {:.1} ms",
+                    "{} closed in {:.1} ms",
+                    connector.opened(),
                     t2.elapsed().as_secs_f64() * 1e3
                 ),
             ),
@@ -231,6 +269,19 @@ pub fn run<C: Connector>(
         }
     }
     code
+}
+
+/// Appends the interface's note to a completion-code refusal.
+fn with_completion_note<C: Connector>(e: CliError, target: Target, connector: &C) -> CliError {
+    match e {
+        CliError::Completion { mut message, code } => {
+            if let Some(note) = connector.completion_note(code, target) {
+                message.push_str(&format!(" [{note}]"));
+            }
+            CliError::Completion { message, code }
+        }
+        other => other,
+    }
 }
 
 fn print_outcome(
@@ -267,11 +318,54 @@ fn print_outcome(
 }
 
 fn describe_settings(inv: &Invocation, peer: &str, io: &mut Streams) {
-    let v = inv.verbose;
-    if v == 0 {
+    if inv.verbose == 0 {
         return;
     }
-    let s = &inv.lan;
+    match &inv.link {
+        Link::Lan(s) => describe_lan(s, inv, peer, io),
+        Link::Local(s) => {
+            let v = inv.verbose;
+            let device = match &s.device {
+                invocation::DeviceChoice::Number(n) => {
+                    format!("{peer} (else /dev/ipmi/{n}, /dev/ipmidev/{n})")
+                }
+                invocation::DeviceChoice::Path(_) => peer.to_string(),
+            };
+            io.note(
+                v,
+                1,
+                format!(
+                    "local (in-band) through {device}, timeout {:.3} s",
+                    inv.timeout.as_secs_f64()
+                ),
+            );
+            if !s.target.is_bmc() {
+                io.note(
+                    v,
+                    1,
+                    format!(
+                        "bridging: every request goes to IPMB address 0x{:02x} on channel {} \
+                         (the kernel wraps it in Send Message)",
+                        s.target.slave_addr, s.target.channel
+                    ),
+                );
+            }
+            if !s.ignored.is_empty() {
+                io.note(
+                    v,
+                    1,
+                    format!(
+                        "options of the lan interface, ignored in-band: {}",
+                        s.ignored.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn describe_lan(s: &LanSettings, inv: &Invocation, peer: &str, io: &mut Streams) {
+    let v = inv.verbose;
     let user = if s.username.is_empty() {
         "(null user)".to_string()
     } else {
@@ -377,7 +471,7 @@ mod tests {
 
     fn inv(action: Action, json: bool) -> Invocation {
         Invocation {
-            lan: LanSettings {
+            link: Link::Lan(LanSettings {
                 host: "bmc".into(),
                 port: 623,
                 username: b"admin".to_vec(),
@@ -390,7 +484,7 @@ mod tests {
                 retries: None,
                 allow_insecure: false,
                 target: ipmi_core::Target::bmc(),
-            },
+            }),
             action,
             timeout: Duration::from_secs(5),
             json,

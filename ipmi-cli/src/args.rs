@@ -23,7 +23,7 @@ pub const MAX_RAW_DATA: usize = 254;
     version,
     about = "IPMI client with a deadline on every operation (ipmitool-compatible command line)",
     long_about = None,
-    after_help = "The interface word may be omitted: with -H it is `lan`, without it `local`.\n\
+    after_help = "The interface word may be omitted: with -H it is `lan`, without it `local` (/dev/ipmi0; -d N or --device PATH picks another).\n\
                   ipmitool's `-I lanplus|open` is accepted too, so `ipmirs -I lanplus -H h -U u -P p chassis power status` works.\n\
                   Without a password option the password comes from IPMI_PASSWORD (else empty), the user from IPMI_USER.\n\
                   Exit codes: 0 success, 1 the BMC answered with an error or the exchange failed, 2 usage error,\n\
@@ -128,6 +128,20 @@ pub struct Options {
     /// Bridging: IPMB address of the target controller (0x20 = the BMC itself)
     #[arg(short = 't', value_name = "ADDRESS", value_parser = parse_byte, global = true)]
     pub bridge_target: Option<u8>,
+
+    /// In-band: use interface N, /dev/ipmiN (else /dev/ipmi/N, /dev/ipmidev/N) [default: 0]
+    #[arg(
+        short = 'd',
+        value_name = "N",
+        value_parser = parse_device_number,
+        global = true,
+        conflicts_with = "device"
+    )]
+    pub device_number: Option<u32>,
+
+    /// In-band: the IPMI device file to use, e.g. /dev/ipmi1
+    #[arg(long = "device", value_name = "PATH", global = true)]
+    pub device: Option<PathBuf>,
 }
 
 /// The deadline of one invocation when `--timeout` is not given.
@@ -168,6 +182,8 @@ impl Options {
             ("--allow-insecure", self.allow_insecure),
             ("-b", self.bridge_channel.is_some()),
             ("-t", self.bridge_target.is_some()),
+            ("-d", self.device_number.is_some()),
+            ("--device", self.device.is_some()),
         ];
         given
             .iter()
@@ -185,7 +201,7 @@ pub enum Top {
         #[command(subcommand)]
         command: Command,
     },
-    /// The local BMC through /dev/ipmi0 (the default without -H; not implemented yet)
+    /// The local BMC through the kernel's IPMI driver, /dev/ipmi0 (the default without -H)
     Local {
         #[command(subcommand)]
         command: Command,
@@ -396,6 +412,14 @@ pub struct RawArgs {
 
 fn parse_byte(s: &str) -> Result<u8, String> {
     numbers::parse_u8(s).map_err(|e| e.to_string())
+}
+
+/// `-d N`: an interface number, read like ipmitool reads it (C `strtol`
+/// base 0, not negative).
+fn parse_device_number(s: &str) -> Result<u32, String> {
+    numbers::parse_unsigned(s, i32::MAX as u64)
+        .map(|n| n as u32)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_netfn(s: &str) -> Result<NetFn, String> {
@@ -633,6 +657,38 @@ mod tests {
         assert_eq!(o.kg_hex.as_deref(), Some("0102"));
         assert_eq!((o.bridge_channel, o.bridge_target), (Some(6), Some(0x2c)));
         assert!(o.allow_insecure);
+    }
+
+    #[test]
+    fn device_options() {
+        let cli = parse(&["-d", "1", "mc", "info"]).unwrap();
+        assert_eq!(cli.options.device_number, Some(1));
+        assert_eq!(cli.options.client_flags(), ["-d"]);
+        // ipmitool's forms (strtol base 0), and after the command words.
+        assert_eq!(
+            parse(&["mc", "info", "-d", "0x2"])
+                .unwrap()
+                .options
+                .device_number,
+            Some(2)
+        );
+        let cli = parse(&["local", "--device", "/dev/ipmi/1", "chassis", "status"]).unwrap();
+        assert_eq!(
+            cli.options.device.as_deref(),
+            Some(std::path::Path::new("/dev/ipmi/1"))
+        );
+        assert_eq!(cli.options.client_flags(), ["--device"]);
+        for bad in [
+            &["-d", "-1", "mc", "info"][..],
+            &["-d", "one", "mc", "info"],
+            &["-d", "08", "mc", "info"],
+            &["-d", "4294967296", "mc", "info"],
+            &["--device", "", "mc", "info"],
+            &["-d", "1", "--device", "/dev/ipmi1", "mc", "info"],
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ipmi_core::cmd::{PowerAction, Raw};
@@ -139,11 +139,52 @@ impl std::fmt::Debug for LanSettings {
     }
 }
 
+/// Which local IPMI device: `-d N` or `--device PATH`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// Interface N: `/dev/ipmiN`, else `/dev/ipmi/N`, else `/dev/ipmidev/N`
+    /// (ipmitool's order); 0 when neither option is given.
+    Number(u32),
+    /// This device file (`--device`).
+    Path(PathBuf),
+}
+
+impl std::fmt::Display for DeviceChoice {
+    /// `/dev/ipmi0` for a number (the first file tried), else the path.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceChoice::Number(n) => write!(f, "/dev/ipmi{n}"),
+            DeviceChoice::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// Everything the local (in-band, `/dev/ipmiN`) interface needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalSettings {
+    /// The device.
+    pub device: DeviceChoice,
+    /// Where requests go: the BMC, or a controller behind it (`-b`/`-t`).
+    pub target: Target,
+    /// Options of the lan interface that were given and do not apply
+    /// in-band (ignored, like ipmitool ignores them; said with `-v`).
+    pub ignored: Vec<&'static str>,
+}
+
+/// The interface a resolved invocation goes through, with its settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// RMCP+ to a BMC on the network.
+    Lan(LanSettings),
+    /// The local BMC through the kernel's IPMI driver.
+    Local(LocalSettings),
+}
+
 /// A fully resolved invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invocation {
-    /// The LAN session settings.
-    pub lan: LanSettings,
+    /// The interface and its settings.
+    pub link: Link,
     /// The action.
     pub action: Action,
     /// `--timeout`
@@ -152,6 +193,26 @@ pub struct Invocation {
     pub json: bool,
     /// `-v` count.
     pub verbose: u8,
+}
+
+impl Invocation {
+    /// The LAN settings (tests only: panics for another interface).
+    #[cfg(test)]
+    pub fn lan(&self) -> &LanSettings {
+        match &self.link {
+            Link::Lan(s) => s,
+            other => panic!("not a lan invocation: {other:?}"),
+        }
+    }
+
+    /// The local settings (tests only: panics for another interface).
+    #[cfg(test)]
+    pub fn local(&self) -> &LocalSettings {
+        match &self.link {
+            Link::Local(s) => s,
+            other => panic!("not a local invocation: {other:?}"),
+        }
+    }
 }
 
 /// What a command line asks for, resolved.
@@ -224,18 +285,116 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
     let action = action_of(command)?;
 
     let interface = interface_of(word, o.interface.as_deref(), o.host.is_some())?;
-    match interface {
-        Interface::Lan => {}
-        Interface::Local => {
-            return Err(CliError::Usage(
-                "the local (/dev/ipmi0) interface is not implemented yet".into(),
-            ))
-        }
+    let explicit = word.is_some() || o.interface.is_some();
+    let link = match interface {
+        Interface::Lan => Link::Lan(lan_settings(o, env)?),
+        Interface::Local => Link::Local(local_settings(o, explicit)?),
         Interface::Kcs => {
             return Err(CliError::Usage(
                 "the kcs interface is not implemented yet".into(),
             ))
         }
+    };
+    Ok(Invocation {
+        link,
+        action,
+        timeout: o.timeout(),
+        json: o.json,
+        verbose: o.verbose,
+    })
+}
+
+/// The options that belong to the lan interface only, by their flag, as
+/// given (`-H` aside).
+fn lan_only_flags(o: &Options) -> Vec<&'static str> {
+    o.client_flags()
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                *f,
+                "-p" | "-U"
+                    | "-P"
+                    | "-E"
+                    | "-f"
+                    | "-C"
+                    | "-L"
+                    | "-k"
+                    | "-y"
+                    | "-K"
+                    | "-N"
+                    | "-R"
+                    | "--allow-insecure"
+            )
+        })
+        .collect()
+}
+
+/// The local interface's settings. `explicit`: the interface was named
+/// (`local`, `-I open`) rather than implied by the absence of `-H`.
+///
+/// Refused (exit 2) where the command might reach another BMC than the
+/// one meant: `-H` (ipmitool's `-I open -H host` silently talks to the
+/// local BMC), and, when the interface is only implied, options of a LAN
+/// session (`-U admin -P x chassis power off` without `-H` is far more
+/// likely a forgotten `-H` than a wish to power off this machine). Given
+/// with `local` or `-I open`, those options are ignored, as ipmitool
+/// ignores them.
+fn local_settings(o: &Options, explicit: bool) -> Result<LocalSettings, CliError> {
+    if let Some(host) = &o.host {
+        return Err(CliError::Usage(format!(
+            "-H {host} names a remote BMC, but the interface is local (this machine's BMC through \
+             /dev/ipmi0): drop `local`/-I open to reach {host} over lan, or drop -H to use the local BMC"
+        )));
+    }
+    let ignored = lan_only_flags(o);
+    if !explicit && !ignored.is_empty() {
+        let (these, are) = if ignored.len() == 1 {
+            ("option", "is an option")
+        } else {
+            ("options", "are options")
+        };
+        return Err(CliError::Usage(format!(
+            "{} {are} of the lan interface, but no -H was given, so the command would go to this \
+             machine's own BMC through /dev/ipmi0: give -H BMC to reach a remote BMC, or say `local` \
+             (or -I open) to use the local BMC anyway (the {these} will be ignored)",
+            ignored.join(", ")
+        )));
+    }
+    let device = match (&o.device, o.device_number) {
+        (Some(path), _) => DeviceChoice::Path(path.clone()),
+        (None, Some(n)) => DeviceChoice::Number(n),
+        (None, None) => DeviceChoice::Number(0),
+    };
+    Ok(LocalSettings {
+        device,
+        target: target_of(o.bridge_channel, o.bridge_target)?,
+        ignored,
+    })
+}
+
+/// The lan interface's settings: host, credentials, session options.
+fn lan_settings(o: &Options, env: &dyn Env) -> Result<LanSettings, CliError> {
+    let device_flags: Vec<&str> = o
+        .client_flags()
+        .into_iter()
+        .filter(|f| matches!(*f, "-d" | "--device"))
+        .collect();
+    if !device_flags.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} {} a local IPMI device, but the interface is lan (RMCP+ to -H HOST): \
+             drop {} or use `local` without -H",
+            device_flags.join(", "),
+            if device_flags.len() == 1 {
+                "selects"
+            } else {
+                "select"
+            },
+            if device_flags.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        )));
     }
     let Some(host) = o.host.clone() else {
         return Err(CliError::Usage(
@@ -258,25 +417,19 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
     let (password, password_source) = password_of(o, env)?;
     let kg = kg_of(o, env)?;
 
-    Ok(Invocation {
-        lan: LanSettings {
-            host,
-            port: o.port.unwrap_or(DEFAULT_PORT),
-            username,
-            password,
-            password_source,
-            kg,
-            privilege: o.privilege(),
-            cipher_suite: o.cipher_suite,
-            per_try_timeout: o.per_try_timeout,
-            retries: o.retries,
-            allow_insecure: o.allow_insecure,
-            target,
-        },
-        action,
-        timeout: o.timeout(),
-        json: o.json,
-        verbose: o.verbose,
+    Ok(LanSettings {
+        host,
+        port: o.port.unwrap_or(DEFAULT_PORT),
+        username,
+        password,
+        password_source,
+        kg,
+        privilege: o.privilege(),
+        cipher_suite: o.cipher_suite,
+        per_try_timeout: o.per_try_timeout,
+        retries: o.retries,
+        allow_insecure: o.allow_insecure,
+        target,
     })
 }
 
@@ -657,8 +810,8 @@ mod tests {
             &["lan", "-H", "bmc", "mc", "info"],
         ] {
             let inv = resolve_with(args, &[]).unwrap();
-            assert_eq!(inv.lan.host, "bmc");
-            assert_eq!(inv.lan.port, 623);
+            assert_eq!(inv.lan().host, "bmc");
+            assert_eq!(inv.lan().port, 623);
             assert_eq!(inv.action, Action::McInfo);
         }
     }
@@ -673,26 +826,177 @@ mod tests {
         )
         .unwrap();
         assert_eq!(inv.action, Action::PowerStatus);
-        assert_eq!(inv.lan.username, b"u");
-        assert_eq!(inv.lan.password, b"p");
-        assert_eq!(inv.lan.password_source, PasswordSource::Option);
+        assert_eq!(inv.lan().username, b"u");
+        assert_eq!(inv.lan().password, b"p");
+        assert_eq!(inv.lan().password_source, PasswordSource::Option);
         // -I lanplus agrees with the word lan.
         assert!(resolve_with(&["-I", "lanplus", "-H", "h", "lan", "mc", "info"], &[]).is_ok());
     }
 
     #[test]
+    fn local_is_the_default_without_host() {
+        let local = |args: &[&str]| resolve_with(args, &[]).unwrap().local().clone();
+        let plain = LocalSettings {
+            device: DeviceChoice::Number(0),
+            target: Target::bmc(),
+            ignored: vec![],
+        };
+        // No word, `local`, ipmitool's -I open: all /dev/ipmi0.
+        for args in [
+            &["mc", "info"][..],
+            &["local", "mc", "info"],
+            &["-I", "open", "mc", "info"],
+            &["-I", "open", "local", "mc", "info"],
+        ] {
+            assert_eq!(local(args), plain, "{args:?}");
+        }
+        let inv = resolve_with(
+            &[
+                "--timeout",
+                "1.5",
+                "--json",
+                "-v",
+                "chassis",
+                "power",
+                "status",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(inv.action, Action::PowerStatus);
+        assert_eq!(inv.timeout, Duration::from_millis(1500));
+        assert!(inv.json);
+        assert_eq!(inv.verbose, 1);
+        // The environment's credentials do not make it lan.
+        let env = [("IPMI_PASSWORD", "pw"), ("IPMI_USER", "u")];
+        assert!(matches!(
+            resolve_with(&["mc", "info"], &env).unwrap().link,
+            Link::Local(_)
+        ));
+    }
+
+    #[test]
+    fn device_selection_like_ipmitool() {
+        let device = |args: &[&str]| {
+            resolve_with(&[args, &["mc", "info"][..]].concat(), &[])
+                .map(|inv| inv.local().device.clone())
+        };
+        assert_eq!(device(&[]).unwrap(), DeviceChoice::Number(0));
+        // -d N: ipmitool's interface number, read like strtol base 0.
+        assert_eq!(device(&["-d", "1"]).unwrap(), DeviceChoice::Number(1));
+        assert_eq!(device(&["-d", "0x10"]).unwrap(), DeviceChoice::Number(16));
+        assert_eq!(device(&["-d", "010"]).unwrap(), DeviceChoice::Number(8));
+        assert_eq!(
+            device(&["local", "-d", "3"]).unwrap(),
+            DeviceChoice::Number(3)
+        );
+        assert_eq!(
+            device(&["--device", "/dev/ipmi/2"]).unwrap(),
+            DeviceChoice::Path("/dev/ipmi/2".into())
+        );
+        assert_eq!(DeviceChoice::Number(3).to_string(), "/dev/ipmi3");
+        assert_eq!(
+            DeviceChoice::Path("/dev/ipmi/2".into()).to_string(),
+            "/dev/ipmi/2"
+        );
+        // A device is local: with lan it is refused, not ignored.
+        for args in [
+            &["-H", "h", "-d", "1", "mc", "info"][..],
+            &["-H", "h", "--device", "/dev/ipmi1", "mc", "info"],
+            &["-I", "lanplus", "-H", "h", "-d", "0", "mc", "info"],
+        ] {
+            let m = usage_message(resolve_with(args, &[]));
+            assert!(
+                m.contains("a local IPMI device, but the interface is lan"),
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn local_refuses_what_could_reach_another_bmc() {
+        // -H with an explicit local interface: ipmitool would talk to the
+        // local BMC and ignore the host.
+        for args in [
+            &["-H", "h", "local", "mc", "info"][..],
+            &["-I", "open", "-H", "h", "mc", "reset", "cold"],
+        ] {
+            let m = usage_message(resolve_with(args, &[]));
+            assert!(
+                m.starts_with("-H h names a remote BMC, but the interface is local"),
+                "{m}"
+            );
+        }
+        // Session options without -H (and without naming the local
+        // interface): most likely a forgotten -H.
+        let m = usage_message(resolve_with(
+            &["-U", "admin", "-P", "pw", "chassis", "power", "off"],
+            &[],
+        ));
+        assert!(
+            m.starts_with("-U, -P are options of the lan interface, but no -H was given"),
+            "{m}"
+        );
+        assert!(
+            m.contains("give -H BMC") && m.contains("say `local`"),
+            "{m}"
+        );
+        let m = usage_message(resolve_with(&["-E", "mc", "info"], &[]));
+        assert!(m.starts_with("-E is an option of the lan interface"), "{m}");
+        for flag in [
+            &["-p", "624"][..],
+            &["-C", "3"],
+            &["-L", "USER"],
+            &["-k", "k"],
+            &["-y", "00"],
+            &["-K"],
+            &["-N", "1"],
+            &["-R", "1"],
+            &["--allow-insecure"],
+            &["-f", "/nonexistent"],
+        ] {
+            let m = usage_message(resolve_with(&[flag, &["mc", "info"][..]].concat(), &[]));
+            assert!(m.contains("of the lan interface"), "{flag:?}: {m}");
+        }
+        // Named, the local interface takes them and ignores them (as
+        // ipmitool -I open does), without reading a file or the environment.
+        let inv = resolve_with(
+            &["-I", "open", "-U", "admin", "-E", "-y", "zz", "mc", "info"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(inv.local().ignored, ["-U", "-E", "-y"]);
+        let inv = resolve_with(&["local", "-f", "/nonexistent", "mc", "info"], &[]).unwrap();
+        assert_eq!(inv.local().ignored, ["-f"]);
+        let inv = resolve_with(&["local", "-N", "2", "-R", "1", "mc", "info"], &[]).unwrap();
+        assert_eq!(inv.local().ignored, ["-N", "-R"]);
+        // Options of both interfaces are not "ignored".
+        let inv = resolve_with(
+            &[
+                "local",
+                "-v",
+                "--json",
+                "--timeout",
+                "2",
+                "-t",
+                "0x40",
+                "mc",
+                "info",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert!(inv.local().ignored.is_empty());
+    }
+
+    #[test]
     fn interfaces_not_implemented_or_unsupported() {
-        assert!(usage_message(resolve_with(&["mc", "info"], &[]))
-            .contains("local (/dev/ipmi0) interface is not implemented yet"));
-        assert!(usage_message(resolve_with(&["local", "mc", "info"], &[]))
-            .contains("not implemented yet"));
-        assert!(usage_message(resolve_with(&["-I", "open", "mc", "info"], &[])).contains("local"));
         assert!(usage_message(resolve_with(&["kcs", "mc", "info"], &[]))
             .contains("kcs interface is not implemented yet"));
         assert!(usage_message(resolve_with(&["-I", "kcs", "mc", "info"], &[])).contains("kcs"));
-        // -H with an explicit local interface: still local.
         assert!(
-            usage_message(resolve_with(&["-H", "h", "local", "mc", "info"], &[])).contains("local")
+            usage_message(resolve_with(&["-d", "1", "kcs", "mc", "info"], &[]))
+                .contains("kcs interface is not implemented yet")
         );
         assert!(
             usage_message(resolve_with(&["-I", "lan", "-H", "h", "mc", "info"], &[]))
@@ -707,6 +1011,10 @@ mod tests {
             &[]
         ))
         .contains("conflicting"));
+        assert!(
+            usage_message(resolve_with(&["-I", "open", "lan", "mc", "info"], &[]))
+                .contains("conflicting")
+        );
         assert!(usage_message(resolve_with(&["lan", "mc", "info"], &[])).contains("-H HOST"));
     }
 
@@ -714,7 +1022,7 @@ mod tests {
     fn bridging_targets_like_ipmitool() {
         let target = |args: &[&str]| {
             resolve_with(&[&["-H", "h"][..], args, &["mc", "info"]].concat(), &[])
-                .map(|inv| inv.lan.target)
+                .map(|inv| inv.lan().target)
         };
         assert_eq!(target(&[]).unwrap(), Target::bmc());
         assert_eq!(
@@ -744,12 +1052,35 @@ mod tests {
         assert!(usage_message(target(&["-t", "0"])).contains("not an IPMB slave address"));
         assert!(usage_message(target(&["-t", "0x31"])).contains("-t 0x31 is not an IPMB"));
         assert!(usage_message(target(&["-b", "16", "-t", "0x30"])).contains("0-15"));
-        // local and kcs are not implemented, bridged or not.
-        assert!(usage_message(resolve_with(
-            &["-b", "0", "-t", "0x30", "local", "mc", "info"],
-            &[]
-        ))
-        .contains("not implemented yet"));
+        // The same rules in-band, where the kernel does the bridging.
+        let local = |args: &[&str]| {
+            resolve_with(&[args, &["local", "mc", "info"][..]].concat(), &[])
+                .map(|inv| inv.local().target)
+        };
+        assert_eq!(local(&[]).unwrap(), Target::bmc());
+        assert_eq!(
+            local(&["-b", "0", "-t", "0x40"]).unwrap(),
+            Target::ipmb(0, 0x40)
+        );
+        assert_eq!(local(&["-t", "64"]).unwrap(), Target::ipmb(0, 0x40));
+        assert_eq!(
+            local(&["-b", "7", "-t", "0x20"]).unwrap(),
+            Target::ipmb(7, 0x20)
+        );
+        assert!(local(&["-t", "0x20"]).unwrap().is_bmc());
+        assert!(usage_message(local(&["-b", "6"])).contains("-b 6 needs -t ADDRESS"));
+        assert!(usage_message(local(&["-t", "0"])).contains("not an IPMB slave address"));
+        assert!(usage_message(local(&["-t", "0x41"])).contains("-t 0x41 is not an IPMB"));
+        assert!(usage_message(local(&["-b", "16", "-t", "0x40"])).contains("0-15"));
+        // Without the word too.
+        assert_eq!(
+            resolve_with(&["-b", "0", "-t", "0x40", "mc", "info"], &[])
+                .unwrap()
+                .local()
+                .target,
+            Target::ipmb(0, 0x40)
+        );
+        // kcs is not implemented, bridged or not.
         assert!(
             usage_message(resolve_with(&["-t", "0x30", "kcs", "mc", "info"], &[]))
                 .contains("kcs interface is not implemented yet")
@@ -930,41 +1261,41 @@ mod tests {
         // No option: IPMI_PASSWORD and IPMI_USER.
         let inv = resolve_with(&["-H", "h", "mc", "reset", "cold"], &env).unwrap();
         assert_eq!(
-            (inv.lan.username.as_slice(), inv.lan.password.as_slice()),
+            (inv.lan().username.as_slice(), inv.lan().password.as_slice()),
             (&b"envuser"[..], &b"envpw"[..])
         );
-        assert_eq!(inv.lan.password_source, PasswordSource::Env);
+        assert_eq!(inv.lan().password_source, PasswordSource::Env);
         assert_eq!(inv.action, Action::McReset(ResetKind::Cold));
         // -U and -P win over the environment.
         let inv = resolve_with(&["-H", "h", "-U", "u", "-P", "p", "mc", "info"], &env).unwrap();
         assert_eq!(
-            (inv.lan.username.as_slice(), inv.lan.password.as_slice()),
+            (inv.lan().username.as_slice(), inv.lan().password.as_slice()),
             (&b"u"[..], &b"p"[..])
         );
         // -E: IPMITOOL_PASSWORD first, then IPMI_PASSWORD (ipmitool's order).
         let inv = resolve_with(&["-H", "h", "-E", "mc", "info"], &env).unwrap();
-        assert_eq!(inv.lan.password, b"envpw");
+        assert_eq!(inv.lan().password, b"envpw");
         assert_eq!(
-            inv.lan.password_source,
+            inv.lan().password_source,
             PasswordSource::EnvOption("IPMI_PASSWORD")
         );
         let both = [("IPMI_PASSWORD", "a"), ("IPMITOOL_PASSWORD", "b")];
         assert_eq!(
             resolve_with(&["-H", "h", "-E", "mc", "info"], &both)
                 .unwrap()
-                .lan
+                .lan()
                 .password,
             b"b"
         );
         // Without any option, only IPMI_PASSWORD is read.
         let inv = resolve_with(&["-H", "h", "mc", "info"], &[("IPMITOOL_PASSWORD", "b")]).unwrap();
-        assert_eq!(inv.lan.password_source, PasswordSource::Empty);
+        assert_eq!(inv.lan().password_source, PasswordSource::Empty);
         // -E with nothing set is an error, not a silent empty password.
         assert!(usage_message(resolve_with(&["-H", "h", "-E", "mc", "info"], &[])).contains("-E"));
         // Nothing anywhere: null user, empty password.
         let inv = resolve_with(&["-H", "h", "mc", "info"], &[]).unwrap();
-        assert!(inv.lan.username.is_empty() && inv.lan.password.is_empty());
-        assert_eq!(inv.lan.password_source, PasswordSource::Empty);
+        assert!(inv.lan().username.is_empty() && inv.lan().password.is_empty());
+        assert_eq!(inv.lan().password_source, PasswordSource::Empty);
     }
 
     #[test]
@@ -990,8 +1321,8 @@ mod tests {
                 &[("IPMI_PASSWORD", "env")],
             )
             .unwrap();
-            assert_eq!(inv.lan.password, want, "{name}");
-            assert_eq!(inv.lan.password_source, PasswordSource::File);
+            assert_eq!(inv.lan().password, want, "{name}");
+            assert_eq!(inv.lan().password_source, PasswordSource::File);
         }
         let empty = write("empty", b"");
         assert!(usage_message(resolve_with(
@@ -1011,21 +1342,21 @@ mod tests {
     #[test]
     fn kg_forms() {
         let inv = resolve_with(&["-H", "h", "-k", "key", "mc", "info"], &[]).unwrap();
-        assert_eq!(inv.lan.kg.as_deref(), Some(&b"key"[..]));
+        assert_eq!(inv.lan().kg.as_deref(), Some(&b"key"[..]));
         let inv = resolve_with(&["-H", "h", "-y", "0a0B", "mc", "info"], &[]).unwrap();
-        assert_eq!(inv.lan.kg.as_deref(), Some(&[0x0a, 0x0b][..]));
+        assert_eq!(inv.lan().kg.as_deref(), Some(&[0x0a, 0x0b][..]));
         let inv = resolve_with(&["-H", "h", "-y", "0000", "mc", "info"], &[]).unwrap();
-        assert_eq!(inv.lan.kg, None);
+        assert_eq!(inv.lan().kg, None);
         let inv = resolve_with(
             &["-H", "h", "-K", "mc", "info"],
             &[("IPMI_KGKEY", "envkey")],
         )
         .unwrap();
-        assert_eq!(inv.lan.kg.as_deref(), Some(&b"envkey"[..]));
+        assert_eq!(inv.lan().kg.as_deref(), Some(&b"envkey"[..]));
         assert_eq!(
             resolve_with(&["-H", "h", "mc", "info"], &[])
                 .unwrap()
-                .lan
+                .lan()
                 .kg,
             None
         );
@@ -1033,8 +1364,9 @@ mod tests {
         assert_eq!(
             resolve_with(&["-H", "h", "-y", &forty, "mc", "info"], &[])
                 .unwrap()
-                .lan
+                .lan()
                 .kg
+                .as_ref()
                 .unwrap()
                 .len(),
             20
@@ -1144,8 +1476,8 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(inv.lan.per_try_timeout, Some(Duration::from_millis(500)));
-        assert_eq!(inv.lan.retries, Some(1));
+        assert_eq!(inv.lan().per_try_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(inv.lan().retries, Some(1));
         assert_eq!(inv.timeout, Duration::from_secs(2));
         assert!(inv.json);
         assert_eq!(inv.verbose, 2);

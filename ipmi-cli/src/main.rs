@@ -7,6 +7,8 @@ mod args;
 mod exit;
 mod invocation;
 mod lan;
+#[cfg(target_os = "linux")]
+mod local;
 mod manufacturers;
 mod numbers;
 mod output;

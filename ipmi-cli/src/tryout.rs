@@ -14,7 +14,7 @@ use ipmi_lanplus::server::ServerConfig;
 
 use crate::app::{self, Streams};
 use crate::invocation::{
-    default_serve_user, Action, Invocation, LanSettings, PasswordSource, TrySettings,
+    default_serve_user, Action, Invocation, LanSettings, Link, PasswordSource, TrySettings,
     DEFAULT_SERVE_PASSWORD, DEFAULT_SERVE_USER,
 };
 use crate::lan::LanConnector;
@@ -49,7 +49,10 @@ pub fn run(settings: &TrySettings, registries: &[PathBuf], io: &mut Streams) -> 
     let mut code = 0;
     for (action, _) in COMMANDS {
         let inv = invocation(addr, action, settings);
-        let mut connector = LanConnector::new(inv.lan.clone(), inv.timeout);
+        let Link::Lan(lan) = &inv.link else {
+            unreachable!("try builds lan invocations")
+        };
+        let mut connector = LanConnector::new(lan.clone(), inv.timeout);
         let c = app::run(&mut connector, &inv, registries, io);
         if code == 0 {
             code = c;
@@ -63,7 +66,7 @@ pub fn run(settings: &TrySettings, registries: &[PathBuf], io: &mut Streams) -> 
 /// What `ipmirs -H ADDR -p PORT -U admin -P admin -C 17 <command>` resolves to.
 pub fn invocation(addr: SocketAddr, action: Action, settings: &TrySettings) -> Invocation {
     Invocation {
-        lan: LanSettings {
+        link: Link::Lan(LanSettings {
             host: addr.ip().to_string(),
             port: addr.port(),
             username: DEFAULT_SERVE_USER.as_bytes().to_vec(),
@@ -76,7 +79,7 @@ pub fn invocation(addr: SocketAddr, action: Action, settings: &TrySettings) -> I
             retries: None,
             allow_insecure: false,
             target: Target::bmc(),
-        },
+        }),
         action,
         timeout: settings.timeout,
         json: settings.json,

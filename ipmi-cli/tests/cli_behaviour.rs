@@ -213,36 +213,111 @@ fn bad_arguments_exit_2_without_panic() {
 }
 
 #[test]
-fn interfaces_not_implemented_yet() {
-    for (a, what) in [
-        (
-            &["mc", "info"][..],
-            "local (/dev/ipmi0) interface is not implemented yet",
-        ),
-        (
-            &["local", "mc", "info"],
-            "local (/dev/ipmi0) interface is not implemented yet",
-        ),
-        (
-            &["-I", "open", "chassis", "status"],
-            "local (/dev/ipmi0) interface is not implemented yet",
-        ),
-        (
-            &["kcs", "mc", "info"],
-            "kcs interface is not implemented yet",
-        ),
-        // Bridging does not make them any more implemented.
-        (
-            &["-b", "6", "-t", "0x2c", "local", "mc", "info"],
-            "local (/dev/ipmi0) interface is not implemented yet",
-        ),
-        (
-            &["-t", "0x2c", "kcs", "mc", "info"],
-            "kcs interface is not implemented yet",
-        ),
+fn kcs_is_not_implemented_yet() {
+    for a in [
+        &["kcs", "mc", "info"][..],
+        &["-I", "kcs", "chassis", "status"],
+        // Bridging does not make it any more implemented.
+        &["-t", "0x2c", "kcs", "mc", "info"],
     ] {
         let r = ipmirs(&args(a), &[]);
         r.expect_code(2);
+        assert!(
+            r.stderr.contains("kcs interface is not implemented yet"),
+            "{}: {}",
+            r.line,
+            r.stderr
+        );
+    }
+}
+
+/// The local interface as far as it goes without an IPMI device on this
+/// machine (the real kernel is in tests/local_qemu.rs): device files that
+/// cannot exist, and a file that is not an IPMI device.
+#[test]
+fn local_interface_without_a_device() {
+    for (a, tried) in [
+        (
+            &["-d", "97", "mc", "info"][..],
+            "tried /dev/ipmi97, /dev/ipmi/97, /dev/ipmidev/97",
+        ),
+        (
+            &["-I", "open", "-d", "0x61", "chassis", "status"],
+            "tried /dev/ipmi97, /dev/ipmi/97, /dev/ipmidev/97",
+        ),
+        (
+            &[
+                "local",
+                "--device",
+                "/nonexistent/ipmirs/ipmi0",
+                "raw",
+                "6",
+                "1",
+            ],
+            "tried /nonexistent/ipmirs/ipmi0",
+        ),
+    ] {
+        let r = ipmirs(&args(a), &[]);
+        r.expect_code(1);
+        assert!(r.stdout.is_empty(), "{}", r.stdout_str());
+        assert!(
+            r.stderr.starts_with(&format!(
+                "ipmirs: cannot open the local IPMI device: no IPMI device file ({tried})"
+            )),
+            "{}: {}",
+            r.line,
+            r.stderr
+        );
+        assert!(
+            r.stderr
+                .contains("modprobe ipmi_msghandler ipmi_devintf ipmi_si"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("lan mc reset cold"), "{}", r.stderr);
+    }
+    // /dev/null opens but knows no IPMI ioctl: a usage error.
+    let r = ipmirs(&args(&["--device", "/dev/null", "mc", "info"]), &[]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("not an IPMI device file"), "{}", r.stderr);
+    // --json: one object, kind io.
+    let r = ipmirs(&args(&["--json", "-d", "97", "mc", "info"]), &[]);
+    r.expect_code(1);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("JSON error object");
+    assert_eq!(v["kind"], "io");
+    assert_eq!(v["exit_code"], 1);
+}
+
+#[test]
+fn local_refusals_exit_2_before_any_io() {
+    for (a, what) in [
+        (
+            &["-H", "bmc.invalid", "local", "mc", "reset", "cold"][..],
+            "names a remote BMC, but the interface is local",
+        ),
+        (
+            &["-I", "open", "-H", "bmc.invalid", "chassis", "power", "off"],
+            "names a remote BMC, but the interface is local",
+        ),
+        (
+            &["-U", "admin", "-P", "pw", "chassis", "power", "off"],
+            "are options of the lan interface, but no -H was given",
+        ),
+        (
+            &["-H", "bmc.invalid", "-d", "1", "mc", "info"],
+            "a local IPMI device, but the interface is lan",
+        ),
+        (&["-b", "6", "mc", "info"], "-b 6 needs -t ADDRESS"),
+        (&["-t", "0x41", "local", "mc", "info"], "not an IPMB"),
+        (
+            &["-d", "1", "--device", "/dev/ipmi1", "mc", "info"],
+            "cannot be used with",
+        ),
+        (&["serve", "-d", "1"], "-d belongs to the client commands"),
+    ] {
+        let r = ipmirs(&args(a), &[]);
+        r.expect_code(2);
+        assert!(r.stdout.is_empty(), "{}", r.stdout_str());
         assert!(r.stderr.contains(what), "{}: {}", r.line, r.stderr);
     }
 }
