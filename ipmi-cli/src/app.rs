@@ -13,10 +13,15 @@
 //! closed at all (the BMC is not answering; ipmi_lanplus still sends one
 //! Close Session datagram, without waiting, when the client is dropped).
 //!
-//! Two connectors: [`crate::lan::LanConnector`] (RMCP+ sessions) and
+//! Three connectors: [`crate::lan::LanConnector`] (RMCP+ sessions),
 //! `crate::local::LocalConnector` (the Linux `/dev/ipmiN` device, where
 //! "opening" and "closing" are those of the device file and the deadline
-//! bounds each wait for the kernel's answer).
+//! bounds each wait for the kernel's answer) and `crate::kcs::KcsConnector`
+//! (the KCS ports without the kernel driver; opening takes the ports).
+//!
+//! Signals: over `lan`, SIGINT and SIGTERM stop the wait (see
+//! [`crate::signals`]); the session is then closed within
+//! [`INTERRUPT_CLOSE_MAX`] and the exit code is 128 + the signal's number.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,7 +30,7 @@ use std::time::{Duration, Instant};
 use ipmi_core::{CompletionCode, Deadline, ErrorClass, Target, Transport};
 
 use crate::actions::{self, Outcome};
-use crate::args::{Cli, ResetKind};
+use crate::args::{Cli, Job, ResetKind};
 use crate::exit::{self, CliError};
 use crate::invocation::{self, Action, Env, Invocation, LanSettings, Link, PasswordSource, Plan};
 use crate::output::{self, Names};
@@ -34,6 +39,8 @@ use crate::output::{self, Names};
 pub const CLOSE_MIN: Duration = Duration::from_millis(250);
 /// Most time given to Close Session.
 pub const CLOSE_MAX: Duration = Duration::from_secs(2);
+/// Most time given to Close Session after SIGINT or SIGTERM.
+pub const INTERRUPT_CLOSE_MAX: Duration = Duration::from_secs(1);
 
 /// Opens and closes sessions of one interface.
 pub trait Connector {
@@ -94,6 +101,14 @@ pub trait Connector {
     fn statistics(&self, _session: &Self::Session) -> Option<String> {
         None
     }
+
+    /// The signal (SIGINT, SIGTERM) that asked this interface to stop, once
+    /// one did; its waits then end with an error and [`run`] closes the
+    /// session within [`INTERRUPT_CLOSE_MAX`] and exits 128 + the number.
+    /// Interfaces that do not catch signals (they die of them) say `None`.
+    fn signal(&self) -> Option<i32> {
+        None
+    }
 }
 
 /// Standard output and standard error.
@@ -123,13 +138,30 @@ impl Streams<'_> {
     }
 }
 
+/// The warning `-P` gets (issue #6): the password is in argv, which any
+/// user can read (`ps`, `/proc/PID/cmdline`) while the command runs.
+pub const PASSWORD_OPTION_WARNING: &str =
+    "ipmirs: warning: -P exposes the password in the process list; prefer -E, -f or IPMI_PASSWORD";
+
 /// Resolves and runs; returns the exit code.
 pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Streams) -> u8 {
+    if matches!(cli.command.job(), Job::Client(..)) && cli.options.password.is_some() {
+        let _ = writeln!(io.err, "{PASSWORD_OPTION_WARNING}");
+    }
     match invocation::plan(cli, env) {
         Err(e) => io.fail(cli.options.json, &e),
         Ok(Plan::Client(inv)) => match &inv.link {
             Link::Lan(settings) => {
                 let mut connector = crate::lan::LanConnector::new(settings.clone(), inv.timeout);
+                // SIGINT/SIGTERM: close the session, then exit 130/143.
+                match crate::signals::install() {
+                    Ok(flag) => connector = connector.with_interrupt(flag),
+                    Err(e) => io.note(
+                        inv.verbose,
+                        1,
+                        format!("cannot catch SIGINT/SIGTERM ({e}): a signal ends the process without closing the session"),
+                    ),
+                }
                 run(&mut connector, &inv, registries, io)
             }
             #[cfg(target_os = "linux")]
@@ -138,16 +170,29 @@ pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Stre
                     crate::local::LocalConnector::new(settings.clone(), inv.timeout);
                 run(&mut connector, &inv, registries, io)
             }
+            #[cfg(target_os = "linux")]
+            Link::Kcs(settings) => {
+                let mut connector = crate::kcs::KcsConnector::new(settings.clone(), inv.timeout);
+                run(&mut connector, &inv, registries, io)
+            }
             #[cfg(not(target_os = "linux"))]
-            Link::Local(_) => io.fail(
+            Link::Local(_) | Link::Kcs(_) => io.fail(
                 inv.json,
                 &CliError::Usage(
-                    "the local interface needs Linux (its IPMI driver, /dev/ipmi0)".into(),
+                    "the local and kcs interfaces need Linux (its IPMI driver, or its port access)"
+                        .into(),
                 ),
             ),
         },
         Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
         Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
+        #[cfg(target_os = "linux")]
+        Ok(Plan::Diagnose(settings)) => crate::diagnose::run(&settings, io),
+        #[cfg(not(target_os = "linux"))]
+        Ok(Plan::Diagnose(settings)) => io.fail(
+            settings.json,
+            &CliError::Usage("diagnose needs Linux (/proc, /sys, the IPMI driver)".into()),
+        ),
     }
 }
 
@@ -174,6 +219,12 @@ pub fn run<C: Connector>(
     let mut session = match connector.open(deadline) {
         Ok(s) => s,
         Err(e) => {
+            if let Some(signal) = connector.signal() {
+                // Nothing to close: a session that got its keys before the
+                // signal was closed (one datagram, no wait) when dropped.
+                let err = CliError::interrupted(&connector.open_context(), signal, false);
+                return io.fail(json, &err);
+            }
             let stage = connector.stage(&e);
             let err = CliError::failed(&connector.open_context(), &e, stage);
             return io.fail(json, &err);
@@ -217,8 +268,19 @@ pub fn run<C: Connector>(
             let _ = writeln!(io.err, "ipmirs: {line}");
         }
     };
-    let result = actions::perform(&mut session, &inv.action, deadline, &mut trace)
-        .map_err(|e| actions::describe(&inv.action, target, e, |e| connector.stage(e)))
+    let result = actions::perform(&mut session, &inv.action, deadline, &mut trace);
+    // A signal that stopped the wait makes the failure an interruption.
+    let interrupted = match (&result, connector.signal()) {
+        (Err(actions::ActionError::Transport(_)), Some(signal)) => Some(signal),
+        _ => None,
+    };
+    let result = result
+        .map_err(|e| match interrupted {
+            Some(signal) => {
+                CliError::interrupted(&actions::context(&inv.action, target), signal, true)
+            }
+            None => actions::describe(&inv.action, target, e, |e| connector.stage(e)),
+        })
         .and_then(|o| actions::check_raw(&inv.action, target, &o).map(|()| o))
         .map_err(|e| with_completion_note(e, target, &*connector));
     io.note(
@@ -245,6 +307,10 @@ pub fn run<C: Connector>(
     } else {
         let budget = if inv.action == Action::McReset(ResetKind::Cold) && result.is_ok() {
             CLOSE_MIN
+        } else if connector.signal().is_some() {
+            deadline
+                .remaining(Instant::now())
+                .clamp(CLOSE_MIN, INTERRUPT_CLOSE_MAX)
         } else {
             deadline
                 .remaining(Instant::now())
@@ -268,7 +334,19 @@ pub fn run<C: Connector>(
             ),
         }
     }
-    code
+    // A signal that came after the answer (while printing or closing)
+    // still ends the process as that signal asks.
+    match (connector.signal(), interrupted) {
+        (Some(signal), None) => {
+            let _ = writeln!(
+                io.err,
+                "ipmirs: interrupted by {} after the answer",
+                crate::signals::name(signal)
+            );
+            crate::signals::exit_code(signal)
+        }
+        _ => code,
+    }
 }
 
 /// Appends the interface's note to a completion-code refusal.
@@ -323,6 +401,41 @@ fn describe_settings(inv: &Invocation, peer: &str, io: &mut Streams) {
     }
     match &inv.link {
         Link::Lan(s) => describe_lan(s, inv, peer, io),
+        Link::Kcs(s) => {
+            let v = inv.verbose;
+            let at = match s.address {
+                Some(a) => a.to_string(),
+                None => "the address of SMBIOS type 38, else 0xca2/0xca3".into(),
+            };
+            io.note(
+                v,
+                1,
+                format!(
+                    "kcs (in-band, the KCS ports without the kernel driver) at {at}, backend {}, timeout {:.3} s{}",
+                    match s.backend {
+                        ipmi_kcs::kcs::Backend::Auto => "auto",
+                        ipmi_kcs::kcs::Backend::IoPort => "ioport",
+                        ipmi_kcs::kcs::Backend::DevPort => "devport",
+                    },
+                    inv.timeout.as_secs_f64(),
+                    if s.force {
+                        " (--kcs-force: even if ipmi_si owns the ports)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+            if !s.ignored.is_empty() {
+                io.note(
+                    v,
+                    1,
+                    format!(
+                        "options of the lan interface, ignored over kcs: {}",
+                        s.ignored.join(", ")
+                    ),
+                );
+            }
+        }
         Link::Local(s) => {
             let v = inv.verbose;
             let device = match &s.device {
@@ -442,6 +555,8 @@ mod tests {
         answers: Vec<Result<Response, MockError>>,
         closed: bool,
         close_budget: Option<Duration>,
+        /// The signal the connector reports (as if SIGINT had come).
+        signal: Option<i32>,
     }
 
     impl Connector for Mock {
@@ -466,6 +581,9 @@ mod tests {
         }
         fn stage(&self, e: &MockError) -> Option<String> {
             matches!(e, MockError::Timeout).then(|| "Open Session".to_string())
+        }
+        fn signal(&self) -> Option<i32> {
+            self.signal
         }
     }
 
@@ -517,6 +635,7 @@ mod tests {
             answers,
             closed: false,
             close_budget: None,
+            signal: None,
         }
     }
 
@@ -644,6 +763,94 @@ mod tests {
         assert_eq!(v["firmware_revision"], "9.08");
         assert_eq!(v["ipmi_version"], "2.0");
         assert_eq!(v["aux_firmware_revision"], serde_json::json!([0, 0, 0, 0]));
+    }
+
+    #[test]
+    fn a_signal_while_opening_exits_128_plus_n_without_closing() {
+        let mut m = mock(vec![]);
+        // The interruptible wait gave up (any error) and the signal is recorded.
+        m.open = Some(Err(MockError::Timeout));
+        m.signal = Some(libc::SIGINT);
+        let (code, out, err) = go(Action::McInfo, false, &mut m);
+        assert_eq!(code, 130);
+        assert_eq!(out, "");
+        assert_eq!(
+            err,
+            "ipmirs: cannot open a session with bmc:623: interrupted by SIGINT\n"
+        );
+        assert!(!m.closed);
+    }
+
+    #[test]
+    fn a_signal_mid_request_closes_the_session_quickly_then_exits() {
+        let mut m = mock(vec![Err(MockError::Timeout)]);
+        m.signal = Some(libc::SIGTERM);
+        let (code, out, err) = go(Action::McInfo, true, &mut m);
+        assert_eq!(code, 143);
+        assert_eq!(
+            err,
+            "ipmirs: Get Device ID command failed: interrupted by SIGTERM; closing the session\n"
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["kind"], "interrupted");
+        assert_eq!(v["exit_code"], 143);
+        // Closed, within the shorter budget of an interruption (the
+        // invocation's deadline would allow CLOSE_MAX).
+        assert!(m.closed, "the session must be closed after a signal");
+        let budget = m.close_budget.unwrap();
+        assert!(
+            budget <= INTERRUPT_CLOSE_MAX && budget > CLOSE_MIN,
+            "{budget:?}"
+        );
+    }
+
+    #[test]
+    fn a_signal_after_the_answer_keeps_the_output_and_exits_128_plus_n() {
+        let mut m = mock(vec![answer(NetFn::CHASSIS, 1, 0, &[0x01, 0, 0])]);
+        m.signal = Some(libc::SIGINT);
+        let (code, out, err) = go(Action::PowerStatus, false, &mut m);
+        assert_eq!(code, 130);
+        assert_eq!(out, "Chassis Power is on\n");
+        assert_eq!(err, "ipmirs: interrupted by SIGINT after the answer\n");
+        assert!(m.closed);
+        assert!(m.close_budget.unwrap() <= INTERRUPT_CLOSE_MAX);
+    }
+
+    #[test]
+    fn the_password_option_warns_on_stderr_only() {
+        use clap::Parser;
+        let run_line = |args: &[&str]| {
+            let cli =
+                Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied())).unwrap();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let env: std::collections::HashMap<&str, &str> = Default::default();
+            let code = main_with(
+                &cli,
+                &env,
+                &[],
+                &mut Streams {
+                    out: &mut out,
+                    err: &mut err,
+                },
+            );
+            (code, out, String::from_utf8(err).unwrap())
+        };
+        // Refused before any I/O (bad -b), so nothing else happens.
+        let (code, out, err) =
+            run_line(&["-H", "h", "-U", "u", "-P", "pw", "-b", "3", "mc", "info"]);
+        assert_eq!(code, 2);
+        assert!(out.is_empty());
+        let mut lines = err.lines();
+        assert_eq!(lines.next(), Some(PASSWORD_OPTION_WARNING));
+        assert!(lines.next().unwrap().contains("-b 3 needs -t"), "{err}");
+        assert!(!err.contains("pw "), "{err}");
+        // No -P, no warning.
+        let (_, _, err) = run_line(&["-H", "h", "-U", "u", "-E", "-b", "3", "mc", "info"]);
+        assert!(!err.contains("warning"), "{err}");
+        // serve refuses -P anyway: no warning, just the refusal.
+        let (code, _, err) = run_line(&["serve", "-P", "x"]);
+        assert_eq!(code, 2);
+        assert!(!err.contains("warning"), "{err}");
     }
 
     #[test]

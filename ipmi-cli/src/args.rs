@@ -1,4 +1,5 @@
-//! The command line, as clap sees it: `ipmirs [OPTIONS] [lan|local|kcs] COMMAND...`.
+//! The command line, as clap sees it: `ipmirs [OPTIONS] [lan|local|kcs] COMMAND...`,
+//! `ipmirs diagnose`, `ipmirs serve`, `ipmirs try`.
 //!
 //! Option letters are ipmitool's, so an ipmitool command line works after
 //! renaming the program. Options are global: like ipmitool (GNU getopt
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use ipmi_core::{NetFn, PrivilegeLevel};
+use ipmi_kcs::kcs::KcsAddress;
 
 use crate::numbers;
 
@@ -24,6 +26,7 @@ pub const MAX_RAW_DATA: usize = 254;
     about = "IPMI client with a deadline on every operation (ipmitool-compatible command line)",
     long_about = None,
     after_help = "The interface word may be omitted: with -H it is `lan`, without it `local` (/dev/ipmi0; -d N or --device PATH picks another).\n\
+                  `kcs` talks to this machine's BMC through its KCS ports without the kernel driver (root).\n\
                   ipmitool's `-I lanplus|open` is accepted too, so `ipmirs -I lanplus -H h -U u -P p chassis power status` works.\n\
                   Without a password option the password comes from IPMI_PASSWORD (else empty), the user from IPMI_USER.\n\
                   Exit codes: 0 success, 1 the BMC answered with an error or the exchange failed, 2 usage error,\n\
@@ -142,6 +145,32 @@ pub struct Options {
     /// In-band: the IPMI device file to use, e.g. /dev/ipmi1
     #[arg(long = "device", value_name = "PATH", global = true)]
     pub device: Option<PathBuf>,
+
+    /// kcs: I/O address of the KCS interface, e.g. 0xca2 or 0xca8:4 (register spacing) [default: SMBIOS type 38, else 0xca2]
+    #[arg(long = "kcs-addr", value_name = "ADDR[:SPACING]", value_parser = parse_kcs_address, global = true)]
+    pub kcs_address: Option<KcsAddress>,
+
+    /// kcs: how the ports are reached: ioport (ioperm + in/out) or devport (/dev/port) [default: ioport on x86_64]
+    #[arg(
+        long = "kcs-backend",
+        value_name = "BACKEND",
+        value_enum,
+        global = true
+    )]
+    pub kcs_backend: Option<KcsBackend>,
+
+    /// kcs: use the ports even though the kernel's ipmi_si driver owns them (races the driver)
+    #[arg(long = "kcs-force", global = true)]
+    pub kcs_force: bool,
+}
+
+/// `--kcs-backend`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KcsBackend {
+    /// ioperm(2) and the in/out instructions (x86_64 Linux)
+    Ioport,
+    /// /dev/port (any Linux)
+    Devport,
 }
 
 /// The deadline of one invocation when `--timeout` is not given.
@@ -184,6 +213,9 @@ impl Options {
             ("-t", self.bridge_target.is_some()),
             ("-d", self.device_number.is_some()),
             ("--device", self.device.is_some()),
+            ("--kcs-addr", self.kcs_address.is_some()),
+            ("--kcs-backend", self.kcs_backend.is_some()),
+            ("--kcs-force", self.kcs_force),
         ];
         given
             .iter()
@@ -206,11 +238,24 @@ pub enum Top {
         #[command(subcommand)]
         command: Command,
     },
-    /// The local BMC through the KCS system interface (not implemented yet)
+    /// The local BMC through its KCS system interface, without the kernel driver (direct port I/O, root)
+    #[command(
+        after_help = "For when /dev/ipmi0 is gone (ipmi_si unloaded) or stuck. Refused while the kernel's ipmi_si \
+                      driver owns the ports (--kcs-force overrides, racing the driver). Requests go to the BMC itself \
+                      only: no -b/-t bridging."
+    )]
     Kcs {
         #[command(subcommand)]
         command: Command,
     },
+    /// In-band health triage: IPMI modules, /dev/ipmi0, kipmi threads, stuck IPMI tools, does the BMC answer
+    #[command(
+        after_help = "Exit 0 when in-band IPMI is healthy, 1 when not (with the next steps), 3 when the triage \
+                      itself did not finish within --timeout. Each probe of the BMC (Get Device ID through \
+                      /dev/ipmi0, or over KCS when the driver is not loaded) has a 2 s deadline.\n\
+                      Takes --json, --timeout, --kcs-addr and --kcs-backend; the other client options are refused."
+    )]
+    Diagnose(DiagnoseArgs),
     /// Run a virtual BMC (RMCP+ over UDP) in the foreground until Ctrl-C or SIGTERM
     #[command(
         after_help = "Sessions are logged on standard error. Without --user the only user is admin, password admin \
@@ -238,6 +283,16 @@ pub enum Job<'a> {
     Serve(&'a ServeArgs),
     /// `try`
     Try,
+    /// `diagnose`
+    Diagnose(&'a DiagnoseArgs),
+}
+
+/// `diagnose [--root DIR]`
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct DiagnoseArgs {
+    /// Read /proc, /sys and /dev under DIR instead of / (a copy of another machine's, or a test tree); the KCS ports are not probed then
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 impl Top {
@@ -250,6 +305,7 @@ impl Top {
             Top::Command(command) => Job::Client(None, command),
             Top::Serve(args) => Job::Serve(args),
             Top::Try => Job::Try,
+            Top::Diagnose(args) => Job::Diagnose(args),
         }
     }
 }
@@ -420,6 +476,10 @@ fn parse_device_number(s: &str) -> Result<u32, String> {
     numbers::parse_unsigned(s, i32::MAX as u64)
         .map(|n| n as u32)
         .map_err(|e| e.to_string())
+}
+
+fn parse_kcs_address(s: &str) -> Result<KcsAddress, String> {
+    KcsAddress::parse(s)
 }
 
 fn parse_netfn(s: &str) -> Result<NetFn, String> {
@@ -685,6 +745,86 @@ mod tests {
             &["-d", "4294967296", "mc", "info"],
             &["--device", "", "mc", "info"],
             &["-d", "1", "--device", "/dev/ipmi1", "mc", "info"],
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn kcs_options() {
+        let cli = parse(&[
+            "kcs",
+            "--kcs-addr",
+            "0xca8:4",
+            "--kcs-backend",
+            "devport",
+            "--kcs-force",
+            "mc",
+            "info",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.options.kcs_address,
+            Some(KcsAddress {
+                base: 0xca8,
+                spacing: 4
+            })
+        );
+        assert_eq!(cli.options.kcs_backend, Some(KcsBackend::Devport));
+        assert!(cli.options.kcs_force);
+        assert_eq!(
+            cli.options.client_flags(),
+            ["--kcs-addr", "--kcs-backend", "--kcs-force"]
+        );
+        // After the command words too, and the address in decimal.
+        let cli = parse(&[
+            "kcs",
+            "mc",
+            "info",
+            "--kcs-addr",
+            "3234",
+            "--kcs-backend",
+            "ioport",
+        ])
+        .unwrap();
+        assert_eq!(cli.options.kcs_address, Some(KcsAddress::STANDARD));
+        assert_eq!(cli.options.kcs_backend, Some(KcsBackend::Ioport));
+        for bad in [
+            &["--kcs-addr", "0x1ffff", "kcs", "mc", "info"][..],
+            &["--kcs-addr", "0xca2:0", "kcs", "mc", "info"],
+            &["--kcs-addr", "ca2", "kcs", "mc", "info"],
+            &["--kcs-addr", "", "kcs", "mc", "info"],
+            &["--kcs-backend", "inb", "kcs", "mc", "info"],
+            &["--kcs-force=yes", "kcs", "mc", "info"],
+            &["kcs"],
+            &["kcs", "diagnose"],
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn diagnose_is_its_own_word() {
+        let cli = parse(&["diagnose"]).unwrap();
+        assert_eq!(
+            cli.command.job(),
+            Job::Diagnose(&DiagnoseArgs { root: None })
+        );
+        let cli = parse(&["diagnose", "--json", "--root", "/tmp/x", "--timeout", "5"]).unwrap();
+        let Job::Diagnose(d) = cli.command.job() else {
+            panic!("{cli:?}")
+        };
+        assert_eq!(d.root.as_deref(), Some(std::path::Path::new("/tmp/x")));
+        assert!(cli.options.json);
+        assert_eq!(cli.options.client_flags(), ["--timeout", "--json"]);
+        for bad in [
+            &["diagnose", "mc", "info"][..],
+            &["diagnose", "--root"],
+            &["diagnose", "--root", ""],
+            &["lan", "diagnose"],
+            &["--root", "/x", "mc", "info"],
         ] {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");

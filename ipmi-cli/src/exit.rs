@@ -2,7 +2,8 @@
 //!
 //! 0 success; 1 the BMC answered with an error, or the exchange failed
 //! (protocol, socket, name resolution); 2 usage error; 3 the BMC did not
-//! answer before the deadline. Library errors are mapped through
+//! answer before the deadline; 130/143 a lan command stopped by SIGINT or
+//! SIGTERM (after closing its session). Library errors are mapped through
 //! [`ipmi_core::Failure::class`].
 
 use ipmi_core::{CompletionCode, ErrorClass, Failure};
@@ -50,6 +51,14 @@ pub enum CliError {
         /// The code.
         code: CompletionCode,
     },
+    /// SIGINT or SIGTERM stopped the command (exit 128 + the signal's number).
+    #[error("{message}")]
+    Interrupted {
+        /// What was stopped, and by which signal.
+        message: String,
+        /// The signal's number.
+        signal: i32,
+    },
     /// A failure of the session or the exchange (exit by class).
     #[error("{message}")]
     Failed {
@@ -72,18 +81,44 @@ impl CliError {
         }
     }
 
-    /// The class of this error.
+    /// `context: interrupted by SIGINT`, and `; closing the session` when
+    /// there is one to close.
+    pub fn interrupted(context: &str, signal: i32, closing: bool) -> Self {
+        CliError::Interrupted {
+            message: format!(
+                "{context}: interrupted by {}{}",
+                crate::signals::name(signal),
+                if closing { "; closing the session" } else { "" }
+            ),
+            signal,
+        }
+    }
+
+    /// The class of this error (an interruption counts as I/O: the local
+    /// side stopped; its exit code and JSON kind are its own).
     pub fn class(&self) -> ErrorClass {
         match self {
             CliError::Usage(_) => ErrorClass::Usage,
             CliError::Completion { .. } => ErrorClass::Bmc,
+            CliError::Interrupted { .. } => ErrorClass::Io,
             CliError::Failed { class, .. } => *class,
+        }
+    }
+
+    /// `--json`'s `kind`: the class's name, or `interrupted`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CliError::Interrupted { .. } => "interrupted",
+            other => class_name(other.class()),
         }
     }
 
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
-        code_of(self.class())
+        match self {
+            CliError::Interrupted { signal, .. } => crate::signals::exit_code(*signal),
+            other => code_of(other.class()),
+        }
     }
 
     /// The session step, if known.

@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use ipmi_core::cmd::{PowerAction, Raw};
 use ipmi_core::{PrivilegeLevel, Target};
+use ipmi_kcs::kcs::{Backend, KcsAddress};
 use ipmi_lanplus::server::{parse_cipher_suites, parse_listen, ServerConfig, User};
 
 use crate::args::{
-    ChassisCommand, Cli, Command, InterfaceWord, Job, McCommand, Options, PowerWord, ResetKind,
-    ServeArgs, MAX_RAW_DATA,
+    ChassisCommand, Cli, Command, DiagnoseArgs, InterfaceWord, Job, KcsBackend, McCommand, Options,
+    PowerWord, ResetKind, ServeArgs, MAX_RAW_DATA,
 };
 use crate::exit::CliError;
 
@@ -171,6 +172,23 @@ pub struct LocalSettings {
     pub ignored: Vec<&'static str>,
 }
 
+/// Everything the kcs interface (direct port I/O, no kernel driver) needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KcsSettings {
+    /// `--kcs-addr`; `None`: SMBIOS type 38, else 0xCA2.
+    pub address: Option<KcsAddress>,
+    /// `--kcs-backend`; `Auto` without it.
+    pub backend: Backend,
+    /// `--kcs-force`: use the ports even while ipmi_si owns them.
+    pub force: bool,
+    /// Where `/proc`, `/sys` and `/dev` are read to find the address and
+    /// the ports' owner (`/`; unit tests use a fake tree).
+    pub root: PathBuf,
+    /// Options of the lan interface that were given and do not apply
+    /// (ignored, like ipmitool ignores them in-band; said with `-v`).
+    pub ignored: Vec<&'static str>,
+}
+
 /// The interface a resolved invocation goes through, with its settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Link {
@@ -178,6 +196,8 @@ pub enum Link {
     Lan(LanSettings),
     /// The local BMC through the kernel's IPMI driver.
     Local(LocalSettings),
+    /// The local BMC through its KCS ports, without the kernel driver.
+    Kcs(KcsSettings),
 }
 
 /// A fully resolved invocation.
@@ -213,6 +233,15 @@ impl Invocation {
             other => panic!("not a local invocation: {other:?}"),
         }
     }
+
+    /// The kcs settings (tests only: panics for another interface).
+    #[cfg(test)]
+    pub fn kcs(&self) -> &KcsSettings {
+        match &self.link {
+            Link::Kcs(s) => s,
+            other => panic!("not a kcs invocation: {other:?}"),
+        }
+    }
 }
 
 /// What a command line asks for, resolved.
@@ -224,7 +253,33 @@ pub enum Plan {
     Serve(ServeSettings),
     /// `try`
     Try(TrySettings),
+    /// `diagnose`
+    Diagnose(DiagnoseSettings),
 }
+
+/// `ipmirs diagnose`, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiagnoseSettings {
+    /// Where `/proc`, `/sys` and `/dev` are (`/` without `--root`).
+    pub root: PathBuf,
+    /// Probe the KCS ports (when the driver does not own them): only on the
+    /// running machine, i.e. without `--root`.
+    pub probe_kcs: bool,
+    /// `--kcs-addr`
+    pub kcs_address: Option<KcsAddress>,
+    /// `--kcs-backend`
+    pub kcs_backend: Backend,
+    /// `--timeout`: the whole triage.
+    pub timeout: Duration,
+    /// Deadline of each Get Device ID probe: 2 s, less when `--timeout`
+    /// leaves less (a third of it, so both probes and the sample fit).
+    pub probe_timeout: Duration,
+    /// `--json`
+    pub json: bool,
+}
+
+/// The probes' deadline without a shorter `--timeout`.
+pub const DIAGNOSE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `ipmirs serve`, resolved.
 #[derive(Debug)]
@@ -270,6 +325,7 @@ pub fn plan(cli: &Cli, env: &dyn Env) -> Result<Plan, CliError> {
         Job::Client(..) => resolve(cli, env).map(Plan::Client),
         Job::Serve(args) => resolve_serve(args, &cli.options).map(Plan::Serve),
         Job::Try => resolve_try(&cli.options).map(Plan::Try),
+        Job::Diagnose(args) => resolve_diagnose(args, &cli.options).map(Plan::Diagnose),
     }
 }
 
@@ -279,21 +335,33 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
     let o = &cli.options;
     let Job::Client(word, command) = cli.command.job() else {
         return Err(CliError::Usage(
-            "serve and try are not client commands".into(),
+            "serve, try and diagnose are not client commands".into(),
         ));
     };
     let action = action_of(command)?;
 
     let interface = interface_of(word, o.interface.as_deref(), o.host.is_some())?;
     let explicit = word.is_some() || o.interface.is_some();
+    if interface != Interface::Kcs {
+        let kcs_flags = flags_among(o, &["--kcs-addr", "--kcs-backend", "--kcs-force"]);
+        if !kcs_flags.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{} {} of the kcs interface, but the interface is {}: say `kcs` (or -I kcs) to \
+                 reach this machine's BMC through its KCS ports",
+                kcs_flags.join(", "),
+                if kcs_flags.len() == 1 {
+                    "is an option"
+                } else {
+                    "are options"
+                },
+                word_name(interface)
+            )));
+        }
+    }
     let link = match interface {
         Interface::Lan => Link::Lan(lan_settings(o, env)?),
         Interface::Local => Link::Local(local_settings(o, explicit)?),
-        Interface::Kcs => {
-            return Err(CliError::Usage(
-                "the kcs interface is not implemented yet".into(),
-            ))
-        }
+        Interface::Kcs => Link::Kcs(kcs_settings(o)?),
     };
     Ok(Invocation {
         link,
@@ -369,6 +437,66 @@ fn local_settings(o: &Options, explicit: bool) -> Result<LocalSettings, CliError
         device,
         target: target_of(o.bridge_channel, o.bridge_target)?,
         ignored,
+    })
+}
+
+/// The given options among `flags`, in the order of `--help`.
+fn flags_among(o: &Options, flags: &[&str]) -> Vec<&'static str> {
+    o.client_flags()
+        .into_iter()
+        .filter(|f| flags.contains(f))
+        .collect()
+}
+
+/// The kcs interface's settings. Always named (`kcs`, `-I kcs`), so the
+/// options of a LAN session are ignored as with `local`; refused (exit 2):
+/// `-H` (another BMC than the one meant), `-d`/`--device` (a device file
+/// of the kernel driver, which kcs does without), and bridging, which KCS
+/// cannot carry (the kernel's Send Message does it over `local`).
+fn kcs_settings(o: &Options) -> Result<KcsSettings, CliError> {
+    if let Some(host) = &o.host {
+        return Err(CliError::Usage(format!(
+            "-H {host} names a remote BMC, but the interface is kcs (this machine's BMC through its \
+             KCS ports): drop `kcs`/-I kcs to reach {host} over lan, or drop -H to use the local BMC"
+        )));
+    }
+    let device_flags = flags_among(o, &["-d", "--device"]);
+    if !device_flags.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} {} a device file of the kernel's IPMI driver, but the kcs interface uses the KCS \
+             ports without the driver: drop {}, or use `local` for /dev/ipmiN",
+            device_flags.join(", "),
+            if device_flags.len() == 1 {
+                "selects"
+            } else {
+                "select"
+            },
+            if device_flags.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        )));
+    }
+    let target = target_of(o.bridge_channel, o.bridge_target)?;
+    if !target.is_bmc() {
+        return Err(CliError::Usage(format!(
+            "bridging (-b/-t) is not possible over kcs: the KCS interface carries requests to the BMC \
+             itself only, and IPMB address 0x{:02x} on channel {} needs Send Message: use `local` \
+             (the kernel driver bridges) or lan (-H BMC) with -b/-t",
+            target.slave_addr, target.channel
+        )));
+    }
+    Ok(KcsSettings {
+        address: o.kcs_address,
+        backend: match o.kcs_backend {
+            None => Backend::Auto,
+            Some(KcsBackend::Ioport) => Backend::IoPort,
+            Some(KcsBackend::Devport) => Backend::DevPort,
+        },
+        force: o.kcs_force,
+        root: PathBuf::from("/"),
+        ignored: lan_only_flags(o),
     })
 }
 
@@ -566,6 +694,41 @@ pub fn resolve_try(options: &Options) -> Result<TrySettings, CliError> {
         timeout: options.timeout(),
         json: options.json,
         verbose: options.verbose,
+    })
+}
+
+/// Resolves `diagnose`: `--root`, and of the client options only
+/// `--json`, `--timeout`, `--kcs-addr` and `--kcs-backend`.
+pub fn resolve_diagnose(
+    args: &DiagnoseArgs,
+    options: &Options,
+) -> Result<DiagnoseSettings, CliError> {
+    let refused: Vec<&str> = options
+        .client_flags()
+        .into_iter()
+        .filter(|f| !matches!(*f, "--json" | "--timeout" | "--kcs-addr" | "--kcs-backend"))
+        .collect();
+    refuse_client_options(
+        "diagnose",
+        &refused,
+        "takes --json, --timeout, --kcs-addr, --kcs-backend and --root \
+         (it never forces the KCS ports away from the kernel driver)",
+    )?;
+    // clap refuses an empty --root.
+    let root = args.root.clone().unwrap_or_else(|| PathBuf::from("/"));
+    let timeout = options.timeout();
+    Ok(DiagnoseSettings {
+        probe_kcs: args.root.is_none(),
+        root,
+        kcs_address: options.kcs_address,
+        kcs_backend: match options.kcs_backend {
+            None => Backend::Auto,
+            Some(KcsBackend::Ioport) => Backend::IoPort,
+            Some(KcsBackend::Devport) => Backend::DevPort,
+        },
+        timeout,
+        probe_timeout: DIAGNOSE_PROBE_TIMEOUT.min(timeout / 3),
+        json: options.json,
     })
 }
 
@@ -990,14 +1153,110 @@ mod tests {
     }
 
     #[test]
-    fn interfaces_not_implemented_or_unsupported() {
-        assert!(usage_message(resolve_with(&["kcs", "mc", "info"], &[]))
-            .contains("kcs interface is not implemented yet"));
-        assert!(usage_message(resolve_with(&["-I", "kcs", "mc", "info"], &[])).contains("kcs"));
-        assert!(
-            usage_message(resolve_with(&["-d", "1", "kcs", "mc", "info"], &[]))
-                .contains("kcs interface is not implemented yet")
+    fn kcs_interface_and_its_flags() {
+        let plain = KcsSettings {
+            address: None,
+            backend: Backend::Auto,
+            force: false,
+            root: PathBuf::from("/"),
+            ignored: vec![],
+        };
+        for args in [
+            &["kcs", "mc", "info"][..],
+            &["-I", "kcs", "mc", "info"],
+            &["-I", "kcs", "kcs", "mc", "info"],
+            &["mc", "info", "-I", "kcs"],
+        ] {
+            let inv = resolve_with(args, &[]).unwrap();
+            assert_eq!(inv.kcs(), &plain, "{args:?}");
+            assert_eq!(inv.action, Action::McInfo);
+        }
+        let inv = resolve_with(
+            &[
+                "kcs",
+                "--kcs-addr",
+                "0xca8:4",
+                "--kcs-backend",
+                "devport",
+                "--kcs-force",
+                "--timeout",
+                "2",
+                "--json",
+                "chassis",
+                "power",
+                "status",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            inv.kcs(),
+            &KcsSettings {
+                address: Some(KcsAddress {
+                    base: 0xca8,
+                    spacing: 4
+                }),
+                backend: Backend::DevPort,
+                force: true,
+                ..plain.clone()
+            }
         );
+        assert_eq!(inv.action, Action::PowerStatus);
+        assert_eq!((inv.timeout, inv.json), (Duration::from_secs(2), true));
+        assert_eq!(
+            resolve_with(&["--kcs-backend", "ioport", "kcs", "mc", "info"], &[])
+                .unwrap()
+                .kcs()
+                .backend,
+            Backend::IoPort
+        );
+        // The options of a LAN session are ignored, as in-band (named).
+        let inv = resolve_with(&["-U", "admin", "-E", "kcs", "mc", "reset", "cold"], &[]).unwrap();
+        assert_eq!(inv.kcs().ignored, ["-U", "-E"]);
+        assert_eq!(inv.action, Action::McReset(ResetKind::Cold));
+        // Refused: another BMC, the kernel driver's device file.
+        let m = usage_message(resolve_with(&["-H", "h", "kcs", "mc", "info"], &[]));
+        assert!(
+            m.starts_with("-H h names a remote BMC, but the interface is kcs"),
+            "{m}"
+        );
+        for args in [
+            &["-d", "1", "kcs", "mc", "info"][..],
+            &["--device", "/dev/ipmi0", "-I", "kcs", "mc", "info"],
+        ] {
+            let m = usage_message(resolve_with(args, &[]));
+            assert!(
+                m.contains("a device file of the kernel's IPMI driver, but the kcs interface"),
+                "{args:?}: {m}"
+            );
+        }
+        // kcs flags belong to kcs: with another interface they are refused.
+        for (args, interface) in [
+            (&["--kcs-addr", "0xca2", "mc", "info"][..], "local"),
+            (&["local", "--kcs-force", "mc", "info"], "local"),
+            (
+                &["-I", "open", "--kcs-backend", "devport", "mc", "info"],
+                "local",
+            ),
+            (&["-H", "h", "--kcs-addr", "0xca2", "mc", "info"], "lan"),
+        ] {
+            let m = usage_message(resolve_with(args, &[]));
+            assert!(
+                m.contains("of the kcs interface, but the interface is ")
+                    && m.contains(interface)
+                    && m.contains("say `kcs`"),
+                "{args:?}: {m}"
+            );
+        }
+        // -I and the word must agree.
+        assert!(
+            usage_message(resolve_with(&["-I", "open", "kcs", "mc", "info"], &[]))
+                .contains("conflicting")
+        );
+    }
+
+    #[test]
+    fn interfaces_unsupported() {
         assert!(
             usage_message(resolve_with(&["-I", "lan", "-H", "h", "mc", "info"], &[]))
                 .contains("IPMI 1.5")
@@ -1080,10 +1339,28 @@ mod tests {
                 .target,
             Target::ipmb(0, 0x40)
         );
-        // kcs is not implemented, bridged or not.
+        // KCS carries requests to the BMC only: bridging is refused, the
+        // BMC's own address is no bridging.
+        for bridged in [
+            &["-t", "0x30", "kcs", "mc", "info"][..],
+            &["-b", "0", "-t", "0x40", "-I", "kcs", "raw", "6", "1"],
+            &["kcs", "-b", "7", "-t", "0x20", "mc", "info"],
+        ] {
+            let m = usage_message(resolve_with(bridged, &[]));
+            assert!(
+                m.starts_with("bridging (-b/-t) is not possible over kcs")
+                    && m.contains("use `local`"),
+                "{bridged:?}: {m}"
+            );
+        }
+        assert!(resolve_with(&["-t", "0x20", "kcs", "mc", "info"], &[])
+            .unwrap()
+            .kcs()
+            .ignored
+            .is_empty());
         assert!(
-            usage_message(resolve_with(&["-t", "0x30", "kcs", "mc", "info"], &[]))
-                .contains("kcs interface is not implemented yet")
+            usage_message(resolve_with(&["-b", "1", "kcs", "mc", "info"], &[]))
+                .contains("-b 1 needs -t ADDRESS")
         );
     }
 
@@ -1253,6 +1530,74 @@ mod tests {
             plan_with(&["-H", "h", "mc", "info"]).unwrap(),
             Plan::Client(_)
         ));
+    }
+
+    fn diagnose_with(args: &[&str]) -> Result<DiagnoseSettings, CliError> {
+        match plan_with(&[&["diagnose"][..], args].concat())? {
+            Plan::Diagnose(d) => Ok(d),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn diagnose_settings() {
+        let d = diagnose_with(&[]).unwrap();
+        assert_eq!(
+            d,
+            DiagnoseSettings {
+                root: PathBuf::from("/"),
+                probe_kcs: true,
+                kcs_address: None,
+                kcs_backend: Backend::Auto,
+                timeout: Duration::from_secs(10),
+                probe_timeout: Duration::from_secs(2),
+                json: false,
+            }
+        );
+        let d = diagnose_with(&[
+            "--json",
+            "--timeout",
+            "3",
+            "--kcs-addr",
+            "0xca8",
+            "--kcs-backend",
+            "devport",
+            "--root",
+            "/tmp/fake",
+        ])
+        .unwrap();
+        assert!(d.json);
+        assert_eq!(d.root, PathBuf::from("/tmp/fake"));
+        // Another machine's tree: its /proc says nothing about our ports.
+        assert!(!d.probe_kcs);
+        assert_eq!(d.kcs_address, Some(KcsAddress::parse("0xca8").unwrap()));
+        assert_eq!(d.kcs_backend, Backend::DevPort);
+        // A short --timeout shortens the probes: both fit.
+        assert_eq!(d.timeout, Duration::from_secs(3));
+        assert_eq!(d.probe_timeout, Duration::from_secs(1));
+        // Options before the word too.
+        let Plan::Diagnose(d) = plan_with(&["--json", "diagnose"]).unwrap() else {
+            panic!()
+        };
+        assert!(d.json);
+    }
+
+    #[test]
+    fn diagnose_refuses_client_options() {
+        for (bad, what) in [
+            (&["-H", "h"][..], "-H"),
+            (&["--kcs-force"], "--kcs-force"),
+            (&["-v"], "-v"),
+            (&["-d", "1"], "-d"),
+            (&["-U", "u", "-P", "p"], "-U, -P"),
+        ] {
+            let m = usage_message(diagnose_with(bad));
+            assert!(
+                m.starts_with("diagnose: the option") && m.contains(what),
+                "{bad:?}: {m}"
+            );
+            assert!(m.contains("takes --json, --timeout"), "{m}");
+        }
     }
 
     #[test]

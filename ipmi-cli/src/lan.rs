@@ -1,22 +1,273 @@
-//! The `lan` interface: an RMCP+ session through `ipmi_lanplus`'s blocking
-//! [`Client`].
+//! The `lan` interface: an RMCP+ session, `ipmi_lanplus::client::Session`
+//! (the sans-IO state machine the library's blocking `Client` drives too)
+//! driven here over a `UdpSocket` by [`LanSession`], so that a signal can
+//! stop a wait and the session still be closed (issue #6).
+//!
+//! Why the CLI drives the session itself: the library's blocking `Client`
+//! retries inside its own loop until the deadline, treating EINTR as a
+//! spurious wake-up, so Ctrl-C could only kill the process and leave the
+//! session open on the BMC (which then holds one of its few session slots
+//! until its idle timeout). [`LanSession`] is the same loop with one more
+//! exit: an interrupt flag (set by [`crate::signals`]) looked at before
+//! every datagram and at least every [`INTERRUPT_POLL`] while waiting. An
+//! interrupted call returns [`LanError::Interrupted`] and leaves the
+//! session as it was, so [`LanSession::close_by`] still sends Close Session
+//! (closing ignores the flag; its deadline bounds it).
 
-use ipmi_core::Deadline;
-use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
+use std::io::ErrorKind;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ipmi_core::{
+    CommandError, Deadline, ErrorClass, Failure, Request, Response, Target, Transport,
+};
+use ipmi_lanplus::client::{Action, Event, Session, Stats};
+use ipmi_lanplus::crypto::suite::CipherSuite;
+use ipmi_lanplus::{ClientConfig, Error, Stage};
+use rand::RngCore;
 
 use crate::app::Connector;
 use crate::invocation::LanSettings;
+
+/// Longest a wait for a datagram lasts, when an interrupt flag is set,
+/// before the flag is looked at again. A signal delivered to this thread
+/// ends the wait at once (EINTR); this bounds the case where it went to
+/// another thread (the name resolver's).
+pub const INTERRUPT_POLL: Duration = Duration::from_millis(50);
+
+/// Largest datagram accepted (an IPMI message is at most a few hundred bytes).
+const MAX_DATAGRAM: usize = 1024;
+
+/// An error of the lan interface: the session's, or an interruption.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum LanError {
+    /// The session failed (with the step it stalled in).
+    #[error(transparent)]
+    Session(#[from] Error),
+    /// The interrupt flag was set (SIGINT or SIGTERM) while waiting.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl From<std::io::Error> for LanError {
+    fn from(e: std::io::Error) -> Self {
+        LanError::Session(e.into())
+    }
+}
+
+impl From<CommandError> for LanError {
+    fn from(e: CommandError) -> Self {
+        LanError::Session(e.into())
+    }
+}
+
+impl Failure for LanError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            LanError::Session(e) => e.class(),
+            // Neither the BMC's fault nor the protocol's: the local side
+            // stopped. The CLI reports it as an interruption (exit 128 + N).
+            LanError::Interrupted => ErrorClass::Io,
+        }
+    }
+}
+
+/// One RMCP+ session with one BMC, driven over a connected UDP socket.
+#[derive(Debug)]
+pub struct LanSession {
+    socket: UdpSocket,
+    session: Session,
+    timeout: Duration,
+    target: Target,
+    interrupt: Option<Arc<AtomicBool>>,
+    buf: Vec<u8>,
+}
+
+impl LanSession {
+    /// Resolves `host` (bounded by `deadline`), then opens a session
+    /// (IPMI 2.0 §13.14) by `deadline`, giving up early with
+    /// [`LanError::Interrupted`] once `interrupt` is set.
+    pub fn connect(
+        host: &str,
+        port: u16,
+        config: ClientConfig,
+        deadline: Deadline,
+        interrupt: Option<Arc<AtomicBool>>,
+    ) -> Result<LanSession, LanError> {
+        config.validate()?;
+        let peer = ipmi_lanplus::resolve::resolve(host, port, deadline)?;
+        Self::open(peer, config, deadline, interrupt)
+    }
+
+    /// Opens a session with the BMC at `peer`.
+    pub fn open(
+        peer: SocketAddr,
+        config: ClientConfig,
+        deadline: Deadline,
+        interrupt: Option<Arc<AtomicBool>>,
+    ) -> Result<LanSession, LanError> {
+        config.validate()?;
+        let socket = UdpSocket::bind(if peer.is_ipv4() {
+            "0.0.0.0:0"
+        } else {
+            "[::]:0"
+        })?;
+        socket.connect(peer)?;
+        let timeout = config.timeout;
+        let target = config.target;
+        let mut seed = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut seed);
+        let mut session = Session::new(config, seed);
+        session.connect(Instant::now(), deadline)?;
+        let mut s = LanSession {
+            socket,
+            session,
+            timeout,
+            target,
+            interrupt,
+            buf: vec![0; MAX_DATAGRAM],
+        };
+        // On failure, Drop sends Close Session if keys were established.
+        s.drive(true)?;
+        Ok(s)
+    }
+
+    /// The negotiated cipher suite.
+    pub fn suite(&self) -> Option<CipherSuite> {
+        self.session.suite()
+    }
+
+    /// The session's counters.
+    pub fn stats(&self) -> Stats {
+        self.session.stats()
+    }
+
+    /// The underlying state machine.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Closes the session (IPMI 2.0 §22.19), abandoning a pending request,
+    /// waiting for the answer until `deadline`. Not interruptible.
+    pub fn close_by(mut self, deadline: Deadline) -> Result<(), LanError> {
+        if !self.session.close(Instant::now(), deadline) {
+            return Ok(());
+        }
+        self.drive(false).map(|_| ())
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    /// Runs the session until its pending operation finishes; with
+    /// `interruptible`, until the interrupt flag is set too.
+    fn drive(&mut self, interruptible: bool) -> Result<Event, LanError> {
+        let interruptible = interruptible && self.interrupt.is_some();
+        loop {
+            if interruptible && self.interrupted() {
+                return Err(LanError::Interrupted);
+            }
+            match self.session.poll(Instant::now()) {
+                Action::Transmit(d) => {
+                    // An ICMP "port unreachable" from an earlier datagram
+                    // surfaces here; treat it like a lost datagram.
+                    if let Err(e) = self.socket.send(&d) {
+                        if e.kind() != ErrorKind::ConnectionRefused {
+                            return Err(e.into());
+                        }
+                    }
+                }
+                Action::Done(result) => return result.map_err(LanError::Session),
+                Action::Idle => return Err(Error::NotActive("nothing is pending").into()),
+                Action::WaitUntil(wake) => {
+                    let mut wait = wake.saturating_duration_since(Instant::now());
+                    if interruptible {
+                        wait = wait.min(INTERRUPT_POLL);
+                    }
+                    self.socket
+                        .set_read_timeout(Some(wait.max(Duration::from_micros(1))))?;
+                    match self.socket.recv(&mut self.buf) {
+                        Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
+                        Err(e) if is_transient(&e) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Receive errors that mean "nothing (usable) arrived": time-outs, signals,
+/// and ICMP port-unreachable reports of earlier datagrams.
+fn is_transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::WouldBlock
+            | ErrorKind::TimedOut
+            | ErrorKind::Interrupted
+            | ErrorKind::ConnectionRefused
+    )
+}
+
+impl Transport for LanSession {
+    type Error = LanError;
+
+    fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, LanError> {
+        self.session.request(Instant::now(), request, deadline)?;
+        Ok(self.drive(true)?.into_response()?)
+    }
+
+    fn default_deadline(&self) -> Deadline {
+        Deadline::from_now(self.timeout)
+    }
+
+    fn default_target(&self) -> Target {
+        self.target
+    }
+}
+
+impl Drop for LanSession {
+    /// Sends Close Session once, without waiting, if the session is still
+    /// active (bounded best effort: never blocks).
+    fn drop(&mut self) {
+        let now = Instant::now();
+        if self
+            .session
+            .close(now, Deadline::after(now, Duration::from_millis(1)))
+        {
+            while let Some(d) = self.session.poll_transmit() {
+                let _ = self.socket.send(&d);
+            }
+        }
+    }
+}
 
 /// Opens RMCP+ sessions with the configured BMC.
 pub struct LanConnector {
     settings: LanSettings,
     timeout: std::time::Duration,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl LanConnector {
     /// For these settings; `timeout` is the invocation's overall budget.
     pub fn new(settings: LanSettings, timeout: std::time::Duration) -> Self {
-        LanConnector { settings, timeout }
+        LanConnector {
+            settings,
+            timeout,
+            interrupt: None,
+        }
+    }
+
+    /// Stops waiting (and reports an interruption) once `flag` is set.
+    pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
     }
 
     /// The library configuration for these settings.
@@ -43,7 +294,7 @@ impl LanConnector {
 }
 
 impl Connector for LanConnector {
-    type Session = Client;
+    type Session = LanSession;
 
     fn peer(&self) -> String {
         if self.settings.host.contains(':') {
@@ -53,28 +304,38 @@ impl Connector for LanConnector {
         }
     }
 
-    fn validate(&self) -> Result<(), Error> {
-        self.config().validate()
+    fn validate(&self) -> Result<(), LanError> {
+        Ok(self.config().validate()?)
     }
 
-    fn open(&mut self, deadline: Deadline) -> Result<Client, Error> {
-        Client::connect_host(
+    fn open(&mut self, deadline: Deadline) -> Result<LanSession, LanError> {
+        LanSession::connect(
             &self.settings.host,
             self.settings.port,
             self.config(),
             deadline,
+            self.interrupt.clone(),
         )
     }
 
-    fn close(&mut self, session: Client, deadline: Deadline) -> Result<(), Error> {
+    fn close(&mut self, session: LanSession, deadline: Deadline) -> Result<(), LanError> {
         session.close_by(deadline)
     }
 
-    fn stage(&self, error: &Error) -> Option<String> {
-        stage_of(error).map(|s| s.to_string())
+    fn stage(&self, error: &LanError) -> Option<String> {
+        match error {
+            LanError::Session(e) => stage_of(e).map(|s| s.to_string()),
+            LanError::Interrupted => None,
+        }
     }
 
-    fn describe(&self, session: &Client) -> Option<String> {
+    fn signal(&self) -> Option<i32> {
+        let flag = self.interrupt.as_ref()?;
+        flag.load(Ordering::SeqCst)
+            .then(|| crate::signals::received().unwrap_or(libc::SIGINT))
+    }
+
+    fn describe(&self, session: &LanSession) -> Option<String> {
         let suite = session
             .suite()
             .map(|s| s.id.to_string())
@@ -90,8 +351,8 @@ impl Connector for LanConnector {
         ))
     }
 
-    fn statistics(&self, session: &Client) -> Option<String> {
-        let s = session.session().stats();
+    fn statistics(&self, session: &LanSession) -> Option<String> {
+        let s = session.stats();
         Some(format!(
             "datagrams: {} sent ({} resent), {} received, {} dropped",
             s.sent, s.retransmits, s.received, s.dropped
@@ -108,8 +369,7 @@ pub fn stage_of(error: &Error) -> Option<Stage> {
 mod tests {
     use super::*;
     use crate::invocation::PasswordSource;
-    use ipmi_core::{ErrorClass, Failure, PrivilegeLevel};
-    use std::time::Duration;
+    use ipmi_core::PrivilegeLevel;
 
     fn settings() -> LanSettings {
         LanSettings {
@@ -194,9 +454,191 @@ mod tests {
         assert_eq!(stage_of(&Error::Config("x".into())), None);
         assert_eq!(
             LanConnector::new(settings(), Duration::from_secs(1))
-                .stage(&t)
+                .stage(&LanError::Session(t.clone()))
                 .as_deref(),
             Some("Open Session")
+        );
+    }
+
+    /// A UDP relay to `bmc` whose client-to-BMC direction can be shut:
+    /// the BMC then hears nothing (a BMC frozen mid-session, as seen by
+    /// the client). Counts the datagrams from the client.
+    struct Gate {
+        addr: std::net::SocketAddr,
+        open: Arc<AtomicBool>,
+        from_client: Arc<std::sync::atomic::AtomicUsize>,
+        stop: Arc<AtomicBool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Gate {
+        fn to(bmc: std::net::SocketAddr) -> Gate {
+            let front = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let back = UdpSocket::bind("127.0.0.1:0").unwrap();
+            back.connect(bmc).unwrap();
+            for s in [&front, &back] {
+                s.set_nonblocking(true).unwrap();
+            }
+            let addr = front.local_addr().unwrap();
+            let open = Arc::new(AtomicBool::new(true));
+            let from_client = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let stop = Arc::new(AtomicBool::new(false));
+            let (o, n, st) = (open.clone(), from_client.clone(), stop.clone());
+            let thread = std::thread::spawn(move || {
+                let mut buf = [0u8; 2048];
+                let mut client = None;
+                while !st.load(Ordering::SeqCst) {
+                    let mut idle = true;
+                    if let Ok((len, from)) = front.recv_from(&mut buf) {
+                        idle = false;
+                        client = Some(from);
+                        n.fetch_add(1, Ordering::SeqCst);
+                        if o.load(Ordering::SeqCst) {
+                            let _ = back.send(&buf[..len]);
+                        }
+                    }
+                    if let (Ok(len), Some(c)) = (back.recv(&mut buf), client) {
+                        idle = false;
+                        let _ = front.send_to(&buf[..len], c);
+                    }
+                    if idle {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            });
+            Gate {
+                addr,
+                open,
+                from_client,
+                stop,
+                thread: Some(thread),
+            }
+        }
+    }
+
+    impl Drop for Gate {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+
+    fn admin() -> ClientConfig {
+        ClientConfig::new("admin", "admin").timeout(Duration::from_secs(5))
+    }
+
+    /// Sets `flag` after `after`, from another thread (as a signal would).
+    fn raise_after(flag: &Arc<AtomicBool>, after: Duration) -> std::thread::JoinHandle<()> {
+        let flag = flag.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            flag.store(true, Ordering::SeqCst);
+        })
+    }
+
+    #[test]
+    fn an_interrupt_stops_the_handshake_early() {
+        // A peer that never answers.
+        let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+        silent.set_nonblocking(true).unwrap();
+        let peer = silent.local_addr().unwrap();
+        // Set before: nothing is even sent.
+        let flag = Arc::new(AtomicBool::new(true));
+        let deadline = Deadline::from_now(Duration::from_secs(5));
+        let e = LanSession::open(peer, admin(), deadline, Some(flag)).unwrap_err();
+        assert!(matches!(e, LanError::Interrupted), "{e:?}");
+        let mut buf = [0u8; 64];
+        assert!(silent.recv(&mut buf).is_err(), "a datagram was sent");
+        // Set while waiting for Get Channel Authentication Capabilities:
+        // the wait ends within INTERRUPT_POLL, not at the 5 s deadline.
+        let flag = Arc::new(AtomicBool::new(false));
+        let raiser = raise_after(&flag, Duration::from_millis(100));
+        let t0 = Instant::now();
+        let deadline = Deadline::from_now(Duration::from_secs(5));
+        let e = LanSession::open(peer, admin(), deadline, Some(flag)).unwrap_err();
+        let took = t0.elapsed();
+        raiser.join().unwrap();
+        assert!(matches!(e, LanError::Interrupted), "{e:?}");
+        assert!(
+            took >= Duration::from_millis(100)
+                && took < Duration::from_millis(100) + 3 * INTERRUPT_POLL,
+            "{took:?}"
+        );
+        assert_eq!(e.class(), ErrorClass::Io);
+        // Without a flag the same wait runs to the deadline.
+        let t0 = Instant::now();
+        let e = LanSession::open(
+            peer,
+            admin(),
+            Deadline::from_now(Duration::from_millis(300)),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Timeout, "{e}");
+        assert!(t0.elapsed() >= Duration::from_millis(300));
+    }
+
+    /// The virtual BMC stops hearing the client after the handshake; an
+    /// interrupt ends the request's wait, and the session is still closed
+    /// (the BMC logs it) once the BMC hears again.
+    #[test]
+    fn an_interrupt_mid_request_leaves_the_session_closable() {
+        use crate::invocation::default_serve_user;
+        use crate::serve::BackgroundBmc;
+        use ipmi_core::cmd::GetDeviceId;
+        use ipmi_core::Command;
+        use ipmi_lanplus::server::ServerConfig;
+
+        let bmc = BackgroundBmc::start(
+            "127.0.0.1:0".parse().unwrap(),
+            ServerConfig::new().user(default_serve_user()),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let gate = Gate::to(bmc.addr());
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut s = LanSession::open(
+            gate.addr,
+            admin(),
+            Deadline::from_now(Duration::from_secs(5)),
+            Some(flag.clone()),
+        )
+        .unwrap();
+        assert!(s.session().is_active());
+        gate.open.store(false, Ordering::SeqCst);
+        let before = gate.from_client.load(Ordering::SeqCst);
+
+        let raiser = raise_after(&flag, Duration::from_millis(150));
+        let t0 = Instant::now();
+        let e = s
+            .exchange(
+                &GetDeviceId.request(),
+                Deadline::from_now(Duration::from_secs(5)),
+            )
+            .unwrap_err();
+        let took = t0.elapsed();
+        raiser.join().unwrap();
+        assert!(matches!(e, LanError::Interrupted), "{e:?}");
+        assert!(
+            took < Duration::from_millis(150) + 3 * INTERRUPT_POLL,
+            "{took:?}"
+        );
+        // The request went out (and was swallowed); the session is intact.
+        assert!(gate.from_client.load(Ordering::SeqCst) > before);
+        assert!(s.session().is_active());
+
+        // Closing ignores the flag: Close Session goes out and is answered.
+        gate.open.store(true, Ordering::SeqCst);
+        let sent = gate.from_client.load(Ordering::SeqCst);
+        s.close_by(Deadline::from_now(Duration::from_secs(1)))
+            .unwrap();
+        assert!(gate.from_client.load(Ordering::SeqCst) > sent);
+        let events = bmc.stop();
+        assert!(
+            events.iter().any(|e| e.ends_with(" closed")),
+            "no session closed: {events:?}"
         );
     }
 

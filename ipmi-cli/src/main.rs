@@ -4,8 +4,12 @@
 mod actions;
 mod app;
 mod args;
+#[cfg(target_os = "linux")]
+mod diagnose;
 mod exit;
 mod invocation;
+#[cfg(target_os = "linux")]
+mod kcs;
 mod lan;
 #[cfg(target_os = "linux")]
 mod local;
@@ -13,6 +17,7 @@ mod manufacturers;
 mod numbers;
 mod output;
 mod serve;
+mod signals;
 mod tryout;
 
 use std::io::Write;

@@ -192,7 +192,7 @@ fn check(c: &Case, sim: &IpmiSim) -> common::Run {
     }
     if r.code != 0 {
         assert!(
-            r.stderr.starts_with("ipmirs: ") && r.stderr.len() > 12,
+            r.messages().starts_with("ipmirs: ") && r.messages().len() > 12,
             "{}: message {:?}",
             c.name,
             r.stderr

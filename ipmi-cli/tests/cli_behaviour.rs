@@ -8,6 +8,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::relay::Relay;
 use common::{active_sessions, args, cat, ipmirs, ipmitool, lanplus};
 use ipmisim::IpmiSim;
 
@@ -212,20 +213,194 @@ fn bad_arguments_exit_2_without_panic() {
     assert_eq!(v["exit_code"], 2);
 }
 
+/// What `kcs` refuses before touching any I/O port (the ports themselves,
+/// with and without the kernel driver, are in tests/local_qemu.rs; unit
+/// tests drive the whole flow over the software KCS BMC).
 #[test]
-fn kcs_is_not_implemented_yet() {
+fn kcs_refusals_exit_2_before_any_port_access() {
+    for (a, what) in [
+        (
+            &["-t", "0x2c", "kcs", "mc", "info"][..],
+            "bridging (-b/-t) is not possible over kcs",
+        ),
+        (
+            &["-I", "kcs", "-b", "0", "-t", "0x40", "chassis", "status"],
+            "IPMB address 0x40 on channel 0 needs Send Message: use `local`",
+        ),
+        (
+            &["-H", "bmc.invalid", "kcs", "mc", "reset", "cold"],
+            "names a remote BMC, but the interface is kcs",
+        ),
+        (
+            &["-d", "0", "kcs", "mc", "info"],
+            "the kcs interface uses the KCS ports without the driver",
+        ),
+        (
+            &["--kcs-addr", "0x1ffff", "kcs", "mc", "info"],
+            "not a 16-bit number",
+        ),
+        (
+            &["--kcs-backend", "mmio", "kcs", "mc", "info"],
+            "--kcs-backend",
+        ),
+        (
+            &["--kcs-addr", "0xca2", "mc", "info"],
+            "--kcs-addr is an option of the kcs interface, but the interface is local",
+        ),
+        (
+            &["-H", "bmc.invalid", "--kcs-force", "mc", "info"],
+            "--kcs-force is an option of the kcs interface, but the interface is lan",
+        ),
+        (
+            &["-I", "open", "kcs", "mc", "info"],
+            "conflicting interfaces",
+        ),
+    ] {
+        let r = ipmirs(&args(a), &[]);
+        r.expect_code(2);
+        assert!(r.stdout.is_empty(), "{}", r.stdout_str());
+        assert!(r.stderr.contains(what), "{}: {}", r.line, r.stderr);
+    }
+    // --json: the refusal as one object.
+    let r = ipmirs(&args(&["--json", "-t", "0x40", "kcs", "mc", "info"]), &[]);
+    r.expect_code(2);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("JSON error object");
+    assert_eq!(
+        (v["kind"].as_str(), v["exit_code"].as_i64()),
+        (Some("usage"), Some(2))
+    );
+}
+
+/// `-P` puts the password in argv: a warning on standard error, nothing
+/// more on standard output; -E, -f and IPMI_PASSWORD get none.
+#[test]
+fn password_option_warns_on_stderr() {
+    let sim = IpmiSim::start();
+    let port = sim.port().to_string();
+    let base = args(&["-H", "127.0.0.1", "-p", &port, "-U", "admin", "-C", "3"]);
+    let with_p = ipmirs(
+        &cat(&base, &["-P", "secret", "chassis", "power", "status"]),
+        &[],
+    );
+    with_p.expect_code(0);
+    assert_eq!(with_p.stderr, common::PASSWORD_OPTION_WARNING);
+    assert_eq!(with_p.messages(), "");
+    assert!(!with_p.stderr.contains("secret"));
+    let with_env = ipmirs(
+        &cat(&base, &["chassis", "power", "status"]),
+        &[("IPMI_PASSWORD", "secret")],
+    );
+    with_env.expect_code(0);
+    assert_eq!(with_env.stderr, "");
+    assert_eq!(with_p.stdout, with_env.stdout);
+    let with_e = ipmirs(
+        &cat(&base, &["-E", "chassis", "power", "status"]),
+        &[("IPMITOOL_PASSWORD", "secret")],
+    );
+    with_e.expect_code(0);
+    assert_eq!(with_e.stderr, "");
+    // Also when -P is ignored (named local interface): it is in argv all the same.
+    let r = ipmirs(&args(&["local", "-P", "x", "-d", "97", "mc", "info"]), &[]);
+    r.expect_code(1);
+    assert!(
+        r.stderr.starts_with(common::PASSWORD_OPTION_WARNING),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A fake /proc tree for `diagnose --root`: the IPMI drivers loaded but no
+/// /dev/ipmi0, and three ipmitool processes hung for hours.
+fn fake_machine(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ipmirs-cli-diag-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    file("proc/uptime", "20000.00 39000.00\n");
+    file("proc/loadavg", "193.10 190.20 180.30 1/1200 9999\n");
+    file(
+        "proc/modules",
+        "ipmi_si 86016 3 - Live 0x0\nipmi_devintf 20480 0 - Live 0x0\n\
+         ipmi_msghandler 122880 2 ipmi_devintf,ipmi_si, Live 0x0\n",
+    );
+    file("proc/devices", "Character devices:\n  1 mem\n239 ipmidev\n");
+    std::fs::create_dir_all(dir.join("dev")).unwrap();
+    for pid in [4001, 4002, 4003] {
+        file(
+            &format!("proc/{pid}/stat"),
+            &format!(
+                "{pid} (ipmitool) D 1 0 0 0 -1 4194560 0 0 0 0 1 1 0 0 20 0 1 0 100 \
+                 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+            ),
+        );
+        file(
+            &format!("proc/{pid}/cmdline"),
+            "/usr/bin/ipmitool\0mc\0info\0",
+        );
+        file(&format!("proc/{pid}/wchan"), "ipmi_msg_wait");
+    }
+    dir
+}
+
+#[test]
+fn diagnose_reads_the_tree_of_root() {
+    let dir = fake_machine("missing-dev");
+    let root = dir.to_str().unwrap();
+    let r = ipmirs(&args(&["diagnose", "--root", root]), &[]);
+    r.expect_code(1);
+    let out = r.stdout_str();
+    assert!(
+        out.starts_with("IPMI in-band health: NOT HEALTHY (exit 1)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the IPMI drivers are loaded but /dev/ipmi0 is missing"),
+        "{out}"
+    );
+    assert!(out.contains("mknod /dev/ipmi0 c 239 0"), "{out}");
+    assert!(
+        out.contains("3 IPMI tool process(es) running for over 30 s"),
+        "{out}"
+    );
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // Fast: nothing to wait for in a fake tree.
+    assert!(r.elapsed < Duration::from_secs(2), "{:?}", r.elapsed);
+
+    let r = ipmirs(&args(&["diagnose", "--json", "--root", root]), &[]);
+    r.expect_code(1);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("one JSON object");
+    assert_eq!(
+        (v["healthy"].as_bool(), v["exit_code"].as_i64()),
+        (Some(false), Some(1))
+    );
+    assert_eq!(v["tools"]["stuck"], 3);
+    assert_eq!(v["tools"]["processes"][0]["wchan"], "ipmi_msg_wait");
+    assert_eq!(v["device"]["registered_major"], 239);
+    // Under --root the KCS ports (this machine's) are never probed.
+    assert_eq!(v["probes"].as_array().map(Vec::len), Some(0));
+    let skipped: Vec<&str> = v["skipped_probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["via"].as_str())
+        .collect();
+    assert_eq!(skipped, ["device-file", "kcs"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Client options other than its own are refused.
     for a in [
-        &["kcs", "mc", "info"][..],
-        &["-I", "kcs", "chassis", "status"],
-        // Bridging does not make it any more implemented.
-        &["-t", "0x2c", "kcs", "mc", "info"],
+        &["diagnose", "-H", "bmc.invalid"][..],
+        &["diagnose", "--kcs-force"],
+        &["-d", "1", "diagnose"],
     ] {
         let r = ipmirs(&args(a), &[]);
         r.expect_code(2);
         assert!(
-            r.stderr.contains("kcs interface is not implemented yet"),
-            "{}: {}",
-            r.line,
+            r.stderr.starts_with("ipmirs: diagnose: the option"),
+            "{}",
             r.stderr
         );
     }
@@ -422,81 +597,6 @@ fn verbose_goes_to_stderr_without_secrets() {
     assert!(r.stderr.contains("empty password"), "{}", r.stderr);
 }
 
-/// A UDP relay between ipmirs and the simulator that forwards the first
-/// `limit` datagrams from the client and swallows the rest: a BMC that
-/// stops answering in the middle of a session.
-struct Relay {
-    port: u16,
-    from_client: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl Relay {
-    fn start(bmc: std::net::SocketAddr, limit: usize) -> Relay {
-        use std::net::UdpSocket;
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        use std::sync::{Arc, Mutex};
-        let front = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let back = UdpSocket::bind("127.0.0.1:0").unwrap();
-        back.connect(bmc).unwrap();
-        for s in [&front, &back] {
-            s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
-        }
-        let port = front.local_addr().unwrap().port();
-        let client = Arc::new(Mutex::new(None));
-        let from_client = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (front2, back2) = (front.try_clone().unwrap(), back.try_clone().unwrap());
-        let (client2, count, stop1, stop2) = (
-            client.clone(),
-            from_client.clone(),
-            stop.clone(),
-            stop.clone(),
-        );
-        let up = std::thread::spawn(move || {
-            let mut buf = [0u8; 2048];
-            while !stop1.load(Ordering::Relaxed) {
-                if let Ok((n, from)) = front.recv_from(&mut buf) {
-                    *client2.lock().unwrap() = Some(from);
-                    if count.fetch_add(1, Ordering::SeqCst) < limit {
-                        let _ = back.send(&buf[..n]);
-                    }
-                }
-            }
-        });
-        let down = std::thread::spawn(move || {
-            let mut buf = [0u8; 2048];
-            while !stop2.load(Ordering::Relaxed) {
-                if let Ok(n) = back2.recv(&mut buf) {
-                    if let Some(c) = *client.lock().unwrap() {
-                        let _ = front2.send_to(&buf[..n], c);
-                    }
-                }
-            }
-        });
-        Relay {
-            port,
-            from_client,
-            stop,
-            threads: vec![up, down],
-        }
-    }
-
-    fn datagrams_from_client(&self) -> usize {
-        self.from_client.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-    }
-}
-
 /// The BMC stops answering after the session is open: exit 3 by the
 /// deadline, the message names the request that got no answer, and ipmirs
 /// does not wait for Close Session on top of it.
@@ -506,7 +606,7 @@ fn bmc_stalling_mid_session_times_out_at_the_request() {
     // How many datagrams a whole `mc info` takes: handshake, command, close.
     let all = Relay::start(sim.addr(), usize::MAX);
     ipmirs(
-        &lanplus_cmd(all.port, "admin", "secret", &["mc", "info"]),
+        &lanplus_cmd(all.port(), "admin", "secret", &["mc", "info"]),
         &[],
     )
     .expect_code(0);
@@ -518,7 +618,7 @@ fn bmc_stalling_mid_session_times_out_at_the_request() {
     let relay = Relay::start(sim.addr(), total - 2);
     let r = ipmirs(
         &lanplus_cmd(
-            relay.port,
+            relay.port(),
             "admin",
             "secret",
             &["--timeout", "1", "--json", "mc", "info"],

@@ -92,7 +92,7 @@ fn parity_on_suite(suite: u8) {
         );
         if mine.code != 0 {
             assert!(
-                mine.stderr.starts_with("ipmirs: "),
+                mine.messages().starts_with("ipmirs: "),
                 "{}: {}",
                 mine.line,
                 mine.stderr
@@ -170,9 +170,13 @@ fn cold_reset_refusal_is_reported() {
     let mine = ipmirs(&cat(&reference, &["mc", "reset", "cold"]), &[]);
     mine.expect_code(1);
     assert_eq!(mine.stdout_str(), "");
+    // The -P warning first, then the refusal.
     assert_eq!(
         mine.stderr,
-        "ipmirs: MC reset command failed: Invalid command (0xc1)\n"
+        format!(
+            "{}ipmirs: MC reset command failed: Invalid command (0xc1)\n",
+            common::PASSWORD_OPTION_WARNING
+        )
     );
 }
 
@@ -208,7 +212,7 @@ fn cold_reset_as_user_is_refused_with_d4() {
     mine.expect_code(theirs.code);
     assert_eq!(mine.stdout, theirs.stdout);
     assert_eq!(
-        mine.stderr,
+        mine.messages(),
         "ipmirs: Set Chassis Power Control to Up/On failed: Insufficient privilege level (0xd4)\n"
     );
     assert!(theirs
@@ -341,7 +345,7 @@ fn bridged_commands_match_ipmitool() {
             // ipmitool's words for the refusal, prefixed.
             let first = theirs.stderr.lines().last().unwrap_or_default();
             assert!(
-                mine.stderr.starts_with(&format!("ipmirs: {first}")),
+                mine.messages().starts_with(&format!("ipmirs: {first}")),
                 "`{line}`:\n{}\nvs\n{}",
                 mine.stderr,
                 theirs.stderr

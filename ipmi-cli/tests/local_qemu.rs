@@ -13,14 +13,21 @@
 //!   status`, `raw 0x06 0x01`, `-b 0 -t 0x40 mc info` (QEMU's BMC answers
 //!   Get Device ID at IPMB 0x40 on channel 0), `-d 0` and `--device`, a
 //!   refusal (`chassis power on`: 0xD5), permission denied for a non-root
-//!   user, `mc reset warm`, `mc reset cold`, then `mc info` again;
+//!   user, `diagnose` (healthy), `kcs` refused while ipmi_si owns the
+//!   ports, `mc reset warm`, `mc reset cold`, then `mc info` again;
 //! - `local_frozen_bmc_exits_3_on_time`: `ipmi-bmc-extern` wired to
 //!   OpenIPMI's ipmi_sim (compared with ipmitool first, bridging to its
 //!   satellite at 0x40 too), then frozen with SIGSTOP: `ipmirs --timeout 1`
 //!   exits 3 within 1.5 s, measured in the guest;
-//! - `local_without_modules_says_what_to_load`: the IPMI modules are not
-//!   loaded: exit 1 and a message naming the modules and the out-of-band
-//!   next step.
+//! - `without_driver_local_says_what_to_load_and_kcs_answers`: the IPMI
+//!   modules are not loaded: `local` exits 1 naming the modules and the
+//!   out-of-band next step; `diagnose` says the driver is absent and the
+//!   BMC answers over KCS (exit 1); `ipmirs kcs` (`mc info`, `-I kcs chassis
+//!   power status`, `chassis status`, `raw 0x06 0x01`, a refused `power on`,
+//!   `mc reset cold`) through the ports; then the modules are loaded in the
+//!   same guest and ipmitool -I open gives the reference output for each
+//!   of those, `kcs` is refused (the driver owns the ports) and `diagnose`
+//!   says healthy (exit 0).
 //!
 //! Needs `bash scripts/qemu/setup.sh` once per machine (the harness runs
 //! it) and ipmitool 1.8.19 on the host (`apt-get install ipmitool`).
@@ -353,6 +360,8 @@ step dev-number ipmitool ipmitool -I open -d 0 raw 0x06 0x01
 step dev-number ipmirs ipmirs -d 0 raw 0x06 0x01
 step dev-path ipmirs ipmirs --device /dev/ipmi0 mc info
 step json ipmirs ipmirs --json chassis power status
+step diagnose ipmirs ipmirs diagnose
+step kcs-refused ipmirs ipmirs kcs mc info
 step power-on ipmitool ipmitool -I open chassis power on
 step power-on ipmirs ipmirs chassis power on
 mkdir -p /etc
@@ -419,6 +428,29 @@ step after-cold ipmirs ipmirs mc info
     assert_eq!(
         (s.rc, s.out().as_str()),
         (0, "{\"power\":\"on\"}\n"),
+        "{}",
+        s.show()
+    );
+
+    // The drivers are loaded and the BMC answers: healthy, exit 0.
+    let s = steps.get("diagnose", "ipmirs");
+    assert_eq!(s.rc, 0, "{}", s.show());
+    assert!(
+        s.out()
+            .starts_with("IPMI in-band health: HEALTHY (exit 0)\n")
+            && s.out()
+                .contains("healthy: the BMC answers in-band (Get Device ID through /dev/ipmi0"),
+        "{}",
+        s.show()
+    );
+    // ipmi_si owns the KCS ports: kcs refuses, says why and names --kcs-force.
+    let s = steps.get("kcs-refused", "ipmirs");
+    assert_eq!((s.rc, s.out.is_empty()), (2, true), "{}", s.show());
+    assert!(
+        s.err().starts_with(
+            "ipmirs: cannot use the KCS interface: refusing to use the KCS ports 0xca2/0xca3 \
+             directly: the ipmi_si module is loaded (/proc/modules)"
+        ) && s.err().contains("--kcs-force"),
         "{}",
         s.show()
     );
@@ -542,8 +574,33 @@ step frozen-bridged ipmirs ipmirs --timeout 1 -b 0 -t 0x40 mc info
     );
 }
 
+/// The IPMI modules of the guest's kernel, copied into the image so that a
+/// guest booted without them can load them later (`insmod`).
+fn driver_files(spec: GuestSpec) -> GuestSpec {
+    let modules = qemu::prepare().cache.join("kernel").join("modules");
+    ["ipmi_msghandler", "ipmi_devintf", "ipmi_si"]
+        .iter()
+        .fold(spec, |g, m| {
+            g.file(
+                &modules.join(format!("{m}.ko")),
+                &format!("/lib/modules/{m}.ko"),
+            )
+        })
+}
+
+/// What `ipmirs kcs` and `ipmirs local` print for QEMU's BMC, and what
+/// ipmitool -I open prints once the driver is loaded in the same guest.
+const KCS_STEPS: [&str; 6] = [
+    "mc-info",
+    "power-status",
+    "chassis-status",
+    "raw",
+    "power-on",
+    "cold",
+];
+
 #[test]
-fn local_without_modules_says_what_to_load() {
+fn without_driver_local_says_what_to_load_and_kcs_answers() {
     let _one = one_boot_at_a_time();
     let body = r#"
 step nodev ipmitool ipmitool -I open mc info
@@ -551,9 +608,34 @@ step nodev ipmirs ipmirs mc info
 step nodev-number ipmirs ipmirs -d 3 chassis power status
 step nodev-json ipmirs ipmirs --json local mc info
 step not-ipmi ipmirs ipmirs --device /dev/null mc info
+step diag-nodriver ipmirs ipmirs diagnose
+step diag-nodriver-json ipmirs ipmirs diagnose --json
+step mc-info ipmirs ipmirs kcs mc info
+step power-status ipmirs ipmirs -I kcs chassis power status
+step chassis-status ipmirs ipmirs kcs chassis status
+step raw ipmirs ipmirs kcs raw 0x06 0x01
+step devport ipmirs ipmirs kcs --kcs-backend devport --kcs-addr 0xca2 mc info
+step kcs-json ipmirs ipmirs kcs --json chassis power status
+step kcs-verbose ipmirs ipmirs kcs -vv mc info
+step kcs-bridged ipmirs ipmirs kcs -b 0 -t 0x40 mc info
+step kcs-nothing ipmirs ipmirs kcs --kcs-addr 0x3e0 --timeout 1 mc info
+step power-on ipmirs ipmirs kcs chassis power on
+step cold ipmirs ipmirs kcs mc reset cold
+step after-cold ipmirs ipmirs kcs mc info
+insmod /lib/modules/ipmi_msghandler.ko && insmod /lib/modules/ipmi_devintf.ko && insmod /lib/modules/ipmi_si.ko
+i=0; while [ ! -e /dev/ipmi0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+step mc-info ipmitool ipmitool -I open mc info
+step power-status ipmitool ipmitool -I open chassis power status
+step chassis-status ipmitool ipmitool -I open chassis status
+step raw ipmitool ipmitool -I open raw 0x06 0x01
+step power-on ipmitool ipmitool -I open chassis power on
+step local-mc-info ipmirs ipmirs local mc info
+step kcs-refused ipmirs ipmirs kcs mc info
+step diag-driver ipmirs ipmirs diagnose
+step cold ipmitool ipmitool -I open mc reset cold
 "#;
     let run = boot("local-nomod", body, |g| {
-        g.without_modules().wall_limit(Duration::from_secs(60))
+        driver_files(g.without_modules()).wall_limit(Duration::from_secs(90))
     })
     .finish();
     let steps = Steps::of(&run);
@@ -608,4 +690,118 @@ step not-ipmi ipmirs ipmirs --device /dev/null mc info
     let s = steps.get("not-ipmi", "ipmirs");
     assert_eq!(s.rc, 2, "{}", s.show());
     assert!(s.err().contains("not an IPMI device file"), "{}", s.show());
+
+    // diagnose: the driver is absent, the BMC answers over KCS: exit 1 and
+    // "load the drivers".
+    let s = steps.get("diag-nodriver", "ipmirs");
+    assert_eq!(s.rc, 1, "{}", s.show());
+    assert!(
+        s.out().starts_with("IPMI in-band health: NOT HEALTHY (exit 1)\n  ipmi_si is not loaded, so there is no /dev/ipmi0; \
+             the BMC answers directly over KCS (KCS I/O ports 0xca2/0xca3 (ioperm): device id 0x20, IPMI 2.0)\n"),
+        "{}",
+        s.show()
+    );
+    assert!(
+        s.out()
+            .contains("1. load the IPMI drivers: modprobe ipmi_msghandler ipmi_devintf ipmi_si"),
+        "{}",
+        s.show()
+    );
+    let s = steps.get("diag-nodriver-json", "ipmirs");
+    assert_eq!(s.rc, 1, "{}", s.show());
+    let v: serde_json::Value = serde_json::from_slice(&s.out)
+        .unwrap_or_else(|e| panic!("diagnose --json: not JSON ({e})\n{}", s.show()));
+    assert_eq!(
+        (v["healthy"].as_bool(), v["exit_code"].as_i64()),
+        (Some(false), Some(1))
+    );
+    assert_eq!(v["probes"][0]["via"], "kcs", "{v}");
+    assert_eq!(v["probes"][0]["answer"]["device_id"], 0x20, "{v}");
+    assert_eq!(v["kcs_address"]["source"], "SMBIOS type 38", "{v}");
+
+    // kcs without the driver: byte for byte what ipmitool -I open prints
+    // through the driver loaded afterwards in the same guest, the same exit
+    // codes, and QEMU's values (so that two equal failures cannot pass).
+    for name in KCS_STEPS {
+        steps.same_as_ipmitool(name);
+    }
+    let s = steps.get("mc-info", "ipmirs");
+    assert_eq!((s.rc, s.out().as_str()), (0, QEMU_MC_INFO), "{}", s.show());
+    assert!(s.err.is_empty(), "{}", s.show());
+    assert_eq!(
+        steps.get("power-status", "ipmirs").out(),
+        "Chassis Power is on\n"
+    );
+    assert!(steps
+        .get("chassis-status", "ipmirs")
+        .out()
+        .starts_with("System Power         : on\n"));
+    assert_eq!(
+        steps.get("raw", "ipmirs").out(),
+        " 20 00 00 00 02 07 00 00 00 00 00\n"
+    );
+    let s = steps.get("power-on", "ipmirs");
+    assert_eq!((s.rc, s.out().as_str()), (1, ""), "{}", s.show());
+    assert_eq!(
+        s.err(),
+        "ipmirs: Set Chassis Power Control to Up/On failed: Command not supported in present state (0xd5)\n"
+    );
+    assert_eq!(
+        steps.get("cold", "ipmirs").out(),
+        "Sent cold reset command to MC\n"
+    );
+    let s = steps.get("after-cold", "ipmirs");
+    assert_eq!((s.rc, s.out().as_str()), (0, QEMU_MC_INFO), "{}", s.show());
+    let s = steps.get("local-mc-info", "ipmirs");
+    assert_eq!((s.rc, s.out().as_str()), (0, QEMU_MC_INFO), "{}", s.show());
+    // /dev/port reaches the same registers.
+    let s = steps.get("devport", "ipmirs");
+    assert_eq!((s.rc, s.out().as_str()), (0, QEMU_MC_INFO), "{}", s.show());
+    let s = steps.get("kcs-json", "ipmirs");
+    assert_eq!(
+        (s.rc, s.out().as_str()),
+        (0, "{\"power\":\"on\"}\n"),
+        "{}",
+        s.show()
+    );
+    // -vv: where the address came from and how the ports were reached.
+    let s = steps.get("kcs-verbose", "ipmirs");
+    assert_eq!((s.rc, s.out().as_str()), (0, QEMU_MC_INFO), "{}", s.show());
+    assert!(
+        s.err().contains(
+            "KCS interface at 0xca2/0xca3 (address from SMBIOS type 38) through I/O ports 0xca2/0xca3 (ioperm)"
+        ) && s.err().contains("KCS transfers: 1 started, 1 answered, 0 failed"),
+        "{}",
+        s.show()
+    );
+    // Refusals: bridging (exit 2, before any port access); an address where
+    // nothing answers (exit 1, at once).
+    let s = steps.get("kcs-bridged", "ipmirs");
+    assert_eq!(s.rc, 2, "{}", s.show());
+    assert!(
+        s.err()
+            .starts_with("ipmirs: bridging (-b/-t) is not possible over kcs"),
+        "{}",
+        s.show()
+    );
+    let s = steps.get("kcs-nothing", "ipmirs");
+    assert_eq!(s.rc, 1, "{}", s.show());
+    assert!(
+        s.err().contains("status register reads 0xff"),
+        "{}",
+        s.show()
+    );
+    assert!(s.secs < 0.5, "{}", s.show());
+
+    // With the driver loaded: kcs refuses, diagnose says healthy.
+    let s = steps.get("kcs-refused", "ipmirs");
+    assert_eq!(s.rc, 2, "{}", s.show());
+    assert!(s.err().contains("--kcs-force"), "{}", s.show());
+    let s = steps.get("diag-driver", "ipmirs");
+    assert_eq!(s.rc, 0, "{}", s.show());
+    assert!(
+        s.out().contains("healthy: the BMC answers in-band"),
+        "{}",
+        s.show()
+    );
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use ipmi_core::cmd::ChassisStatus;
 
 use crate::actions::{DeviceInfo, Outcome};
-use crate::exit::{class_name, CliError};
+use crate::exit::CliError;
 use crate::output::chassis::LAST_POWER_EVENT_WORDS;
 use crate::output::Names;
 
@@ -141,9 +141,9 @@ fn on_off(s: &ChassisStatus) -> &'static str {
 pub struct ErrorObject {
     /// The message, as on standard error without the "ipmirs: " prefix.
     pub error: String,
-    /// "bmc", "protocol", "timeout", "usage" or "io".
+    /// "bmc", "protocol", "timeout", "usage", "io" or "interrupted".
     pub kind: &'static str,
-    /// The process exit code (1, 2 or 3).
+    /// The process exit code (1, 2 or 3; 130 or 143 when interrupted).
     pub exit_code: u8,
     /// The session step it stalled in, when known, e.g. "Open Session".
     pub stage: Option<String>,
@@ -157,7 +157,7 @@ impl ErrorObject {
     pub fn new(e: &CliError) -> Self {
         ErrorObject {
             error: e.to_string(),
-            kind: class_name(e.class()),
+            kind: e.kind(),
             exit_code: e.exit_code(),
             stage: e.stage().map(str::to_string),
             completion_code: e.completion_code().map(|c| c.0),

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod relay;
+pub mod serve;
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,9 +26,21 @@ pub struct Run {
     pub line: String,
 }
 
+/// What `ipmirs` says on standard error whenever `-P` is given.
+pub const PASSWORD_OPTION_WARNING: &str =
+    "ipmirs: warning: -P exposes the password in the process list; prefer -E, -f or IPMI_PASSWORD\n";
+
 impl Run {
     pub fn stdout_str(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Standard error without the `-P` warning at its start: the messages
+    /// of the command itself.
+    pub fn messages(&self) -> &str {
+        self.stderr
+            .strip_prefix(PASSWORD_OPTION_WARNING)
+            .unwrap_or(&self.stderr)
     }
 
     /// Panics with everything the child said unless it exited with `code`.
