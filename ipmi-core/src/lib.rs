@@ -19,6 +19,7 @@
 //! assert_eq!(id.manufacturer_id, 343);
 //! ```
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod cmd;

@@ -9,18 +9,24 @@ use std::time::{Duration, Instant};
 use ipmi_core::{Deadline, Request, Response, Target, Transport};
 use rand::RngCore;
 
-use crate::client::{Action, Event, Session};
+use crate::client::{Action, Connection, Event, Session};
 use crate::crypto::suite::CipherSuite;
 use crate::{ClientConfig, Error};
 
 /// Largest datagram accepted (an IPMI message is at most a few hundred bytes).
 pub(crate) const MAX_DATAGRAM: usize = 1024;
 
-/// A blocking RMCP+ client: one session with one BMC.
+/// A blocking RMCP+ client: one session with one BMC, kept across
+/// commands and opened anew when the BMC dropped it (see
+/// [`Connection`]). Keepalives ([`ClientConfig::keepalive`]) can only be
+/// sent while the caller is inside a call: call
+/// [`Client::keepalive_if_due`] from time to time, else a session left
+/// silent longer than [`ClientConfig::bmc_idle_timeout`] is replaced
+/// before the next request.
 #[derive(Debug)]
 pub struct Client {
     socket: UdpSocket,
-    session: Session,
+    conn: Connection,
     timeout: Duration,
     target: Target,
     buf: Vec<u8>,
@@ -78,11 +84,11 @@ impl Client {
         socket.connect(peer)?;
         let timeout = config.timeout;
         let target = config.target;
-        let mut session = Session::new(config, os_seed());
-        session.connect(Instant::now(), deadline)?;
+        let mut conn = Connection::new(config, os_seed());
+        conn.connect(Instant::now(), deadline)?;
         let mut client = Client {
             socket,
-            session,
+            conn,
             timeout,
             target,
             buf: vec![0; MAX_DATAGRAM],
@@ -94,12 +100,67 @@ impl Client {
 
     /// The negotiated cipher suite.
     pub fn suite(&self) -> Option<CipherSuite> {
-        self.session.suite()
+        self.conn.suite()
     }
 
-    /// The underlying state machine (for statistics).
+    /// The current session's state machine (for statistics; they start
+    /// again with every new session).
     pub fn session(&self) -> &Session {
-        &self.session
+        self.conn.session()
+    }
+
+    /// The connection: keepalive and reconnection counters.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Sends a keepalive if one is due ([`ClientConfig::keepalive`]) and
+    /// waits for its answer (within the configured timeout). `Ok(true)`:
+    /// one was sent and answered; `Ok(false)`: none was due; an error: it
+    /// got no answer, and the next request opens a new session first.
+    pub fn keepalive_if_due(&mut self) -> Result<bool, Error> {
+        match self.conn.keepalive_due() {
+            Some(due) if due <= Instant::now() => {}
+            _ => return Ok(false),
+        }
+        self.drive_idle()?;
+        match self.conn.take_keepalive_error() {
+            Some(e) => Err(e),
+            None => Ok(true),
+        }
+    }
+
+    /// Runs keepalives that are due until nothing is in flight.
+    fn drive_idle(&mut self) -> Result<(), Error> {
+        loop {
+            match self.conn.poll(Instant::now()) {
+                Action::Transmit(d) => self.send(&d)?,
+                Action::Done(_) | Action::Idle => return Ok(()),
+                Action::WaitUntil(_) if !self.conn.is_busy() => return Ok(()),
+                Action::WaitUntil(wake) => self.receive_until(wake)?,
+            }
+        }
+    }
+
+    fn send(&self, d: &[u8]) -> Result<(), Error> {
+        // An ICMP "port unreachable" from an earlier datagram surfaces
+        // here; treat it like a lost datagram.
+        match self.socket.send(d) {
+            Err(e) if e.kind() != ErrorKind::ConnectionRefused => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    fn receive_until(&mut self, wake: Instant) -> Result<(), Error> {
+        let wait = wake.saturating_duration_since(Instant::now());
+        self.socket
+            .set_read_timeout(Some(wait.max(Duration::from_micros(1))))?;
+        match self.socket.recv(&mut self.buf) {
+            Ok(n) => self.conn.handle_datagram(Instant::now(), &self.buf[..n]),
+            Err(e) if is_transient(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
     }
 
     /// Closes the session (IPMI 2.0 §22.19) within the configured timeout.
@@ -110,37 +171,23 @@ impl Client {
 
     /// Closes the session, waiting for the answer until `deadline`.
     pub fn close_by(mut self, deadline: Deadline) -> Result<(), Error> {
-        if !self.session.close(Instant::now(), deadline) {
+        if !self.conn.close(Instant::now(), deadline) {
             return Ok(());
         }
         self.drive().map(|_| ())
     }
 
-    /// Runs the session until its pending operation finishes.
+    /// Runs the connection until the caller's pending operation finishes.
     fn drive(&mut self) -> Result<Event, Error> {
         loop {
-            match self.session.poll(Instant::now()) {
-                Action::Transmit(d) => {
-                    // An ICMP "port unreachable" from an earlier datagram
-                    // surfaces here; treat it like a lost datagram.
-                    if let Err(e) = self.socket.send(&d) {
-                        if e.kind() != ErrorKind::ConnectionRefused {
-                            return Err(e.into());
-                        }
-                    }
-                }
+            match self.conn.poll(Instant::now()) {
+                Action::Transmit(d) => self.send(&d)?,
                 Action::Done(result) => return result,
-                Action::Idle => return Err(Error::NotActive("nothing is pending")),
-                Action::WaitUntil(wake) => {
-                    let wait = wake.saturating_duration_since(Instant::now());
-                    self.socket
-                        .set_read_timeout(Some(wait.max(Duration::from_micros(1))))?;
-                    match self.socket.recv(&mut self.buf) {
-                        Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
-                        Err(e) if is_transient(&e) => {}
-                        Err(e) => return Err(e.into()),
-                    }
+                Action::WaitUntil(_) if !self.conn.is_busy() => {
+                    return Err(Error::NotActive("nothing is pending"))
                 }
+                Action::Idle => return Err(Error::NotActive("nothing is pending")),
+                Action::WaitUntil(wake) => self.receive_until(wake)?,
             }
         }
     }
@@ -162,7 +209,7 @@ impl Transport for Client {
     type Error = Error;
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
-        self.session.request(Instant::now(), request, deadline)?;
+        self.conn.request(Instant::now(), request, deadline)?;
         self.drive()?.into_response()
     }
 
@@ -177,14 +224,17 @@ impl Transport for Client {
 
 impl Drop for Client {
     /// Sends Close Session once, without waiting, if the session is still
-    /// active (bounded best effort: never blocks).
+    /// active, or gives up a handshake in progress (bounded best effort:
+    /// never blocks).
     fn drop(&mut self) {
         let now = Instant::now();
-        if self
-            .session
-            .close(now, Deadline::after(now, Duration::from_millis(1)))
-        {
-            while let Some(d) = self.session.poll_transmit() {
+        let closing = self
+            .conn
+            .close(now, Deadline::after(now, Duration::from_millis(1)));
+        // Dropped in the middle of a connect (unwinding): free the
+        // half-open session on the BMC.
+        if closing || self.conn.give_up() {
+            while let Some(d) = self.conn.poll_transmit() {
                 let _ = self.socket.send(&d);
             }
         }

@@ -13,6 +13,11 @@ use crate::Error;
 pub const MAX_USERNAME: usize = 16;
 /// Longest password (Kuid) and BMC key (Kg) (IPMI 2.0 §13.31).
 pub const MAX_KEY: usize = 20;
+/// The session inactivity timeout assumed of a BMC: 60 s, the usual
+/// default (IPMI 2.0 §6.12.15).
+pub const DEFAULT_BMC_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A keepalive interval that suits [`DEFAULT_BMC_IDLE_TIMEOUT`]: half of it.
+pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
 
 /// Configuration of an RMCP+ client session.
 #[derive(Clone)]
@@ -37,6 +42,19 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Where commands go by default (the BMC, or a bridged controller).
     pub target: Target,
+    /// Keep an idle session alive: when nothing was heard from the BMC in
+    /// the session for this long, a keepalive request is sent (see
+    /// [`crate::client::Connection`]). `None` (the default): no keepalive.
+    pub keepalive: Option<Duration>,
+    /// How long the BMC keeps a silent session before it drops it (its
+    /// session inactivity timeout, IPMI 2.0 §6.12.15; 60 s by default). A
+    /// session silent for 9/10 of this is presumed dropped and opened anew
+    /// before the next request.
+    pub bmc_idle_timeout: Duration,
+    /// Re-establish the session, once per request and inside its deadline,
+    /// when the BMC dropped it (default `true`); see
+    /// [`crate::client::Connection`] for how a dropped session is detected.
+    pub reconnect: bool,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -52,6 +70,9 @@ impl std::fmt::Debug for ClientConfig {
             .field("retries", &self.retries)
             .field("timeout", &self.timeout)
             .field("target", &self.target)
+            .field("keepalive", &self.keepalive)
+            .field("bmc_idle_timeout", &self.bmc_idle_timeout)
+            .field("reconnect", &self.reconnect)
             .finish()
     }
 }
@@ -71,6 +92,9 @@ impl ClientConfig {
             retries: 4,
             timeout: Duration::from_secs(10),
             target: Target::bmc(),
+            keepalive: None,
+            bmc_idle_timeout: DEFAULT_BMC_IDLE_TIMEOUT,
+            reconnect: true,
         }
     }
 
@@ -117,6 +141,25 @@ impl ClientConfig {
         self
     }
 
+    /// Sends a keepalive after `every` of silence (`None`: never); e.g.
+    /// `Some(DEFAULT_KEEPALIVE)`, half the usual BMC idle timeout.
+    pub fn keepalive(mut self, every: Option<Duration>) -> Self {
+        self.keepalive = every;
+        self
+    }
+
+    /// Sets how long the BMC keeps a silent session (default 60 s).
+    pub fn bmc_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.bmc_idle_timeout = timeout;
+        self
+    }
+
+    /// Whether a session the BMC dropped is re-established (default `true`).
+    pub fn reconnect(mut self, reconnect: bool) -> Self {
+        self.reconnect = reconnect;
+        self
+    }
+
     /// The suites to offer in order: the pinned one, or 17 then 3.
     pub fn suites_to_offer(&self) -> Result<Vec<CipherSuite>, Error> {
         let ids: Vec<u8> = match self.cipher_suite {
@@ -160,6 +203,11 @@ impl ClientConfig {
                     kg.len()
                 )));
             }
+        }
+        if self.keepalive.is_some_and(|k| k.is_zero()) || self.bmc_idle_timeout.is_zero() {
+            return Err(Error::Config(
+                "keepalive interval and BMC idle timeout must be greater than zero".into(),
+            ));
         }
         if self.per_try_timeout.is_zero() {
             return Err(Error::Config(

@@ -18,6 +18,7 @@
 //! # Ok::<(), ipmi_lanplus::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod blocking;
@@ -25,6 +26,9 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod fleet;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod packet;
 pub mod resolve;
 pub mod server;

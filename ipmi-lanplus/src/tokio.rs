@@ -9,15 +9,21 @@ use ipmi_core::{Deadline, Request, Response, Target};
 use tokio::net::{ToSocketAddrs, UdpSocket};
 
 use crate::blocking::{is_transient, os_seed, MAX_DATAGRAM};
-use crate::client::{Action, Event, Session};
+use crate::client::{Action, Connection, Event, Session};
 use crate::crypto::suite::CipherSuite;
 use crate::{ClientConfig, Error};
 
-/// An async RMCP+ client: one session with one BMC.
+/// An async RMCP+ client: one session with one BMC, kept across commands
+/// and opened anew when the BMC dropped it (see [`Connection`]).
+/// Keepalives ([`ClientConfig::keepalive`]) are sent while any of its
+/// calls runs, [`AsyncClient::keep_alive`] included: await that one
+/// whenever the client would otherwise sit idle, e.g. in a `select!` with
+/// the next job. A request whose future was dropped midway is abandoned
+/// by the next call.
 #[derive(Debug)]
 pub struct AsyncClient {
     socket: UdpSocket,
-    session: Session,
+    conn: Connection,
     timeout: Duration,
     target: Target,
     buf: Vec<u8>,
@@ -62,11 +68,11 @@ impl AsyncClient {
         socket.connect(peer).await?;
         let timeout = config.timeout;
         let target = config.target;
-        let mut session = Session::new(config, os_seed());
-        session.connect(Instant::now(), deadline)?;
+        let mut conn = Connection::new(config, os_seed());
+        conn.connect(Instant::now(), deadline)?;
         let mut client = AsyncClient {
             socket,
-            session,
+            conn,
             timeout,
             target,
             buf: vec![0; MAX_DATAGRAM],
@@ -77,12 +83,81 @@ impl AsyncClient {
 
     /// The negotiated cipher suite.
     pub fn suite(&self) -> Option<CipherSuite> {
-        self.session.suite()
+        self.conn.suite()
     }
 
-    /// The underlying state machine (for statistics).
+    /// The current session's state machine (for statistics; they start
+    /// again with every new session).
     pub fn session(&self) -> &Session {
-        &self.session
+        self.conn.session()
+    }
+
+    /// The connection: keepalive and reconnection counters.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Sends a keepalive if one is due and waits for its answer; see
+    /// [`crate::Client::keepalive_if_due`].
+    pub async fn keepalive_if_due(&mut self) -> Result<bool, Error> {
+        match self.conn.keepalive_due() {
+            Some(due) if due <= Instant::now() => {}
+            _ => return Ok(false),
+        }
+        self.drive_idle(false).await?;
+        match self.conn.take_keepalive_error() {
+            Some(e) => Err(e),
+            None => Ok(true),
+        }
+    }
+
+    /// Keeps the session alive for as long as it is awaited: sleeps until
+    /// the next keepalive is due, sends it, and so on. Returns `Ok(())` at
+    /// once when there is nothing to keep alive (no
+    /// [`ClientConfig::keepalive`], session closed or presumed dropped),
+    /// and the error of a keepalive that got no answer (the next request
+    /// then opens a new session). Cancel-safe: drop it to send a request.
+    pub async fn keep_alive(&mut self) -> Result<(), Error> {
+        self.drive_idle(true).await?;
+        match self.conn.take_keepalive_error() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs due keepalives until nothing is in flight, or (`forever`)
+    /// until there is nothing left to keep alive or a keepalive failed.
+    async fn drive_idle(&mut self, forever: bool) -> Result<(), Error> {
+        loop {
+            match self.conn.poll(Instant::now()) {
+                Action::Transmit(d) => self.send(&d).await?,
+                Action::Done(_) | Action::Idle => return Ok(()),
+                Action::WaitUntil(_) if !forever && !self.conn.is_busy() => return Ok(()),
+                Action::WaitUntil(wake) => self.receive_until(wake).await?,
+            }
+            if forever && !self.conn.is_busy() && self.conn.keepalive_due().is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn send(&self, d: &[u8]) -> Result<(), Error> {
+        match self.socket.send(d).await {
+            Err(e) if e.kind() != ErrorKind::ConnectionRefused => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn receive_until(&mut self, wake: Instant) -> Result<(), Error> {
+        tokio::select! {
+            r = self.socket.recv(&mut self.buf) => match r {
+                Ok(n) => self.conn.handle_datagram(Instant::now(), &self.buf[..n]),
+                Err(e) if is_transient(&e) => {}
+                Err(e) => return Err(e.into()),
+            },
+            _ = tokio::time::sleep_until(wake.into()) => {}
+        }
+        Ok(())
     }
 
     /// Closes the session within the configured timeout.
@@ -93,7 +168,7 @@ impl AsyncClient {
 
     /// Closes the session (IPMI 2.0 §22.19), waiting until `deadline`.
     pub async fn close_by(mut self, deadline: Deadline) -> Result<(), Error> {
-        if !self.session.close(Instant::now(), deadline) {
+        if !self.conn.close(Instant::now(), deadline) {
             return Ok(());
         }
         self.drive().await.map(|_| ())
@@ -101,24 +176,14 @@ impl AsyncClient {
 
     async fn drive(&mut self) -> Result<Event, Error> {
         loop {
-            match self.session.poll(Instant::now()) {
-                Action::Transmit(d) => {
-                    if let Err(e) = self.socket.send(&d).await {
-                        if e.kind() != ErrorKind::ConnectionRefused {
-                            return Err(e.into());
-                        }
-                    }
-                }
+            match self.conn.poll(Instant::now()) {
+                Action::Transmit(d) => self.send(&d).await?,
                 Action::Done(result) => return result,
+                Action::WaitUntil(_) if !self.conn.is_busy() => {
+                    return Err(Error::NotActive("nothing is pending"))
+                }
                 Action::Idle => return Err(Error::NotActive("nothing is pending")),
-                Action::WaitUntil(wake) => tokio::select! {
-                    r = self.socket.recv(&mut self.buf) => match r {
-                        Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
-                        Err(e) if is_transient(&e) => {}
-                        Err(e) => return Err(e.into()),
-                    },
-                    _ = tokio::time::sleep_until(wake.into()) => {}
-                },
+                Action::WaitUntil(wake) => self.receive_until(wake).await?,
             }
         }
     }
@@ -128,7 +193,7 @@ impl AsyncTransport for AsyncClient {
     type Error = Error;
 
     async fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
-        self.session.request(Instant::now(), request, deadline)?;
+        self.conn.request(Instant::now(), request, deadline)?;
         self.drive().await?.into_response()
     }
 
@@ -142,14 +207,17 @@ impl AsyncTransport for AsyncClient {
 }
 
 impl Drop for AsyncClient {
-    /// Sends Close Session once without waiting if still active (never blocks).
+    /// Sends Close Session once without waiting if still active, or gives
+    /// up a handshake in progress (never blocks).
     fn drop(&mut self) {
         let now = Instant::now();
-        if self
-            .session
-            .close(now, Deadline::after(now, Duration::from_millis(1)))
-        {
-            while let Some(d) = self.session.poll_transmit() {
+        let closing = self
+            .conn
+            .close(now, Deadline::after(now, Duration::from_millis(1)));
+        // Dropped in the middle of a connect (a cancelled future): free the
+        // half-open session on the BMC.
+        if closing || self.conn.give_up() {
+            while let Some(d) = self.conn.poll_transmit() {
                 let _ = self.socket.try_send(&d);
             }
         }

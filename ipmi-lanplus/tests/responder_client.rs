@@ -173,9 +173,13 @@ fn session_limit_over_udp() {
 #[test]
 fn idle_sessions_expire_through_the_driver_timers() {
     let server = BackgroundServer::start(config().idle_timeout(Duration::from_millis(300)));
+    // Without reconnecting: the client would otherwise open a new session
+    // (tests/reuse_*.rs), and this test is about the BMC's side.
     let mut c = Client::connect(
         server.addr(),
-        client(17).retries(Duration::from_millis(100), 3),
+        client(17)
+            .retries(Duration::from_millis(100), 3)
+            .reconnect(false),
     )
     .unwrap();
     c.execute(&GetDeviceId).unwrap();

@@ -3,10 +3,12 @@
 //! and when it next needs waking. It never owns a socket or reads a clock.
 
 mod bridge;
+mod connection;
 mod handshake;
 mod replay;
 mod retransmit;
 mod session;
 
 pub use bridge::is_delivery_failure;
+pub use connection::{Connection, ConnectionStats, PROBES_TO_PRESUME_DROPPED};
 pub use session::{Action, Event, Session, Stats};

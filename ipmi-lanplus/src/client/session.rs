@@ -25,6 +25,21 @@ use crate::wire::rakp::{Rakp2, Rakp4};
 use crate::wire::session_v20::PayloadType;
 use crate::ClientConfig;
 
+/// RAKP 3 status by which a console gives up a handshake it no longer
+/// waits for (a deadline passed, or it starts over): "insufficient
+/// resources to create a session" (IPMI 2.0 §13.24). Any non-zero status
+/// makes the BMC drop the half-open session.
+const RAKP3_GIVE_UP: u8 = 0x01;
+/// RAKP 3 status sent when RAKP 2 or RAKP 4 did not verify: "invalid
+/// integrity check value" (IPMI 2.0 §13.24).
+const RAKP3_CHECK_FAILED: u8 = 0x0f;
+/// Tries of RAKP 3 without any answer before the handshake starts over:
+/// a BMC that activated the session on the first RAKP 3 (its RAKP 4 was
+/// lost) may ignore the copies (ipmi_sim does), so waiting longer is futile.
+const RAKP3_TRIES_BEFORE_RESTART: u32 = 2;
+/// How many times a handshake may start over from Open Session.
+const MAX_RESTARTS: u8 = 4;
+
 /// What the session reports to its driver.
 #[derive(Debug)]
 pub enum Event {
@@ -83,7 +98,7 @@ pub struct Stats {
     pub last_drop: Option<&'static str>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Phase {
     Idle,
     AuthCaps {
@@ -101,6 +116,7 @@ enum Phase {
     Failed,
 }
 
+#[derive(Clone)]
 struct Active {
     suite: CipherSuite,
     bmc_session_id: u32,
@@ -125,7 +141,7 @@ enum OpKind {
     Close,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Outgoing {
     /// A pre-session datagram, resent as is.
     Fixed(Vec<u8>),
@@ -146,7 +162,7 @@ struct Awaiting {
     bridged: Option<(NetFn, u8)>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Op {
     kind: OpKind,
     stage: Stage,
@@ -213,7 +229,30 @@ impl Session {
             out_seq: 0,
             window: ReplayWindow::default(),
             stats: Stats::default(),
-            restarts_left: 1,
+            restarts_left: MAX_RESTARTS,
+        }
+    }
+
+    /// An independent copy of this session in its current state, for the
+    /// fuzzing harness only: both copies would draw the same IVs, so a
+    /// copy must never talk to a real BMC. Events not yet polled are not
+    /// copied.
+    pub(crate) fn fork(&self) -> Session {
+        Session {
+            config: self.config.clone(),
+            suites: self.suites.clone(),
+            suite_index: self.suite_index,
+            rng: self.rng.clone(),
+            phase: self.phase.clone(),
+            op: self.op.clone(),
+            transmit: self.transmit.clone(),
+            events: VecDeque::new(),
+            console_session_id: self.console_session_id,
+            rq_seq: self.rq_seq,
+            out_seq: self.out_seq,
+            window: self.window.clone(),
+            stats: self.stats,
+            restarts_left: self.restarts_left,
         }
     }
 
@@ -284,6 +323,37 @@ impl Session {
         true
     }
 
+    /// Abandons the pending request, if the pending operation is one (not
+    /// a handshake, not Close Session): no event follows it, and its
+    /// answer, should it still come, is dropped as stale. Returns whether
+    /// a request was abandoned. For a driver whose caller went away
+    /// mid-request, and for [`super::Connection`]'s keepalives.
+    pub fn cancel_request(&mut self) -> bool {
+        if self.op.as_ref().map(|op| op.kind) != Some(OpKind::Request) {
+            return false;
+        }
+        self.op = None;
+        true
+    }
+
+    /// Gives up a handshake in progress at once, without an event: queues
+    /// what tells the BMC to free the session it allocated for it (RAKP 3
+    /// with a non-zero status, and Close Session once keys exist; see
+    /// [`Self::poll_transmit`]). For a driver dropped in the middle of a
+    /// connect (a cancelled future). Returns whether a handshake was
+    /// given up; an active session is for [`Self::close`].
+    pub fn give_up(&mut self) -> bool {
+        if self.op.as_ref().map(|op| op.kind) != Some(OpKind::Connect)
+            || matches!(self.phase, Phase::Active(_))
+        {
+            return false;
+        }
+        self.abandon_handshake(RAKP3_GIVE_UP);
+        self.op = None;
+        self.phase = Phase::Failed;
+        true
+    }
+
     /// True once the handshake has produced session keys and until the
     /// session is closed: Close Session must be sent before dropping it.
     pub fn is_active(&self) -> bool {
@@ -299,6 +369,16 @@ impl Session {
     pub fn suite(&self) -> Option<CipherSuite> {
         match &self.phase {
             Phase::Active(a) => Some(a.suite),
+            _ => None,
+        }
+    }
+
+    /// The BMC's ID of the session (the managed system session ID of Open
+    /// Session, IPMI 2.0 §13.18), once active: what Close Session of
+    /// another session names.
+    pub fn bmc_session_id(&self) -> Option<u32> {
+        match &self.phase {
+            Phase::Active(a) => Some(a.bmc_session_id),
             _ => None,
         }
     }
@@ -362,6 +442,18 @@ impl Session {
         match op.timer.on_timeout(now) {
             Expiry::Wait => {}
             Expiry::Resend => {
+                let rakp3_unanswered = matches!(self.phase, Phase::Rakp4 { .. })
+                    && op.timer.tries > RAKP3_TRIES_BEFORE_RESTART;
+                if rakp3_unanswered && self.restarts_left > 0 {
+                    // Neither RAKP 3 got an answer: its RAKP 4 may have
+                    // been lost after the BMC activated the session, and
+                    // some BMCs ignore RAKP 3 from then on. Free that
+                    // session and start over.
+                    self.restarts_left -= 1;
+                    self.stats.retransmits += 1;
+                    self.abandon_handshake(RAKP3_GIVE_UP);
+                    return self.start_open_session(now);
+                }
                 match &op.outgoing {
                     Outgoing::Fixed(d) => self.transmit.push_back(d.clone()),
                     Outgoing::InSession(m) => {
@@ -431,7 +523,14 @@ impl Session {
 
     fn start_open_session(&mut self, now: Instant) {
         let suite = self.suites[self.suite_index];
-        let tag = (self.rng.next_u32() & 0x3f) as u8;
+        // A new tag on every attempt, so that a late answer to an earlier
+        // attempt is never taken for one to this attempt.
+        let tag = match &self.phase {
+            Phase::OpenSession(a) | Phase::Rakp2(a) | Phase::Rakp4 { agreed: a, .. } => {
+                (a.tag + 1 + (self.rng.next_u32() % 63) as u8) & 0x3f
+            }
+            _ => (self.rng.next_u32() & 0x3f) as u8,
+        };
         let mut console_random = [0u8; 16];
         self.rng.fill_bytes(&mut console_random);
         let agreed = Agreed {
@@ -517,26 +616,12 @@ impl Session {
                 };
                 self.next_step(now, Stage::Rakp4, PayloadType::Rakp3, &payload);
             }
-            Err(e) => {
-                if matches!(e, Error::Rakp2Mismatch) {
-                    // Tell the BMC to drop the half-open session (status 0x0F).
-                    let payload = handshake::rakp3(agreed, username, &self.config.password, 0x0f);
-                    let mut d = Vec::with_capacity(payload.len() + 16);
-                    packet::emit_presession(PayloadType::Rakp3, &payload, &mut d);
-                    self.transmit.push_back(d);
-                }
-                self.fail(e)
-            }
+            // A mismatch tells the BMC to drop the half-open session (fail).
+            Err(e) => self.fail(e),
         }
     }
 
     fn on_rakp4(&mut self, now: Instant, datagram: &[u8]) {
-        let Some(payload) = presession_payload(datagram, PayloadType::Rakp4) else {
-            return self.drop_packet("expected RAKP 4");
-        };
-        let Ok(msg) = Rakp4::parse(payload) else {
-            return self.drop_packet("malformed RAKP 4");
-        };
         let Phase::Rakp4 {
             agreed,
             keys,
@@ -544,6 +629,33 @@ impl Session {
         } = &self.phase
         else {
             return;
+        };
+        let protected;
+        let payload = match presession_payload(datagram, PayloadType::Rakp4) {
+            Some(p) => p,
+            None => {
+                // A BMC that activated the session on our first RAKP 3 may
+                // answer a copy of it inside the session, protected with
+                // the session keys (ipmi_sim does): as good a RAKP 4, once
+                // it verifies.
+                let in_session = SessionCrypto::try_new(agreed.suite, keys)
+                    .ok()
+                    .and_then(|c| c.unprotect(datagram).ok())
+                    .filter(|u| {
+                        u.header.payload_type == PayloadType::Rakp4
+                            && u.header.session_id == agreed.console_session_id
+                    });
+                match in_session {
+                    Some(u) => {
+                        protected = u.payload;
+                        &protected[..]
+                    }
+                    None => return self.drop_packet("expected RAKP 4"),
+                }
+            }
+        };
+        let Ok(msg) = Rakp4::parse(payload) else {
+            return self.drop_packet("malformed RAKP 4");
         };
         match handshake::check_rakp4(agreed, &msg, &self.config.username, keys) {
             Ok(false) => self.drop_packet("RAKP 4 for another session"),
@@ -561,8 +673,10 @@ impl Session {
                 if *resent && self.restarts_left > 0 && status.0 != 0x0f =>
             {
                 // Our first RAKP 3 got through and its RAKP 4 was lost: the
-                // BMC no longer knows the exchange. Start over, once.
+                // BMC no longer knows the exchange. Free what it may still
+                // hold of it and start over.
                 self.restarts_left -= 1;
+                self.abandon_handshake(RAKP3_GIVE_UP);
                 self.start_open_session(now);
             }
             Err(e) => self.fail(e),
@@ -809,14 +923,72 @@ impl Session {
     /// activation leaves the session failed; after activation (privilege
     /// refused) it stays active so that it can still be closed. A failed
     /// close ends the session all the same.
+    ///
+    /// A handshake that fails after the BMC allocated a session (waiting
+    /// for RAKP 2 or RAKP 4: a deadline passed, or a code did not verify)
+    /// first tells the BMC to free it (see [`Self::abandon_handshake`]),
+    /// so that a timed-out connect does not hold one of the user's slots.
     fn fail(&mut self, err: Error) {
         let kind = self.op.take().map(|op| op.kind);
         match (kind, &self.phase) {
             (Some(OpKind::Close), _) => self.phase = Phase::Closed,
             (_, Phase::Active(_)) => {}
-            _ => self.phase = Phase::Failed,
+            _ => {
+                match err {
+                    Error::Rakp2Mismatch | Error::Rakp4Mismatch => {
+                        self.abandon_handshake(RAKP3_CHECK_FAILED)
+                    }
+                    Error::Timeout { .. } => self.abandon_handshake(RAKP3_GIVE_UP),
+                    _ => {}
+                }
+                self.phase = Phase::Failed;
+            }
         }
         self.events.push_back(Event::Failed(err));
+    }
+
+    /// Queues what makes the BMC free the session of the handshake in
+    /// progress (IPMI 2.0 §13.22, §22.19): a RAKP 3 with a non-zero
+    /// `status` (the BMC drops a session still waiting for RAKP 1 or 3)
+    /// and, once keys exist, a Close Session protected with them (for a
+    /// BMC that activated the session on a RAKP 3 whose RAKP 4 was lost).
+    /// Nothing before Open Session was answered: the BMC's session ID is
+    /// not known then.
+    fn abandon_handshake(&mut self, status: u8) {
+        let (agreed, keys) = match &self.phase {
+            Phase::Rakp2(a) => (a, None),
+            Phase::Rakp4 { agreed, keys, .. } => (agreed, Some(keys)),
+            _ => return,
+        };
+        let username = &self.config.username;
+        let payload = handshake::rakp3(agreed, username, &self.config.password, status);
+        let mut d = Vec::with_capacity(payload.len() + 16);
+        packet::emit_presession(PayloadType::Rakp3, &payload, &mut d);
+        self.transmit.push_back(d);
+        let Some(crypto) = keys.and_then(|k| SessionCrypto::try_new(agreed.suite, k).ok()) else {
+            return;
+        };
+        let bmc_session_id = agreed.bmc_session_id;
+        let request = CloseSession {
+            session_id: bmc_session_id,
+        }
+        .request();
+        let rq_seq = self.next_rq_seq();
+        let mut message = Vec::with_capacity(16);
+        LanMessage::for_request(&request, REMOTE_CONSOLE_SWID, rq_seq).emit(&mut message);
+        let mut iv = [0u8; 16];
+        self.rng.fill_bytes(&mut iv);
+        let mut out = Vec::with_capacity(message.len() + 64);
+        // The first (and only) packet of that session: sequence number 1.
+        crypto.protect(
+            PayloadType::Ipmi,
+            bmc_session_id,
+            1,
+            &message,
+            &iv,
+            &mut out,
+        );
+        self.transmit.push_back(out);
     }
 }
 

@@ -13,6 +13,7 @@ pub mod suite;
 pub use suite::{AuthAlg, CipherSuite, ConfAlg, IntegrityAlg};
 
 use hmac::{Hmac, Mac};
+use zeroize::Zeroize;
 
 /// Error from a cryptographic operation (IPMI 2.0 §13.29).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,7 +44,11 @@ pub(crate) fn hmac(hash: HmacHash, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
         for p in parts {
             mac.update(p);
         }
-        mac.finalize().into_bytes().to_vec()
+        // The output may be a key (SIK, K1, K2): wipe the temporary copy.
+        let mut out = mac.finalize().into_bytes();
+        let v = out.to_vec();
+        out.as_mut_slice().zeroize();
+        v
     }
     match hash {
         HmacHash::Sha1 => run::<Hmac<sha1::Sha1>>(key, parts),

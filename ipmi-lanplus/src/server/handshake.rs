@@ -11,7 +11,7 @@ use std::time::Instant;
 use ipmi_core::PrivilegeLevel;
 use rand::RngCore;
 
-use super::event::{HandshakeStep, ServerEvent};
+use super::event::{CloseReason, HandshakeStep, ServerEvent};
 use super::handler::Handler;
 use super::responder::Responder;
 use super::session::{Active, Handshake, Replay, ServerSession, State};
@@ -93,7 +93,8 @@ impl<H: Handler> Responder<H> {
         self.sessions.retain(|_, s| {
             !(s.peer == from && s.console_id == raw.console_session_id && s.is_unestablished())
         });
-        if self.sessions.values().filter(|s| s.is_live()).count() >= self.config.max_sessions {
+        let live = self.sessions.values().filter(|s| s.is_live()).count();
+        if live >= self.config.max_sessions && !self.evict_oldest_unanswered_open() {
             return self.refuse_open(
                 from,
                 raw.tag,
@@ -136,6 +137,30 @@ impl<H: Handler> Responder<H> {
             },
         );
         self.send(from, datagram);
+    }
+
+    /// Frees the slot of the session that has waited longest for its RAKP
+    /// 1, if any (IPMI 2.0 §13.17): nothing authenticated it yet, and its
+    /// console may have given up before it learnt the session ID, so it
+    /// could not free it. Without this, a burst of Open Session Requests
+    /// (consoles whose deadline passed, or anyone who can send datagrams)
+    /// would lock everyone out until the handshake timeout.
+    fn evict_oldest_unanswered_open(&mut self) -> bool {
+        let oldest = self
+            .sessions
+            .values()
+            .filter(|s| matches!(s.state, State::AwaitRakp1))
+            .min_by_key(|s| (s.last_activity, s.id))
+            .map(|s| s.id);
+        let Some(s) = oldest.and_then(|id| self.sessions.remove(&id)) else {
+            return false;
+        };
+        self.events.push_back(ServerEvent::HandshakeExpired {
+            session_id: s.id,
+            peer: s.peer,
+            username: None,
+        });
+        true
     }
 
     /// The suite and the granted maximum privilege, or the status code (IPMI 2.0 §13.17, §13.18).
@@ -391,12 +416,29 @@ impl<H: Handler> Responder<H> {
             return;
         };
         let console_id = s.console_id;
+        let gives_up = payload[1] != 0;
         match &s.state {
             State::AwaitRakp3(_) => {}
             State::Active(a) if a.rakp3 == payload => {
                 let d = a.rakp4.clone();
                 s.last_activity = now;
                 return self.send(from, d);
+            }
+            // The console gives up a session that it never used: its RAKP
+            // 1 was lost (or it never got RAKP 2), or its RAKP 4 was lost
+            // (the session is active, but no packet came in it).
+            State::Active(_) if gives_up && s.is_unestablished() => {
+                return self.close_session(now, sid, CloseReason::ClosedByClient);
+            }
+            State::AwaitRakp1 if gives_up => {
+                self.sessions.remove(&sid);
+                self.events.push_back(ServerEvent::HandshakeRefused {
+                    peer: from,
+                    username: None,
+                    step: HandshakeStep::Rakp3,
+                    status: RakpStatus(payload[1]),
+                });
+                return;
             }
             State::Lingering {
                 replay: Replay::Handshake { request, response },

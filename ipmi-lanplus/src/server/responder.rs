@@ -117,6 +117,24 @@ impl<H: Handler> Responder<H> {
         })
     }
 
+    /// An independent copy in the current state, for the fuzzing harness
+    /// only: both copies would draw the same session IDs and IVs.
+    pub(crate) fn fork(&self) -> Self
+    where
+        H: Clone,
+    {
+        Responder {
+            config: self.config.clone(),
+            suites: self.suites.clone(),
+            handler: self.handler.clone(),
+            rng: self.rng.clone(),
+            sessions: self.sessions.clone(),
+            transmit: self.transmit.clone(),
+            events: self.events.clone(),
+            stats: self.stats,
+        }
+    }
+
     /// The configuration served (IPMI 2.0 §13.14).
     pub fn config(&self) -> &ServerConfig {
         &self.config
@@ -498,7 +516,7 @@ impl<H: Handler> Responder<H> {
 
     /// Ends session `sid`: it frees its slot at once and lingers a while to
     /// answer a retransmitted Close Session (IPMI 2.0 §22.19).
-    fn close_session(&mut self, now: Instant, sid: u32, reason: CloseReason) {
+    pub(super) fn close_session(&mut self, now: Instant, sid: u32, reason: CloseReason) {
         let until = now + self.config.handshake_timeout;
         let Some(s) = self.sessions.get_mut(&sid) else {
             return;

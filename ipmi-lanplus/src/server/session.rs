@@ -105,6 +105,7 @@ pub(crate) struct Handshake {
 }
 
 /// An active session (IPMI 2.0 §13.23 onwards).
+#[derive(Clone)]
 pub(crate) struct Active {
     pub(crate) handshake: Handshake,
     /// The RAKP 3 payload answered and the RAKP 4 datagram sent.
@@ -122,6 +123,7 @@ pub(crate) struct Active {
 }
 
 /// What a finished session still answers while it lingers.
+#[derive(Clone)]
 pub(crate) enum Replay {
     /// A refused handshake step: this request payload gets this datagram again.
     Handshake { request: Vec<u8>, response: Vec<u8> },
@@ -130,6 +132,7 @@ pub(crate) enum Replay {
 }
 
 /// Where a session is in its life (IPMI 2.0 §13.14).
+#[derive(Clone)]
 pub(crate) enum State {
     /// Open Session answered, waiting for RAKP 1.
     AwaitRakp1,
@@ -142,6 +145,7 @@ pub(crate) enum State {
 }
 
 /// One entry of the session table.
+#[derive(Clone)]
 pub(crate) struct ServerSession {
     /// Managed system session ID (SIDc).
     pub(crate) id: u32,
