@@ -124,6 +124,43 @@ pub fn perform<T: Transport>(
     })
 }
 
+/// The request of `action` for `target` (for transports that take a
+/// request and give a response, e.g. a fleet run).
+pub fn request_of(action: &Action, target: Target) -> ipmi_core::Request {
+    match action {
+        Action::McInfo => GetDeviceId.request_to(target),
+        Action::McReset(ResetKind::Cold) => ColdReset.request_to(target),
+        Action::McReset(ResetKind::Warm) => WarmReset.request_to(target),
+        Action::ChassisStatus | Action::PowerStatus => GetChassisStatus.request_to(target),
+        Action::PowerControl(a) => ChassisControl(*a).request_to(target),
+        Action::Raw(raw) => raw.request_to(target),
+    }
+}
+
+/// Decodes the response to [`request_of`]`(action)`, as [`perform`] does.
+pub fn outcome_of(action: &Action, response: &Response) -> Result<Outcome, CommandError> {
+    Ok(match action {
+        Action::McInfo => Outcome::DeviceId(DeviceInfo::new(
+            GetDeviceId.decode(response)?,
+            response.data.clone(),
+        )),
+        Action::McReset(kind) => {
+            match kind {
+                ResetKind::Cold => ColdReset.decode(response)?,
+                ResetKind::Warm => WarmReset.decode(response)?,
+            };
+            Outcome::Reset(*kind)
+        }
+        Action::ChassisStatus => Outcome::ChassisStatus(GetChassisStatus.decode(response)?),
+        Action::PowerStatus => Outcome::PowerStatus(GetChassisStatus.decode(response)?),
+        Action::PowerControl(a) => {
+            ChassisControl(*a).decode(response)?;
+            Outcome::PowerControl(*a)
+        }
+        Action::Raw(raw) => Outcome::Raw(raw.decode(response)?),
+    })
+}
+
 fn run<T: Transport, C: Command>(
     transport: &mut T,
     cmd: &C,

@@ -184,6 +184,7 @@ pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Stre
                 ),
             ),
         },
+        Ok(Plan::Fleet(settings)) => crate::fleet::run(&settings, registries, io),
         Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
         Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
         #[cfg(target_os = "linux")]

@@ -51,9 +51,17 @@ pub struct Options {
     #[arg(short = 'I', value_name = "INTF", global = true)]
     pub interface: Option<String>,
 
-    /// Remote BMC host name or address (implies the lan interface)
+    /// Remote BMC host name or address (implies the lan interface); a comma list or port range (h1,h2:624,[::1],10.0.0.7:7000-7099) runs the command on every host
     #[arg(short = 'H', value_name = "HOST", global = true)]
     pub host: Option<String>,
+
+    /// Run the command on every host of FILE: one `HOST[:PORT[-PORT]] [USER [PASSWORD]]` per line (# comments)
+    #[arg(long = "hosts-file", value_name = "FILE", global = true)]
+    pub hosts_file: Option<PathBuf>,
+
+    /// Hosts worked on at once with several hosts [default: 64]
+    #[arg(long = "fanout", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536), global = true)]
+    pub fanout: Option<u32>,
 
     /// Remote RMCP port [default: 623]
     #[arg(short = 'p', value_name = "PORT", value_parser = parse_port, global = true)]
@@ -193,6 +201,8 @@ impl Options {
         let given = [
             ("-I", self.interface.is_some()),
             ("-H", self.host.is_some()),
+            ("--hosts-file", self.hosts_file.is_some()),
+            ("--fanout", self.fanout.is_some()),
             ("-p", self.port.is_some()),
             ("-U", self.user.is_some()),
             ("-P", self.password.is_some()),

@@ -13,6 +13,7 @@ use std::time::Duration;
 use ipmi_core::cmd::{PowerAction, Raw};
 use ipmi_core::{PrivilegeLevel, Target};
 use ipmi_kcs::kcs::{Backend, KcsAddress};
+use ipmi_lanplus::fleet::{parse_host_list, parse_hosts_file, HostSpec};
 use ipmi_lanplus::server::{parse_cipher_suites, parse_listen, ServerConfig, User};
 
 use crate::args::{
@@ -255,6 +256,96 @@ pub enum Plan {
     Try(TrySettings),
     /// `diagnose`
     Diagnose(DiagnoseSettings),
+    /// A client command on several BMCs (`-H h1,h2`, `--hosts-file`).
+    Fleet(FleetSettings),
+}
+
+/// A client command on several BMCs, resolved.
+#[derive(Debug)]
+pub struct FleetSettings {
+    /// The hosts, in the order given (`-H` first, then `--hosts-file`).
+    pub hosts: Vec<HostSpec>,
+    /// What every host shares: credentials, session options, the action,
+    /// the per-host deadline (`--timeout`), output options. Its lan
+    /// settings' host is the first host (unused: see `hosts`).
+    pub invocation: Invocation,
+    /// The lan settings of `invocation`.
+    pub lan: LanSettings,
+    /// Hosts worked on at once.
+    pub fanout: usize,
+}
+
+/// `--fanout` when not given.
+pub const DEFAULT_FANOUT: usize = ipmi_lanplus::fleet::DEFAULT_FANOUT;
+
+/// Whether the command line names several hosts: `--hosts-file`, a comma
+/// in `-H`, or a port range in `-H`. One plain `-H HOST` is not a fleet.
+pub fn is_fleet(o: &Options) -> bool {
+    if o.hosts_file.is_some() {
+        return true;
+    }
+    match &o.host {
+        Some(h) if h.contains(',') => true,
+        Some(h) => matches!(parse_host_list(h), Ok(list) if list.len() > 1),
+        None => false,
+    }
+}
+
+/// Resolves a client command line that names several hosts.
+pub fn resolve_fleet(cli: &Cli, env: &dyn Env) -> Result<FleetSettings, CliError> {
+    let o = &cli.options;
+    let Job::Client(word, _) = cli.command.job() else {
+        return Err(CliError::Usage(
+            "serve, try and diagnose are not client commands".into(),
+        ));
+    };
+    if interface_of(word, o.interface.as_deref(), true)? != Interface::Lan {
+        return Err(CliError::Usage(
+            "several hosts (-H h1,h2 or --hosts-file) need the lan interface".into(),
+        ));
+    }
+    let mut hosts = Vec::new();
+    if let Some(list) = &o.host {
+        hosts = parse_host_list(list).map_err(|e| CliError::Usage(format!("-H: {e}")))?;
+    }
+    if let Some(path) = &o.hosts_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::Usage(format!("--hosts-file: cannot read {}: {e}", path.display()))
+        })?;
+        let more = parse_hosts_file(&text)
+            .map_err(|e| CliError::Usage(format!("--hosts-file {}: {e}", path.display())))?;
+        hosts.extend(more);
+    }
+    let Some(first) = hosts.first() else {
+        return Err(CliError::Usage(format!(
+            "--hosts-file {}: no hosts",
+            o.hosts_file
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        )));
+    };
+    let mut shared = cli.options.clone();
+    shared.host = Some(first.host.clone());
+    let invocation = resolve(
+        &Cli {
+            options: shared,
+            command: cli.command.clone(),
+        },
+        env,
+    )?;
+    let Link::Lan(lan) = &invocation.link else {
+        return Err(CliError::Usage(
+            "several hosts (-H h1,h2 or --hosts-file) need the lan interface".into(),
+        ));
+    };
+    let lan = lan.clone();
+    Ok(FleetSettings {
+        hosts,
+        invocation,
+        lan,
+        fanout: o.fanout.map_or(DEFAULT_FANOUT, |n| n as usize),
+    })
 }
 
 /// `ipmirs diagnose`, resolved.
@@ -322,6 +413,7 @@ pub fn default_serve_user() -> User {
 /// Resolves the whole command line.
 pub fn plan(cli: &Cli, env: &dyn Env) -> Result<Plan, CliError> {
     match cli.command.job() {
+        Job::Client(..) if is_fleet(&cli.options) => resolve_fleet(cli, env).map(Plan::Fleet),
         Job::Client(..) => resolve(cli, env).map(Plan::Client),
         Job::Serve(args) => resolve_serve(args, &cli.options).map(Plan::Serve),
         Job::Try => resolve_try(&cli.options).map(Plan::Try),
@@ -392,6 +484,7 @@ fn lan_only_flags(o: &Options) -> Vec<&'static str> {
                     | "-N"
                     | "-R"
                     | "--allow-insecure"
+                    | "--fanout"
             )
         })
         .collect()
@@ -1840,5 +1933,51 @@ mod tests {
             !shown.contains("hunter2") && !shown.contains("kgsecret"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn several_hosts_make_a_fleet() {
+        let fleet = |args: &[&str]| match plan_with(args).unwrap() {
+            Plan::Fleet(f) => f,
+            other => panic!("{other:?}"),
+        };
+        let f = fleet(&[
+            "-H",
+            "a,b:624,[::1]",
+            "-p",
+            "6230",
+            "-U",
+            "u",
+            "-P",
+            "p",
+            "mc",
+            "info",
+        ]);
+        let hosts: Vec<(&str, Option<u16>)> =
+            f.hosts.iter().map(|h| (h.host.as_str(), h.port)).collect();
+        assert_eq!(hosts, [("a", None), ("b", Some(624)), ("::1", None)]);
+        assert_eq!(f.lan.port, 6230);
+        assert_eq!(f.lan.username, b"u");
+        assert_eq!(f.fanout, DEFAULT_FANOUT);
+        assert_eq!(f.invocation.action, Action::McInfo);
+        let f = fleet(&["-H", "h:7000-7009", "--fanout", "3", "power", "status"]);
+        assert_eq!(f.hosts.len(), 10);
+        assert_eq!(f.fanout, 3);
+        // One host, even with a port, stays a single-host invocation.
+        for one in ["h", "h:624", "fe80::1", "[::1]:623"] {
+            assert!(
+                matches!(
+                    plan_with(&["-H", one, "mc", "info"]).unwrap(),
+                    Plan::Client(_)
+                ),
+                "{one}"
+            );
+        }
+        let m = usage_message(plan_with(&["-H", "a,b", "kcs", "mc", "info"]));
+        assert!(m.contains("need the lan interface"), "{m}");
+        let m = usage_message(plan_with(&["-H", "a,:x", "mc", "info"]));
+        assert!(m.starts_with("-H: "), "{m}");
+        let m = usage_message(plan_with(&["--fanout", "2", "serve"]));
+        assert!(m.contains("--fanout"), "{m}");
     }
 }

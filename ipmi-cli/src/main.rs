@@ -7,6 +7,7 @@ mod args;
 #[cfg(target_os = "linux")]
 mod diagnose;
 mod exit;
+mod fleet;
 mod invocation;
 #[cfg(target_os = "linux")]
 mod kcs;
