@@ -1,54 +1,42 @@
-//! The `lan` interface: an RMCP+ session, `ipmi_lanplus::client::Session`
-//! (the sans-IO state machine the library's blocking `Client` drives too)
-//! driven here over a `UdpSocket` by [`LanSession`], so that a signal can
-//! stop a wait and the session still be closed (issue #6).
-//!
-//! Why the CLI drives the session itself: the library's blocking `Client`
-//! retries inside its own loop until the deadline, treating EINTR as a
-//! spurious wake-up, so Ctrl-C could only kill the process and leave the
-//! session open on the BMC (which then holds one of its few session slots
-//! until its idle timeout). [`LanSession`] is the same loop with one more
-//! exit: an interrupt flag (set by [`crate::signals`]) looked at before
-//! every datagram and at least every [`INTERRUPT_POLL`] while waiting. An
-//! interrupted call returns [`LanError::Interrupted`] and leaves the
-//! session as it was, so [`LanSession::close_by`] still sends Close Session
-//! (closing ignores the flag; its deadline bounds it).
+//! The `lan` interface: an RMCP+ session through the library's blocking
+//! [`Client`], with the invocation's interrupt flag (set by
+//! [`crate::signals`]) in its configuration, so that a signal stops a wait
+//! within [`ipmi_lanplus::blocking::INTERRUPT_POLL`] and the session is
+//! still closed (issue #6): an interrupted call returns
+//! [`LanError::Interrupted`] and leaves the session open, and
+//! [`LanSession::close_by`] ignores the flag (its deadline bounds it).
 
-use std::io::ErrorKind;
-use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use ipmi_core::{
     CommandError, Deadline, ErrorClass, Failure, Request, Response, Target, Transport,
 };
-use ipmi_lanplus::client::{Action, Event, Session, Stats};
+use ipmi_lanplus::client::{Session, Stats};
 use ipmi_lanplus::crypto::suite::CipherSuite;
-use ipmi_lanplus::{ClientConfig, Error, Stage};
-use rand::RngCore;
+use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
 
 use crate::app::Connector;
 use crate::invocation::LanSettings;
-
-/// Longest a wait for a datagram lasts, when an interrupt flag is set,
-/// before the flag is looked at again. A signal delivered to this thread
-/// ends the wait at once (EINTR); this bounds the case where it went to
-/// another thread (the name resolver's).
-pub const INTERRUPT_POLL: Duration = Duration::from_millis(50);
-
-/// Largest datagram accepted (an IPMI message is at most a few hundred bytes).
-const MAX_DATAGRAM: usize = 1024;
 
 /// An error of the lan interface: the session's, or an interruption.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum LanError {
     /// The session failed (with the step it stalled in).
     #[error(transparent)]
-    Session(#[from] Error),
+    Session(Error),
     /// The interrupt flag was set (SIGINT or SIGTERM) while waiting.
     #[error("interrupted")]
     Interrupted,
+}
+
+impl From<Error> for LanError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Interrupted => LanError::Interrupted,
+            e => LanError::Session(e),
+        }
+    }
 }
 
 impl From<std::io::Error> for LanError {
@@ -74,15 +62,21 @@ impl Failure for LanError {
     }
 }
 
-/// One RMCP+ session with one BMC, driven over a connected UDP socket.
+/// One RMCP+ session with one BMC.
 #[derive(Debug)]
 pub struct LanSession {
-    socket: UdpSocket,
-    session: Session,
-    timeout: Duration,
-    target: Target,
-    interrupt: Option<Arc<AtomicBool>>,
-    buf: Vec<u8>,
+    client: Client,
+}
+
+/// The configuration a CLI session uses: the interrupt flag, and no
+/// transparent reconnection (one command per process: a re-sent request
+/// must never run twice).
+fn cli_config(config: ClientConfig, interrupt: Option<Arc<AtomicBool>>) -> ClientConfig {
+    let config = config.reconnect(false);
+    match interrupt {
+        Some(flag) => config.interrupt(flag),
+        None => config,
+    }
 }
 
 impl LanSession {
@@ -96,154 +90,59 @@ impl LanSession {
         deadline: Deadline,
         interrupt: Option<Arc<AtomicBool>>,
     ) -> Result<LanSession, LanError> {
-        config.validate()?;
-        let peer = ipmi_lanplus::resolve::resolve(host, port, deadline)?;
-        Self::open(peer, config, deadline, interrupt)
+        let config = cli_config(config, interrupt);
+        let client = Client::connect_host(host, port, config, deadline)?;
+        Ok(LanSession { client })
     }
 
     /// Opens a session with the BMC at `peer`.
+    #[cfg(test)]
     pub fn open(
-        peer: SocketAddr,
+        peer: std::net::SocketAddr,
         config: ClientConfig,
         deadline: Deadline,
         interrupt: Option<Arc<AtomicBool>>,
     ) -> Result<LanSession, LanError> {
-        config.validate()?;
-        let socket = UdpSocket::bind(if peer.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        })?;
-        socket.connect(peer)?;
-        let timeout = config.timeout;
-        let target = config.target;
-        let mut seed = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut seed);
-        let mut session = Session::new(config, seed);
-        session.connect(Instant::now(), deadline)?;
-        let mut s = LanSession {
-            socket,
-            session,
-            timeout,
-            target,
-            interrupt,
-            buf: vec![0; MAX_DATAGRAM],
-        };
-        // On failure, Drop sends Close Session if keys were established.
-        s.drive(true)?;
-        Ok(s)
+        let config = cli_config(config, interrupt);
+        let client = Client::connect_by(peer, config, deadline)?;
+        Ok(LanSession { client })
     }
 
     /// The negotiated cipher suite.
     pub fn suite(&self) -> Option<CipherSuite> {
-        self.session.suite()
+        self.client.suite()
     }
 
     /// The session's counters.
     pub fn stats(&self) -> Stats {
-        self.session.stats()
+        self.client.session().stats()
     }
 
     /// The underlying state machine.
     pub fn session(&self) -> &Session {
-        &self.session
+        self.client.session()
     }
 
     /// Closes the session (IPMI 2.0 §22.19), abandoning a pending request,
     /// waiting for the answer until `deadline`. Not interruptible.
-    pub fn close_by(mut self, deadline: Deadline) -> Result<(), LanError> {
-        if !self.session.close(Instant::now(), deadline) {
-            return Ok(());
-        }
-        self.drive(false).map(|_| ())
+    pub fn close_by(self, deadline: Deadline) -> Result<(), LanError> {
+        Ok(self.client.close_by(deadline)?)
     }
-
-    fn interrupted(&self) -> bool {
-        self.interrupt
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::SeqCst))
-    }
-
-    /// Runs the session until its pending operation finishes; with
-    /// `interruptible`, until the interrupt flag is set too.
-    fn drive(&mut self, interruptible: bool) -> Result<Event, LanError> {
-        let interruptible = interruptible && self.interrupt.is_some();
-        loop {
-            if interruptible && self.interrupted() {
-                return Err(LanError::Interrupted);
-            }
-            match self.session.poll(Instant::now()) {
-                Action::Transmit(d) => {
-                    // An ICMP "port unreachable" from an earlier datagram
-                    // surfaces here; treat it like a lost datagram.
-                    if let Err(e) = self.socket.send(&d) {
-                        if e.kind() != ErrorKind::ConnectionRefused {
-                            return Err(e.into());
-                        }
-                    }
-                }
-                Action::Done(result) => return result.map_err(LanError::Session),
-                Action::Idle => return Err(Error::NotActive("nothing is pending").into()),
-                Action::WaitUntil(wake) => {
-                    let mut wait = wake.saturating_duration_since(Instant::now());
-                    if interruptible {
-                        wait = wait.min(INTERRUPT_POLL);
-                    }
-                    self.socket
-                        .set_read_timeout(Some(wait.max(Duration::from_micros(1))))?;
-                    match self.socket.recv(&mut self.buf) {
-                        Ok(n) => self.session.handle_datagram(Instant::now(), &self.buf[..n]),
-                        Err(e) if is_transient(&e) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Receive errors that mean "nothing (usable) arrived": time-outs, signals,
-/// and ICMP port-unreachable reports of earlier datagrams.
-fn is_transient(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::WouldBlock
-            | ErrorKind::TimedOut
-            | ErrorKind::Interrupted
-            | ErrorKind::ConnectionRefused
-    )
 }
 
 impl Transport for LanSession {
     type Error = LanError;
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, LanError> {
-        self.session.request(Instant::now(), request, deadline)?;
-        Ok(self.drive(true)?.into_response()?)
+        Ok(self.client.exchange(request, deadline)?)
     }
 
     fn default_deadline(&self) -> Deadline {
-        Deadline::from_now(self.timeout)
+        self.client.default_deadline()
     }
 
     fn default_target(&self) -> Target {
-        self.target
-    }
-}
-
-impl Drop for LanSession {
-    /// Sends Close Session once, without waiting, if the session is still
-    /// active (bounded best effort: never blocks).
-    fn drop(&mut self) {
-        let now = Instant::now();
-        if self
-            .session
-            .close(now, Deadline::after(now, Duration::from_millis(1)))
-        {
-            while let Some(d) = self.session.poll_transmit() {
-                let _ = self.socket.send(&d);
-            }
-        }
+        self.client.default_target()
     }
 }
 
@@ -370,6 +269,9 @@ mod tests {
     use super::*;
     use crate::invocation::PasswordSource;
     use ipmi_core::PrivilegeLevel;
+    use ipmi_lanplus::blocking::INTERRUPT_POLL;
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant};
 
     fn settings() -> LanSettings {
         LanSettings {

@@ -5,7 +5,7 @@
 //!
 //! The handler only stores to two atomics (async-signal-safe); the lan
 //! driver ([`crate::lan::LanSession`]) looks at the flag before every
-//! datagram and at least every [`crate::lan::INTERRUPT_POLL`] while it
+//! datagram and at least every [`ipmi_lanplus::blocking::INTERRUPT_POLL`] while it
 //! waits. The handler is installed with `SA_RESETHAND`: a second Ctrl-C
 //! finds the default action again and ends the process at once, whatever
 //! it is waiting for. A signal the parent left ignored (e.g. SIGINT of a

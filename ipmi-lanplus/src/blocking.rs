@@ -4,6 +4,8 @@
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ipmi_core::{Deadline, Request, Response, Target, Transport};
@@ -27,10 +29,15 @@ pub(crate) const MAX_DATAGRAM: usize = 1024;
 pub struct Client {
     socket: UdpSocket,
     conn: Connection,
+    interrupt: Option<Arc<AtomicBool>>,
     timeout: Duration,
     target: Target,
     buf: Vec<u8>,
 }
+
+/// Longest a wait for a datagram lasts before the interrupt flag
+/// ([`ClientConfig::interrupt`]) is looked at again.
+pub const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 
 /// 32 bytes from the operating system's generator, to seed a session.
 pub(crate) fn os_seed() -> [u8; 32] {
@@ -84,11 +91,16 @@ impl Client {
         socket.connect(peer)?;
         let timeout = config.timeout;
         let target = config.target;
+        let interrupt = config.interrupt.clone();
+        if interrupt.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
+            return Err(Error::Interrupted); // nothing sent yet
+        }
         let mut conn = Connection::new(config, os_seed());
         conn.connect(Instant::now(), deadline)?;
         let mut client = Client {
             socket,
             conn,
+            interrupt,
             timeout,
             target,
             buf: vec![0; MAX_DATAGRAM],
@@ -142,6 +154,12 @@ impl Client {
         }
     }
 
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
     fn send(&self, d: &[u8]) -> Result<(), Error> {
         // An ICMP "port unreachable" from an earlier datagram surfaces
         // here; treat it like a lost datagram.
@@ -152,7 +170,10 @@ impl Client {
     }
 
     fn receive_until(&mut self, wake: Instant) -> Result<(), Error> {
-        let wait = wake.saturating_duration_since(Instant::now());
+        let mut wait = wake.saturating_duration_since(Instant::now());
+        if self.interrupt.is_some() {
+            wait = wait.min(INTERRUPT_POLL);
+        }
         self.socket
             .set_read_timeout(Some(wait.max(Duration::from_micros(1))))?;
         match self.socket.recv(&mut self.buf) {
@@ -174,12 +195,17 @@ impl Client {
         if !self.conn.close(Instant::now(), deadline) {
             return Ok(());
         }
+        // Closing ignores the interrupt flag: its deadline bounds it.
+        self.interrupt = None;
         self.drive().map(|_| ())
     }
 
     /// Runs the connection until the caller's pending operation finishes.
     fn drive(&mut self) -> Result<Event, Error> {
         loop {
+            if self.interrupted() {
+                return Err(Error::Interrupted);
+            }
             match self.conn.poll(Instant::now()) {
                 Action::Transmit(d) => self.send(&d)?,
                 Action::Done(result) => return result,

@@ -55,6 +55,10 @@ pub struct ClientConfig {
     /// when the BMC dropped it (default `true`); see
     /// [`crate::client::Connection`] for how a dropped session is detected.
     pub reconnect: bool,
+    /// When set (e.g. by a SIGINT handler), a waiting call of the blocking
+    /// [`crate::Client`] returns [`crate::Error::Interrupted`] within 50 ms,
+    /// leaving the session open so that it can still be closed.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -73,6 +77,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("keepalive", &self.keepalive)
             .field("bmc_idle_timeout", &self.bmc_idle_timeout)
             .field("reconnect", &self.reconnect)
+            .field("interrupt", &self.interrupt.is_some())
             .finish()
     }
 }
@@ -95,6 +100,7 @@ impl ClientConfig {
             keepalive: None,
             bmc_idle_timeout: DEFAULT_BMC_IDLE_TIMEOUT,
             reconnect: true,
+            interrupt: None,
         }
     }
 
@@ -151,6 +157,12 @@ impl ClientConfig {
     /// Sets how long the BMC keeps a silent session (default 60 s).
     pub fn bmc_idle_timeout(mut self, timeout: Duration) -> Self {
         self.bmc_idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the interrupt flag a waiting blocking call watches.
+    pub fn interrupt(mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
         self
     }
 

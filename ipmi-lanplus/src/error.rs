@@ -163,6 +163,10 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// The caller's interrupt flag was set while waiting; the session is
+    /// still open and can be closed.
+    #[error("interrupted before the answer came")]
+    Interrupted,
     /// A bridged request's answer could not be understood.
     #[error("bridged request: {0}")]
     Bridge(&'static str),
@@ -212,7 +216,9 @@ impl Failure for Error {
             Error::PrivilegeNotGranted { .. } => ErrorClass::Bmc,
             Error::Command(c) => c.class(),
             Error::Config(_) => ErrorClass::Usage,
-            Error::Io(_) | Error::Resolve { .. } => ErrorClass::Io,
+            // An interruption is neither the BMC's fault nor the protocol's:
+            // the local side stopped (a CLI exits 128 + signal).
+            Error::Io(_) | Error::Resolve { .. } | Error::Interrupted => ErrorClass::Io,
             _ => ErrorClass::Protocol,
         }
     }
