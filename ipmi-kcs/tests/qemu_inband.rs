@@ -23,17 +23,10 @@ mod qemu;
 mod vmsim;
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use qemu::{Bmc, GuestRun, GuestSpec, StepResult};
-
-/// One boot at a time: two TCG guests on two cores would distort the
-/// timings the frozen-BMC test checks.
-fn one_boot_at_a_time() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|p| p.into_inner())
-}
+use qemu::{ok, one_boot_at_a_time, Bmc, GuestRun, GuestSpec};
 
 fn guest_program() -> &'static PathBuf {
     static PROG: OnceLock<PathBuf> = OnceLock::new();
@@ -41,18 +34,6 @@ fn guest_program() -> &'static PathBuf {
         qemu::prepare();
         qemu::static_example("ipmi-kcs", "inband")
     })
-}
-
-fn ok(run: &GuestRun, name: &str) -> StepResult {
-    let r = run.result(name);
-    assert_eq!(
-        r.rc,
-        0,
-        "step {name} failed: {}\n{}",
-        r.line,
-        run.transcript()
-    );
-    r
 }
 
 fn report(run: &GuestRun) {

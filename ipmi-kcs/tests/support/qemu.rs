@@ -47,7 +47,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Default wall-clock limit of one boot, program included.
@@ -643,4 +643,25 @@ pub fn field<'a>(marker: &'a str, key: &str) -> Option<&'a str> {
     marker
         .split_whitespace()
         .find_map(|t| t.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// One boot at a time in this test process: two TCG guests on two cores
+/// would distort the timings the tests check.
+pub fn one_boot_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The result of the guest step `name`, which must have exited 0 (else the
+/// test fails with the step's line and the console transcript).
+pub fn ok(run: &GuestRun, name: &str) -> StepResult {
+    let r = run.result(name);
+    assert_eq!(
+        r.rc,
+        0,
+        "step {name} failed: {}\n{}",
+        r.line,
+        run.transcript()
+    );
+    r
 }
