@@ -262,4 +262,34 @@ mod tests {
             .to_string()
             .contains("is not a number"));
     }
+
+    /// The raw-argument parsers on arbitrary text (a deterministic fuzz
+    /// loop: the CLI is a binary crate, out of cargo-fuzz's reach): never
+    /// a panic, and every accepted number is in range.
+    #[test]
+    fn arbitrary_text_never_panics() {
+        let alphabet: Vec<char> = "0123456789abcdefxXABCDEF+- \t\u{0}\u{ff}zé"
+            .chars()
+            .collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            let len = (next() % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if let Ok(v) = parse_unsigned(&text, 0xffff) {
+                assert!(v <= 0xffff, "{text:?} -> {v}");
+            }
+            let _ = parse_u8(&text);
+            if let Ok(n) = parse_netfn(&text) {
+                assert!(n.0 <= 0x3f, "{text:?} -> {n:?}");
+            }
+        }
+    }
 }
