@@ -13,7 +13,8 @@
 #   FUZZ_ARGS       extra libFuzzer arguments
 #
 # New corpus entries go to fuzz/corpus/TARGET/, which `cargo test` replays
-# (ipmi-lanplus/tests/hostile_corpus.rs). Logs: fuzz/artifacts/logs/.
+# (ipmi-lanplus/tests/hostile_corpus.rs); git keeps only the seed-* files
+# (fuzz/.gitignore). Logs: fuzz/artifacts/logs/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -82,6 +83,8 @@ for t in "${targets[@]}"; do
     rate=$((runs / (fuzzed > 0 ? fuzzed : 1)))
     if [ "${FUZZ_CMIN:-0}" = 1 ] && [ "$result" = ok ]; then
         (cd fuzz && "${cargo[@]}" fuzz cmin -s "$sanitizer" "$t" -- -max_len=4096) >>"$log" 2>&1 || true
+        # cmin drops redundant seeds too; the seeds are what git keeps.
+        cargo test -q -p ipmi-lanplus --test hostile_corpus -- --ignored write_seed_corpus >/dev/null
     fi
     corpus=$(find "fuzz/corpus/$t" -type f | wc -l)
     printf '%-22s %14s %8s %10s %8s  %s\n' "$t" "$runs" "$fuzzed" "$rate" "$corpus" "$result"
