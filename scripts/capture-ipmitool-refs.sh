@@ -100,30 +100,8 @@ exit 0
 HOOK
 }
 
-free_port() {
-    local port hex
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        printf -v hex '%04X' "$port"
-        if ! awk 'NR > 1 { split($2, a, ":"); print a[2] }' /proc/net/udp /proc/net/udp6 2>/dev/null |
-            grep -qx "$hex"; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "capture: no free UDP port found" >&2
-    return 1
-}
-
-answers_ping() {
-    local reply=
-    (
-        exec 3<>"/dev/udp/127.0.0.1/$1" || exit 1
-        printf '\x06\x00\xff\x06\x00\x00\x11\xbe\x80\x01\x00\x00' >&3
-        IFS= read -r -N 1 -t 0.2 -u 3 reply || true
-        [ "${#reply}" -ge 1 ]
-    ) 2>/dev/null
-}
+# free_port, answers_ping
+source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
 # start_sim EMUFILE: a fresh simulator; sets $port, $sim_pid, $state.
 start_sim() {
