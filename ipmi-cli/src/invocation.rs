@@ -1833,38 +1833,22 @@ mod tests {
                 .action
         };
         assert_eq!(a(&["chassis", "status"]), Action::ChassisStatus);
-        assert_eq!(
-            a(&["chassis", "power", "on"]),
-            Action::PowerControl(PowerAction::Up)
-        );
-        assert_eq!(
-            a(&["chassis", "power", "up"]),
-            Action::PowerControl(PowerAction::Up)
-        );
-        assert_eq!(
-            a(&["chassis", "power", "off"]),
-            Action::PowerControl(PowerAction::Down)
-        );
-        assert_eq!(
-            a(&["chassis", "power", "down"]),
-            Action::PowerControl(PowerAction::Down)
-        );
-        assert_eq!(
-            a(&["chassis", "power", "cycle"]),
-            Action::PowerControl(PowerAction::Cycle)
-        );
-        assert_eq!(
-            a(&["chassis", "power", "reset"]),
-            Action::PowerControl(PowerAction::HardReset)
-        );
-        assert_eq!(
-            a(&["chassis", "power", "diag"]),
-            Action::PowerControl(PowerAction::Diag)
-        );
-        assert_eq!(
-            a(&["chassis", "power", "soft"]),
-            Action::PowerControl(PowerAction::Soft)
-        );
+        for (word, action) in [
+            ("on", PowerAction::Up),
+            ("up", PowerAction::Up),
+            ("off", PowerAction::Down),
+            ("down", PowerAction::Down),
+            ("cycle", PowerAction::Cycle),
+            ("reset", PowerAction::HardReset),
+            ("diag", PowerAction::Diag),
+            ("soft", PowerAction::Soft),
+        ] {
+            assert_eq!(
+                a(&["chassis", "power", word]),
+                Action::PowerControl(action),
+                "{word}"
+            );
+        }
         assert_eq!(a(&["power", "status"]), Action::PowerStatus);
         assert_eq!(
             a(&["mc", "reset", "warm"]),

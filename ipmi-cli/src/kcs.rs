@@ -319,22 +319,7 @@ mod tests {
 
     /// What `ipmitool -I open mc info` prints for QEMU's ipmi-bmc-sim,
     /// which the model answers like.
-    const QEMU_MC_INFO: &str = "\
-Device ID                 : 32
-Device Revision           : 0
-Firmware Revision         : 0.00
-IPMI Version              : 2.0
-Manufacturer ID           : 0
-Manufacturer Name         : Unknown
-Product ID                : 0 (0x0000)
-Product Name              : Unknown (0x00)
-Device Available          : yes
-Provides Device SDRs      : no
-Additional Device Support :
-    Sensor Device
-    SDR Repository Device
-    SEL Device
-";
+    const QEMU_MC_INFO: &str = include_str!("../tests/data/qemu_mc_info.txt");
 
     #[test]
     fn mc_info_over_the_software_kcs_bmc_prints_ipmitool_text() {

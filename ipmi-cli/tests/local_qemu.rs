@@ -323,22 +323,7 @@ impl<'a> Steps<'a> {
 
 /// What `mc info` prints for QEMU's ipmi-bmc-sim: device id 0x20, IPMI
 /// 2.0, manufacturer 0.
-const QEMU_MC_INFO: &str = "\
-Device ID                 : 32
-Device Revision           : 0
-Firmware Revision         : 0.00
-IPMI Version              : 2.0
-Manufacturer ID           : 0
-Manufacturer Name         : Unknown
-Product ID                : 0 (0x0000)
-Product Name              : Unknown (0x00)
-Device Available          : yes
-Provides Device SDRs      : no
-Additional Device Support :
-    Sensor Device
-    SDR Repository Device
-    SEL Device
-";
+const QEMU_MC_INFO: &str = include_str!("data/qemu_mc_info.txt");
 
 #[test]
 fn local_matches_ipmitool_in_band() {
