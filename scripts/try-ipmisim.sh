@@ -48,23 +48,9 @@ set) ;;
 *) exit 1 ;;
 esac
 HOOK
-    cat >"$state/lan.conf" <<CONF
-name "ipmirs-try"
-set_working_mc 0x20
-  startlan 1
-    addr 127.0.0.1 $1
-    priv_limit admin
-    allowed_auths_callback none md2 md5 straight
-    allowed_auths_user none md2 md5 straight
-    allowed_auths_operator none md2 md5 straight
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcdef
-  endlan
-  chassis_control "/bin/sh $state/chassis.sh $state"
-  user 2 true "admin" "secret" admin 10 none md2 md5 straight
-  user 3 true "oper" "operpw" operator 10 none md2 md5 straight
-  user 4 true "user" "userpw" user 10 none md2 md5 straight
-CONF
+    # The same lan.conf as the test fixture and the captured references.
+    sed -e "s|@PORT@|$1|" -e "s|@DIR@|$state|g" \
+        ipmi-cli/tests/data/ipmitool/lan.conf.in >"$state/lan.conf"
     cat >"$state/sim.emu" <<'EMU'
 mc_setbmc 0x20
 mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
