@@ -12,6 +12,8 @@ From it this script writes, next to itself:
                 express, with a fixed "last add" time)
   sel.20        the SEL in ipmi_sim's persistence format (fixed timestamps)
   fru/*.bin     the FRU inventory images (also inlined in sim.emu)
+  qemu/sdr.bin  the same main SDRs for QEMU's ipmi-bmc-sim sdrfile=
+  qemu/fru.bin  the BMC's FRU images for ipmi-bmc-sim frudatafile=
 
 Install sdr.20.main and sel.20 as STATEDIR/ipmi_sim/<name>/ (name from
 lan.conf) before starting `ipmi_sim -c lan.conf -f sim.emu -s STATEDIR -n`.
@@ -34,6 +36,7 @@ SAT = 0x30
 SDR_LAST_ADD = 1704067200  # 2024-01-01 00:00:00
 SEL_BASE = 1709251200  # 2024-03-01 00:00:00
 SEL_LAST_ERASE = 1709164800  # 2024-02-29 00:00:00
+QEMU_FRU_AREA = 1024  # ipmi-bmc-sim fruareasize default
 
 # ------------------------------------------------------------------ sensors
 # Threshold sensors: raw thresholds, None = not supported/readable.
@@ -709,6 +712,17 @@ def main():
             f.write(img)
     with open(os.path.join(HERE, "sim.emu"), "w") as f:
         f.write(emu(frus, dev))
+    # QEMU's ipmi-bmc-sim: sdrfile= takes the records back to back (it
+    # renumbers them from 0); frudatafile= takes FRU device N at N * 1024
+    # (fruareasize). Only the BMC's FRUs: QEMU's BMC has no satellite.
+    os.makedirs(os.path.join(HERE, "qemu"), exist_ok=True)
+    with open(os.path.join(HERE, "qemu", "sdr.bin"), "wb") as f:
+        f.write(b"".join(data for _, data in items))
+    with open(os.path.join(HERE, "qemu", "fru.bin"), "wb") as f:
+        for mc, devid, size, name, img in frus:
+            if mc == BMC:
+                assert devid * QEMU_FRU_AREA == f.tell(), name
+                f.write(img + bytes(QEMU_FRU_AREA - len(img)))
     print(f"gen-bed: {len(recs)} main SDRs, {len(dev)} device SDRs, {len(sel)} SEL entries, "
           f"{len(frus)} FRU images", file=sys.stderr)
 
