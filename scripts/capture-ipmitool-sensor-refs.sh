@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Capture what ipmitool 1.8.19 (and, for value comparison, FreeIPMI's
 # ipmi-sensors / ipmi-sel / ipmi-fru) print for the sdr, sensor, sel and fru
-# commands against the ipmi_sim sensor bed in ipmi-cli/tests/data/bed (63 SDRs,
+# commands against the ipmi_sim sensor bed in test-support/beds/sensors (63 SDRs,
 # a satellite controller at 0x30, 320 SEL entries, six FRU images; see its
 # README.md). Every case runs against its own fresh ipmi_sim: private UDP port,
 # fresh state directory with the bed's persisted SDR repository and SEL.
 #
 # Usage: scripts/capture-ipmitool-sensor-refs.sh [OUTDIR]
-#        (default OUTDIR: ipmi-cli/tests/data/bed)
+#        (default OUTDIR: test-support/beds/sensors)
 #
 # For a case NAME it writes OUTDIR/ipmitool/NAME.{args,stdout,stderr,rc}
 # (or OUTDIR/freeipmi/... for FreeIPMI); in .args, ${PORT} stands for the
@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bed=ipmi-cli/tests/data/bed
+bed=test-support/beds/sensors
 out=${1:-$bed}
 bash scripts/setup.sh >&2
 mkdir -p "$out/ipmitool" "$out/freeipmi"

@@ -18,7 +18,7 @@ From it this script writes, next to itself:
 Install sdr.20.main and sel.20 as STATEDIR/ipmi_sim/<name>/ (name from
 lan.conf) before starting `ipmi_sim -c lan.conf -f sim.emu -s STATEDIR -n`.
 Needs python3 and sdrcomp (package openipmi). Output is deterministic.
-Run: python3 ipmi-cli/tests/data/bed/gen-bed.py
+Run: python3 test-support/beds/sensors/gen-bed.py
 """
 
 import os
