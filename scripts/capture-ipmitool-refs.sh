@@ -100,7 +100,7 @@ exit 0
 HOOK
 }
 
-# free_port, answers_ping
+# free_port, answers_ping, sim_answers
 source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
 # start_sim EMUFILE: a fresh simulator; sets $port, $sim_pid, $state.
@@ -116,11 +116,7 @@ start_sim() {
         ipmi_sim -c "$state/lan.conf" -f "$state/sim.emu" -s "$state" -n \
             </dev/null >"$state/ipmi_sim.log" 2>&1 &
         sim_pid=$!
-        for _ in $(seq 1 250); do
-            answers_ping "$port" && return 0
-            kill -0 "$sim_pid" 2>/dev/null || break
-            sleep 0.02
-        done
+        sim_answers "$port" "$sim_pid" && return 0
         stop_sim
         if [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$state/ipmi_sim.log"; then
             continue

@@ -44,7 +44,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port, answers_ping
+# free_port, answers_ping, sim_answers
 source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
 # start_bed: a fresh simulator with the bed; sets $port, $sim_pid, $state.
@@ -64,11 +64,7 @@ start_bed() {
         (cd "$state" && exec ipmi_sim -c lan.conf -f sim.emu -s "$state" -n \
             </dev/null >"$state/ipmi_sim.log" 2>&1) &
         sim_pid=$!
-        for _ in $(seq 1 250); do
-            answers_ping "$port" && return 0
-            kill -0 "$sim_pid" 2>/dev/null || break
-            sleep 0.02
-        done
+        sim_answers "$port" "$sim_pid" && return 0
         stop_sim
         if [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$state/ipmi_sim.log"; then
             continue

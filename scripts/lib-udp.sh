@@ -1,5 +1,6 @@
 # Shell helpers shared by scripts that start a private ipmi_sim on loopback
-# (try-ipmisim.sh, capture-ipmitool-refs.sh). Source it; bash only.
+# (try-ipmisim.sh, capture-ipmitool-refs.sh, capture-ipmitool-sensor-refs.sh).
+# Source it; bash only.
 
 # free_port: prints a UDP port nobody on this machine has bound (checked in
 # /proc/net/udp*), or fails after 50 tries.
@@ -28,4 +29,15 @@ answers_ping() {
         IFS= read -r -N 1 -t 0.2 -u 3 reply || true
         [ "${#reply}" -ge 1 ]
     ) 2>/dev/null
+}
+
+# sim_answers PORT PID: true once the simulator PID answers a ping on PORT,
+# false when it exits first or stays silent for 5 s (250 polls of 20 ms).
+sim_answers() {
+    for _ in $(seq 1 250); do
+        answers_ping "$1" && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.02
+    done
+    return 1
 }

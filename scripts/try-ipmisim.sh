@@ -33,7 +33,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port, answers_ping
+# free_port, answers_ping, sim_answers
 source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
 write_config() { # PORT
@@ -67,12 +67,7 @@ for attempt in 1 2 3 4 5; do
     ipmi_sim -c "$state/lan.conf" -f "$state/sim.emu" -s "$state" -n \
         </dev/null >"$state/ipmi_sim.log" 2>&1 &
     sim_pid=$!
-    for _ in $(seq 1 250); do # 250 x 20 ms = 5 s
-        answers_ping "$port" && break
-        kill -0 "$sim_pid" 2>/dev/null || break
-        sleep 0.02
-    done
-    if answers_ping "$port"; then
+    if sim_answers "$port" "$sim_pid"; then
         break
     fi
     kill "$sim_pid" 2>/dev/null || true

@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use crate::sim_process;
+use crate::{program, sim_process};
 
 /// How long a fresh ipmi_sim gets to answer its first ping.
 const READY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -250,6 +250,17 @@ impl IpmiSim {
     /// `127.0.0.1:port`.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// Runs `ipmitool -I lanplus -H 127.0.0.1 -p PORT -U admin -P secret -C 3
+    /// ARGS...` against this simulator (user 2 of [`SimOptions::default`]),
+    /// killed after `limit`.
+    pub fn ipmitool(&self, args: &[&str], limit: Duration) -> program::Run {
+        let port = self.port.to_string();
+        let mut all = vec!["-I", "lanplus", "-H", "127.0.0.1", "-p", &port];
+        all.extend_from_slice(&["-U", "admin", "-P", "secret", "-C", "3"]);
+        all.extend_from_slice(args);
+        program::run("ipmitool", &all, limit)
     }
 
     /// Process id of the ipmi_sim child.

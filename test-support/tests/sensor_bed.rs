@@ -13,26 +13,6 @@ use ipmirs_test_support::program;
 /// bounds a stuck run (ipmitool's own retries give up long before that).
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn ipmitool(sim: &IpmiSim, args: &[&str]) -> program::Run {
-    let port = sim.port().to_string();
-    let mut all = vec![
-        "-I",
-        "lanplus",
-        "-H",
-        "127.0.0.1",
-        "-p",
-        &port,
-        "-U",
-        "admin",
-        "-P",
-        "secret",
-        "-C",
-        "3",
-    ];
-    all.extend_from_slice(args);
-    program::run("ipmitool", &all, LIMIT)
-}
-
 /// A capture, invalid UTF-8 replaced like [`program::run`] does (ipmitool
 /// prints the 6-bit packed ID strings as raw bytes).
 fn capture(name: &str) -> String {
@@ -44,7 +24,7 @@ fn capture(name: &str) -> String {
 #[test]
 fn ipmitool_sdr_list_walks_the_whole_bed() {
     let sim = IpmiSim::start_sensor_bed();
-    let run = ipmitool(&sim, &["sdr", "list"]);
+    let run = sim.ipmitool(&["sdr", "list"], LIMIT);
     run.assert_ok("ipmitool sdr list");
     let lines = run.stdout.lines().count();
     assert!(lines >= 40, "only {lines} sensors listed:\n{}", run.stdout);
@@ -72,19 +52,19 @@ fn ipmitool_sdr_list_walks_the_whole_bed() {
 #[test]
 fn ipmitool_reads_the_persisted_sel_and_every_fru() {
     let sim = IpmiSim::start_sensor_bed();
-    let info = ipmitool(&sim, &["sel", "info"]);
+    let info = sim.ipmitool(&["sel", "info"], LIMIT);
     info.assert_ok("ipmitool sel info");
     assert!(
         info.stdout.contains("Entries          : 320\n"),
         "{}",
         info.stdout
     );
-    let all = ipmitool(&sim, &["sdr", "elist", "all"]);
+    let all = sim.ipmitool(&["sdr", "elist", "all"], LIMIT);
     all.assert_ok("ipmitool sdr elist all");
     assert_eq!(all.stdout, capture("sdr_elist_all.stdout"));
     // FRU data does not depend on the time zone except the dates: compare
     // the device titles only.
-    let fru = ipmitool(&sim, &["fru", "print"]);
+    let fru = sim.ipmitool(&["fru", "print"], LIMIT);
     fru.assert_ok("ipmitool fru print");
     let titles = |s: &str| -> Vec<String> {
         s.lines()
