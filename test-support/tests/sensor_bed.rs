@@ -7,13 +7,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use ipmirs_test_support::ipmisim::{IpmiSim, SENSOR_BED_DIR};
-use ipmirs_test_support::program;
 
 /// ipmitool needs about 0.2 s for the whole walk on loopback; 60 s only
 /// bounds a stuck run (ipmitool's own retries give up long before that).
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// A capture, invalid UTF-8 replaced like [`program::run`] does (ipmitool
+/// A capture, invalid UTF-8 replaced as `program::run` does (ipmitool
 /// prints the 6-bit packed ID strings as raw bytes).
 fn capture(name: &str) -> String {
     let path = Path::new(SENSOR_BED_DIR).join("ipmitool").join(name);
