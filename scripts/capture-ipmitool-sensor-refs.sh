@@ -24,55 +24,30 @@ out=${1:-$bed}
 bash scripts/setup.sh >&2
 mkdir -p "$out/ipmitool" "$out/freeipmi"
 
-version=$(ipmitool -V 2>&1 || true)
-case "$version" in
-*" 1.8.19"*) ;;
-*) echo "capture: expected ipmitool 1.8.19, found: $version" >&2; exit 1 ;;
-esac
+# free_port, ipmitool_1_8_19, stop_sim, start_sim_with
+source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
+version=$(ipmitool_1_8_19)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipmirs-sensor-capture.XXXXXX")
 sim_pid=
-stop_sim() {
-    if [ -n "$sim_pid" ]; then
-        kill "$sim_pid" 2>/dev/null || true
-        wait "$sim_pid" 2>/dev/null || true
-        sim_pid=
-    fi
-}
 cleanup() { stop_sim; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port, answers_ping, sim_answers
-source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
-
 # start_bed: a fresh simulator with the bed; sets $port, $sim_pid, $state.
+start_bed() { start_sim_with prepare_bed; }
 # lan.conf is the template every ipmi_sim capture uses (name "ipmirs-sim",
 # so the persisted files go to STATE/ipmi_sim/ipmirs-sim/).
-start_bed() {
-    local attempt
-    for attempt in 1 2 3 4 5; do
-        state=$(mktemp -d "$work/sim.XXXXXX")
-        port=$(free_port)
-        mkdir -p "$state/ipmi_sim/ipmirs-sim"
-        cp "$bed/sdr.20.main" "$bed/sel.20" "$state/ipmi_sim/ipmirs-sim/"
-        printf '#!/bin/sh\n[ "$2" = get ] && echo power:0\nexit 0\n' >"$state/chassis.sh"
-        sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$state|g" \
-            ipmi-cli/tests/data/ipmitool/lan.conf.in >"$state/lan.conf"
-        cp "$bed/sim.emu" "$state/sim.emu"
-        (cd "$state" && exec ipmi_sim -c lan.conf -f sim.emu -s "$state" -n \
-            </dev/null >"$state/ipmi_sim.log" 2>&1) &
-        sim_pid=$!
-        sim_answers "$port" "$sim_pid" && return 0
-        stop_sim
-        if [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$state/ipmi_sim.log"; then
-            continue
-        fi
-        echo "capture: ipmi_sim did not come up; its log:" >&2
-        cat "$state/ipmi_sim.log" >&2
-        exit 1
-    done
+prepare_bed() {
+    state=$(mktemp -d "$work/sim.XXXXXX")
+    port=$(free_port)
+    mkdir -p "$state/ipmi_sim/ipmirs-sim"
+    cp "$bed/sdr.20.main" "$bed/sel.20" "$state/ipmi_sim/ipmirs-sim/"
+    printf '#!/bin/sh\n[ "$2" = get ] && echo power:0\nexit 0\n' >"$state/chassis.sh"
+    sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$state|g" \
+        ipmi-cli/tests/data/ipmitool/lan.conf.in >"$state/lan.conf"
+    cp "$bed/sim.emu" "$state/sim.emu"
 }
 
 # run TOOLDIR NAME PROGRAM ARGS...: ${PORT} and ${CACHE} in ARGS are replaced.
