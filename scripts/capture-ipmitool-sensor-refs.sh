@@ -2,7 +2,7 @@
 # Capture what ipmitool 1.8.19 (and, for value comparison, FreeIPMI's
 # ipmi-sensors / ipmi-sel / ipmi-fru) print for the sdr, sensor, sel and fru
 # commands against the ipmi_sim sensor bed in test-support/beds/sensors (63 SDRs,
-# a satellite controller at 0x30, 320 SEL entries, six FRU images; see its
+# a satellite controller at 0x30, 500 SEL entries, six FRU images; see its
 # README.md). Every case runs against its own fresh ipmi_sim: private UDP port,
 # fresh state directory with the bed's persisted SDR repository and SEL.
 #

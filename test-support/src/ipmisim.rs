@@ -64,7 +64,7 @@ pub const SENSOR_BED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/beds/sens
 pub const SENSOR_BED_EMU: &str = include_str!("../beds/sensors/sim.emu");
 
 /// The sensor bed's persisted main SDR repository (63 records) and SEL
-/// (320 entries with fixed timestamps), installed by [`IpmiSim::start_sensor_bed`].
+/// (500 entries with fixed timestamps), installed by [`IpmiSim::start_sensor_bed`].
 const SENSOR_BED_FILES: [(&str, &[u8]); 2] = [
     ("sdr.20.main", include_bytes!("../beds/sensors/sdr.20.main")),
     ("sel.20", include_bytes!("../beds/sensors/sel.20")),
@@ -196,7 +196,7 @@ impl IpmiSim {
     /// The sensor/SEL/FRU bed of [`SENSOR_BED_DIR`] with [`SimOptions::default`]:
     /// 63 SDRs (sensors in every threshold state, discrete, signed,
     /// non-linear, unreadable, scanning disabled, a satellite at 0x30 read by
-    /// bridging, locators, OEM), 320 SEL entries, FRU 0-3 of 0x20 and 0-1 of 0x30.
+    /// bridging, locators, OEM), 500 SEL entries, FRU 0-3 of 0x20 and 0-1 of 0x30.
     pub fn start_sensor_bed() -> IpmiSim {
         IpmiSim::start_sensor_bed_with(SimOptions::default())
     }

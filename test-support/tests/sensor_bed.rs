@@ -54,7 +54,7 @@ fn ipmitool_reads_the_persisted_sel_and_every_fru() {
     let info = sim.ipmitool(&["sel", "info"], LIMIT);
     info.assert_ok("ipmitool sel info");
     assert!(
-        info.stdout.contains("Entries          : 320\n"),
+        info.stdout.contains("Entries          : 500\n"),
         "{}",
         info.stdout
     );

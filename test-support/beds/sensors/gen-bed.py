@@ -435,7 +435,7 @@ def sel_entries():
     thr = [(TEMP, 2, 7, 84, 80, BMC), (TEMP, 3, 9, 93, 90, BMC), (TEMP, 4, 11, 104, 100, BMC),
            (TEMP, 5, 0, 14, 15, BMC), (TEMP, 6, 2, 9, 10, BMC), (TEMP, 7, 4, 3, 5, BMC),
            (VOLT, 17, 7, 177, 175, BMC), (VOLT, 18, 2, 146, 148, BMC), (FAN, 33, 2, 9, 10, BMC),
-           (FAN, 34, 4, 4, 5, BMC), (0x0B, 42, 9, 245, 240, BMC), (TEMP, 1, 7, 50, 70, SAT),
+           (FAN, 34, 4, 4, 5, BMC), (0x0B, 42, 9, 245, 240, BMC), (TEMP, 1, 7, 75, 70, SAT),
            (VOLT, 2, 7, 215, 210, SAT), (TEMP, 9, 0, 0xE7, 0xEC, BMC)]
     # Discrete: (gen, sensor type, num, event/reading type, ed1, ed2, ed3)
     disc = [(0x20, 0x08, 65, 0x6F, 0x01, 0xFF, 0xFF),  # PS failure
@@ -459,7 +459,7 @@ def sel_entries():
             (0x30, 0x08, 3, 0x6F, 0x01, 0xFF, 0xFF)]  # satellite PS failure
     recs = []
     rid = 0
-    for i in range(320):
+    for i in range(500):
         rid += 1
         if rid in (0x80, 0x81):  # deleted entries leave gaps
             rid = 0x82
