@@ -148,7 +148,7 @@ pub trait Probe {
     ) -> Result<ProbeAnswer, ProbeFailure>;
 }
 
-/// The real probes: [`crate::linux::LinuxClient`] on the device file, and
+/// The real probes: [`crate::devintf::LinuxClient`] on the device file, and
 /// [`KcsClient`] on the ports (which re-checks that `ipmi_si` is absent).
 #[derive(Clone, Debug)]
 pub struct SystemProbe {
@@ -200,7 +200,7 @@ impl Probe for SystemProbe {
             ProbeVia::DeviceFile => {
                 #[cfg(target_os = "linux")]
                 {
-                    use crate::linux::LinuxClient;
+                    use crate::devintf::LinuxClient;
                     let path = self.root.join(device_path.trim_start_matches('/'));
                     let shown = path.display().to_string();
                     let mut client =

@@ -21,6 +21,7 @@ pub mod client;
 pub mod codec;
 pub mod error;
 pub mod message;
+#[cfg(any(test, feature = "test-util"))]
 pub mod model;
 pub mod port_io;
 pub mod ports;

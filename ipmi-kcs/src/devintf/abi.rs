@@ -4,7 +4,7 @@
 //! against the sizes, offsets and values of PROTOCOL.md §12.
 //!
 //! Only plain data lives here; the ioctls themselves are issued in
-//! `linux::sys`.
+//! `devintf::sys`.
 
 use std::mem::{offset_of, size_of};
 

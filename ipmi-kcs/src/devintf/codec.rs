@@ -274,7 +274,7 @@ impl MsgIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linux::abi::{IpmiMsg, IpmiRecv};
+    use crate::devintf::abi::{IpmiMsg, IpmiRecv};
     use ipmi_core::CompletionCode;
 
     #[test]

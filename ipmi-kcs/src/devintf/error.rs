@@ -142,7 +142,7 @@ pub enum Error {
     #[error(
         "{request}: {len} data bytes are more than the kernel IPMI driver carries \
              (at most {} for the BMC itself, fewer for bridged requests)",
-        crate::linux::codec::MAX_BMC_REQUEST_DATA
+        crate::devintf::codec::MAX_BMC_REQUEST_DATA
     )]
     TooLong {
         /// The request.
