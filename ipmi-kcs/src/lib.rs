@@ -17,9 +17,12 @@
 //! ```
 //!
 //! Unsafe code in [`devintf`] is confined to `devintf::sys` (the driver's
-//! ioctls and poll(2)) and the registration of the descriptor with tokio's
-//! reactor in `devintf::tokio`, and in `kcs::port_io` (ioperm and the
-//! in/out instructions); each block carries its safety argument.
+//! ioctls, poll(2) and the registration of the descriptor with tokio's
+//! reactor), and in `kcs::port_io` (ioperm and the in/out instructions);
+//! each block carries its safety argument.
+//!
+//! Features: `tokio` (default) adds the async `/dev/ipmi0` client;
+//! `test-util` exposes the software KCS BMC `kcs::model` for tests.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

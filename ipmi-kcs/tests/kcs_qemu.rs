@@ -1,7 +1,7 @@
 //! KCS over direct port I/O and the diagnose triage against a real Linux
 //! kernel and QEMU's KCS BMC: a Debian kernel booted under QEMU (TCG) with
 //! `isa-ipmi-kcs` (+ `ipmi-bmc-sim`, or `ipmi-bmc-extern` wired to
-//! OpenIPMI's ipmi_sim), examples/kcs_probe.rs (static) as the guest
+//! OpenIPMI's ipmi_sim), tests/guest/kcs_probe.rs (static) as the guest
 //! program. Reuses the harness of ipmi-kcs/tests/qemu_inband.rs
 //! (support/qemu.rs: kernel, busybox, initramfs, `without_modules`;
 //! support/vmsim.rs: the external BMC with SIGSTOP/SIGCONT).

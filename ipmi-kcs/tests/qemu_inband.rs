@@ -1,7 +1,7 @@
 //! The `/dev/ipmi0` transport against a real Linux kernel: a Debian kernel
 //! booted under QEMU (TCG) with an emulated BMC behind an ISA KCS
 //! interface, the kernel's own ipmi_msghandler / ipmi_devintf / ipmi_si,
-//! and examples/inband.rs (built statically) as the guest program.
+//! and tests/guest/inband.rs (built statically) as the guest program.
 //!
 //! Three boots, several checks each:
 //! - `qemu_bmc_sim`: QEMU's `ipmi-bmc-sim` — Get Device ID, Get Chassis

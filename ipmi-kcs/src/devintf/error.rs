@@ -211,7 +211,8 @@ fn command_text(e: &CommandError) -> String {
 }
 
 /// Explanation of the completion codes the Linux message handler or the
-/// system interface driver put into responses themselves (PROTOCOL.md §12).
+/// system interface driver put into responses themselves (kernel
+/// `drivers/char/ipmi/ipmi_msghandler.c`; codes per IPMI 2.0 §5.2 table 5-2).
 pub fn completion_hint(code: CompletionCode) -> Option<&'static str> {
     match code.0 {
         0xc3 => Some(

@@ -1,6 +1,11 @@
 //! In-band IPMI through the Linux IPMI driver's character device
 //! `/dev/ipmi0` (`ipmi_devintf`; kernel ABI in uapi `linux/ipmi.h`,
-//! PROTOCOL.md §12).
+//! `drivers/char/ipmi/ipmi_devintf.c`; IPMI 2.0 §5 messages).
+//!
+//! One exchange is the sans-IO [`Exchange`] (it says what to do: send,
+//! receive, wait; it is fed the messages and `now`); [`LinuxClient`]
+//! drives it with blocking calls and poll(2), `AsyncLinuxClient` (feature
+//! `tokio`) with the tokio reactor.
 //!
 //! Every exchange carries a deadline enforced here, in the process: the
 //! request is queued with `IPMICTL_SEND_COMMAND_SETTIME` (retries derived

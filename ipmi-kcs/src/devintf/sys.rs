@@ -32,7 +32,7 @@ pub fn device_candidates(n: u32) -> [PathBuf; 3] {
 
 /// An open IPMI device file (`ipmi_devintf`): one kernel "user" with its
 /// own queue of received messages. Responses come back only to the
-/// descriptor that sent the request (PROTOCOL.md §12).
+/// descriptor that sent the request (kernel `drivers/char/ipmi/ipmi_devintf.c`).
 #[derive(Debug)]
 pub struct Device {
     file: File,
