@@ -95,7 +95,7 @@ fn kcs_qemu_without_driver() {
             "name=devport-chassis backend=devport chassis-status",
             "name=ioport-explicit backend=ioport addr=0xca2 raw 0x06 0x01",
             "name=bridged target=0:0x40 mc-info",
-            "name=nothing-there addr=0x3e0 timeout=500 mc-info",
+            "name=nothing-there addr=0x3e0 timeout=5000 mc-info",
             "name=bench bench 200",
             "name=bench-devport backend=devport bench 100",
             "name=diag diagnose json",
@@ -131,7 +131,9 @@ fn kcs_qemu_without_driver() {
     let r = run.result("nothing-there");
     assert_eq!((r.rc, r.class.as_str()), (1, "io"), "{}", r.line);
     assert!(r.out.contains("status register reads 0xff"), "{}", r.line);
-    assert!(r.ms.unwrap() < 200.0, "{}", r.line);
+    // Found at once, not by waiting: a fifth of its 5 s deadline (5x the
+    // 200 ms it takes at most under TCG), so load cannot fail it.
+    assert!(r.ms.unwrap() < 1000.0, "{}", r.line);
 
     // Timing: per-transfer cost and CPU of direct port I/O under TCG.
     for name in ["bench", "bench-devport"] {
@@ -315,8 +317,9 @@ fn kcs_qemu_frozen_bmc() {
     if kipmi >= 25.0 {
         assert!(j.contains("kipmid_max_busy_us"), "{j}");
     }
-    // The probe ended at its deadline, not the kernel's.
-    assert!(d.ms.unwrap() < 3500.0, "{}", d.line);
+    // The probe ended at its 2 s deadline, not the kernel's (5 s per step,
+    // up to ten restarts): 5x the deadline still tells them apart.
+    assert!(d.ms.unwrap() < 10000.0, "{}", d.line);
 
     // What the verdict warns about: the stuck processes pin ipmi_si.
     let r = run.result("rmmod-busy");
@@ -343,7 +346,9 @@ fn kcs_qemu_frozen_bmc() {
         k.line
     );
     assert!(k.out.contains("deadline reached 2.0"), "{}", k.line);
-    assert!((2000.0..2600.0).contains(&k.ms.unwrap()), "{}", k.line);
+    // The frozen BMC holds the answer, so the 2 s deadline must expire:
+    // never earlier; 5x it at most, for a loaded host.
+    assert!((2000.0..10000.0).contains(&k.ms.unwrap()), "{}", k.line);
     let d = run.result("diag-frozen-nodriver");
     assert_eq!(d.rc, 1, "{}", d.line);
     assert!(
