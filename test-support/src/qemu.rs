@@ -2,18 +2,10 @@
 //! a real KCS interface, run ONE statically linked program in it as the
 //! guest's user space, and read what it prints on the serial console.
 //!
-//! Include it from a test file with
-//!
-//! ```ignore
-//! #[path = "support/qemu.rs"]                          // from ipmi-kcs/tests
-//! #[path = "../../ipmi-kcs/tests/support/qemu.rs"]     // from another crate's tests
-//! mod qemu;
-//! ```
-//!
 //! A run:
 //!
 //! ```ignore
-//! let prog = qemu::static_example("ipmi-kcs", "inband");   // or qemu::static_bin("ipmi-cli", "ipmirs")
+//! let prog = qemu::static_guest("ipmi-kcs", "inband");   // or qemu::static_bin("ipmi-cli", "ipmirs")
 //! let mut guest = qemu::GuestSpec::new("smoke", &prog)
 //!     .args(["mc-info"])
 //!     .bmc(qemu::Bmc::Sim)
@@ -39,8 +31,6 @@
 //!
 //! One-time machine setup (packages, kernel, modules, busybox; cached in
 //! target/qemu/) is `bash scripts/qemu/setup.sh`, which [`prepare`] runs.
-
-#![allow(dead_code)]
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -70,7 +60,7 @@ pub struct Prepared {
     pub kernel_package: String,
 }
 
-/// The workspace root (parent of this crate).
+/// The workspace root (parent of the test-support crate).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -123,10 +113,11 @@ pub fn prepare() -> &'static Prepared {
     })
 }
 
-/// Builds example `name` of `package` as a static binary (in
+/// Builds guest program `name` of `package` as a static binary (in
 /// target/static, so the flags never invalidate the main build) and
-/// returns its path.
-pub fn static_example(package: &str, name: &str) -> PathBuf {
+/// returns its path. Guest programs are example targets that live with
+/// the tests using them (ipmi-kcs: `tests/guest/NAME.rs`), not user examples.
+pub fn static_guest(package: &str, name: &str) -> PathBuf {
     static_build(package, "--example", name, &format!("examples/{name}"))
 }
 
