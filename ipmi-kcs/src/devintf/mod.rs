@@ -39,13 +39,13 @@
 //! ```
 
 pub mod abi;
-pub mod blocking;
+mod blocking;
 pub mod codec;
 pub mod error;
-pub mod exchange;
-pub mod sys;
+mod exchange;
+mod sys;
 #[cfg(feature = "tokio")]
-pub mod tokio;
+mod tokio;
 
 use std::ops::AddAssign;
 use std::time::Duration;
