@@ -179,9 +179,8 @@ pub(crate) fn words(family: Family, argv: &[String]) -> Vec<Word> {
             let takes = secret.is_some() || family.value_longs().contains(&name);
             let value = if joined {
                 Some((i, name.len() + 3))
-            } else if takes && i + 1 < argv.len() {
-                i += 1;
-                Some((i, 0))
+            } else if takes {
+                next_word(&mut i, argv)
             } else {
                 None
             };
@@ -205,11 +204,8 @@ pub(crate) fn words(family: Family, argv: &[String]) -> Vec<Word> {
                 let rest = at + c.len_utf8();
                 let value = if rest < a.len() {
                     Some((i, rest))
-                } else if i + 1 < argv.len() {
-                    i += 1;
-                    Some((i, 0))
                 } else {
-                    None
+                    next_word(&mut i, argv)
                 };
                 out.push(Word::Opt {
                     name: c.to_string(),
@@ -222,6 +218,14 @@ pub(crate) fn words(family: Family, argv: &[String]) -> Vec<Word> {
         i += 1;
     }
     out
+}
+
+/// The next word as an option's whole value, if there is one (`i` moves to it).
+fn next_word(i: &mut usize, argv: &[String]) -> Option<(usize, usize)> {
+    (*i + 1 < argv.len()).then(|| {
+        *i += 1;
+        (*i, 0)
+    })
 }
 
 /// The base name of argv\[0\] (`/usr/bin/ipmitool` → `ipmitool`).
