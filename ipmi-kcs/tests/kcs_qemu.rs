@@ -136,6 +136,8 @@ fn kcs_qemu_without_driver() {
     for name in ["bench", "bench-devport"] {
         let b = ok(&run, name);
         assert_eq!(out_field(&b, "error_exits"), 0.0, "{}", b.line);
+        // About 0.5 ms per transfer under TCG: 50 ms is 100x that, so
+        // only a busy-waiting or sleeping client fails it, never load.
         assert!(out_field(&b, "per_ms") < 50.0, "{}", b.line);
     }
 
@@ -310,6 +312,9 @@ fn kcs_qemu_frozen_bmc() {
         .and_then(|v| v.parse::<f64>().ok())
         .unwrap_or_else(|| panic!("no kipmi0 in {j}"));
     eprintln!("kipmi0 while the BMC is frozen: {kipmi} % CPU");
+    // Measured in guest time over the triage's sample (about 20 % here):
+    // a lower bound of a quarter of that, since kipmi0 polls a frozen
+    // interface whenever it runs, however slowly the host runs the guest.
     assert!(kipmi > 5.0, "kipmi0 at {kipmi} %: {j}");
     if kipmi >= 25.0 {
         assert!(j.contains("kipmid_max_busy_us"), "{j}");
