@@ -22,6 +22,7 @@
 //! long time on a wedged BMC.
 //!
 //! ```no_run
+//! # #[cfg(feature = "tokio")] mod demo {
 //! use std::time::Duration;
 //! use ipmi_core::{cmd::GetChassisStatus, AsyncTransport, Deadline, Target};
 //! use ipmi_kcs::devintf::AsyncLinuxClient;
@@ -35,7 +36,7 @@
 //! let mut sat = AsyncLinuxClient::open()?.with_target(Target::ipmb(0, 0x40));
 //! let id = sat.execute_by(&ipmi_core::cmd::GetDeviceId, Deadline::from_now(Duration::from_secs(5))).await?;
 //! println!("satellite device id {:#04x}", id.device_id);
-//! # Ok(()) }
+//! # Ok(()) } }
 //! ```
 
 pub mod abi;
