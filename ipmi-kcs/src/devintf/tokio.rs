@@ -1,18 +1,18 @@
-//! The tokio client: the same exchange as [`LinuxClient`](super::LinuxClient),
-//! readiness-based on the device descriptor through
-//! [`AsyncFd`] (epoll), with no thread per request.
+//! The tokio driver of an [`Exchange`]: the same steps as
+//! [`LinuxClient`](super::LinuxClient), its waits readiness-based on the
+//! device descriptor through [`AsyncFd`] (epoll), with no thread per request.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ipmi_core::{AsyncTransport, Deadline, Request, Response, Target};
 use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
 
-use super::codec::{check_request, kernel_timing, MsgIds};
-use super::error::{Error, RequestInfo};
-use super::sys::Device;
-use super::{drain, Stats, DEFAULT_TIMEOUT};
+use super::codec::MsgIds;
+use super::error::Error;
+use super::exchange::{Exchange, Step};
+use super::sys::{register_readable, Device};
+use super::{Stats, DEFAULT_TIMEOUT};
 
 /// An async in-band client on `/dev/ipmi0`, implementing [`AsyncTransport`].
 ///
@@ -54,15 +54,10 @@ impl AsyncLinuxClient {
                 source: std::io::Error::other("not called from inside a tokio runtime"),
             });
         }
-        // SAFETY: `Device` owns its `File` privately and never closes or
-        // replaces it, so `as_raw_fd()` returns the same open descriptor for
-        // as long as the `AsyncFd` owns the `Device`.
-        #[allow(unsafe_code)]
-        let registered = unsafe { AsyncFd::register_with_interest(device, Interest::READABLE) };
-        let fd = registered.map_err(|e| Error::Io {
+        let fd = register_readable(device).map_err(|source| Error::Io {
             path,
             op: "register with the tokio reactor",
-            source: e.into_parts().1,
+            source,
         })?;
         Ok(AsyncLinuxClient {
             fd,
@@ -105,49 +100,35 @@ impl AsyncLinuxClient {
         request: &Request,
         deadline: Deadline,
     ) -> Result<Response, Error> {
-        check_request(request)?;
-        let start = Instant::now();
-        if deadline.is_expired(start) {
-            self.stats.timeouts += 1;
-            return Err(Error::Timeout {
-                request: RequestInfo::of(request),
-                waited: Duration::ZERO,
-            });
-        }
-        let msgid = self.ids.next_id();
-        // The send ioctl only queues the request in the kernel: it does not wait for the BMC.
-        self.fd
-            .get_ref()
-            .send(request, msgid, kernel_timing(deadline.remaining(start)))?;
-        self.stats.sent += 1;
+        let mut ex = Exchange::new(request, deadline, self.ids.next_id())?;
+        let result = self.drive(&mut ex, request).await;
+        self.stats += ex.stats();
+        result
+    }
+
+    async fn drive(&mut self, ex: &mut Exchange, request: &Request) -> Result<Response, Error> {
         loop {
-            // Drain everything queued. Readiness was cleared before this
-            // drain (below), so a message queued after it re-arms the
-            // edge-triggered registration and `readable()` sees it.
-            if let Some(response) = drain(self.fd.get_ref(), msgid, request, &mut self.stats)? {
-                return Ok(response);
-            }
-            let now = Instant::now();
-            if deadline.is_expired(now) {
-                self.stats.timeouts += 1;
-                return Err(Error::Timeout {
-                    request: RequestInfo::of(request),
-                    waited: now.duration_since(start),
-                });
-            }
-            let ready =
-                tokio::time::timeout_at(deadline.instant().into(), self.fd.readable()).await;
-            match ready {
-                // The deadline: drain once more, then report the timeout.
-                Err(_elapsed) => continue,
-                Ok(Ok(mut guard)) => guard.clear_ready(),
-                Ok(Err(source)) => {
-                    return Err(Error::Io {
-                        path: self.path().to_path_buf(),
-                        op: "wait for readiness",
-                        source,
-                    })
+            match ex.poll(Instant::now()) {
+                // The send ioctl only queues the request in the kernel: it does not wait for the BMC.
+                Step::Send { msgid, timing } => self.fd.get_ref().send(request, msgid, timing)?,
+                Step::Receive => ex.received(self.fd.get_ref().receive()?),
+                // Readiness is cleared before the next drain, so a message
+                // queued after it re-arms the edge-triggered registration.
+                Step::Wait(until) => {
+                    match tokio::time::timeout_at(until.into(), self.fd.readable()).await {
+                        // The deadline: the exchange drains once more, then times out.
+                        Err(_elapsed) => {}
+                        Ok(Ok(mut guard)) => guard.clear_ready(),
+                        Ok(Err(source)) => {
+                            return Err(Error::Io {
+                                path: self.path().to_path_buf(),
+                                op: "wait for readiness",
+                                source,
+                            })
+                        }
+                    }
                 }
+                Step::Done(result) => return result.map_err(|f| f.into_error(ex.request())),
             }
         }
     }

@@ -213,7 +213,7 @@ fn kcs_op(step: &Step) -> Result<String, (ErrorClass, String)> {
 }
 
 fn dev_mc_info(step: &Step) -> Result<String, (ErrorClass, String)> {
-    use ipmi_kcs::linux::LinuxClient;
+    use ipmi_kcs::devintf::LinuxClient;
     let err = |e: &dyn Failure| (e.class(), e.to_string());
     let mut c = LinuxClient::open().map_err(|e| err(&e))?;
     c.execute_by(&GetDeviceId, Deadline::from_now(step.timeout))
@@ -361,7 +361,7 @@ fn run_step(step: &Step, children: &mut Vec<Child>) {
 /// `hang`: Get Device ID on /dev/ipmi0 in a loop, 60 s deadline each.
 fn hang() -> ! {
     loop {
-        if let Ok(mut c) = ipmi_kcs::linux::LinuxClient::open() {
+        if let Ok(mut c) = ipmi_kcs::devintf::LinuxClient::open() {
             let _ = c.execute_by(&GetDeviceId, Deadline::from_now(Duration::from_secs(60)));
         } else {
             std::thread::sleep(Duration::from_millis(200));

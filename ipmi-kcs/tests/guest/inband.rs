@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use ipmi_core::cmd::{ColdReset, GetChassisStatus, GetDeviceId, Raw};
 use ipmi_core::{AsyncTransport, Command, Deadline, ErrorClass, Failure, NetFn, Target, Transport};
-use ipmi_kcs::linux::{AsyncLinuxClient, Error, LinuxClient};
+use ipmi_kcs::devintf::{AsyncLinuxClient, Error, LinuxClient};
 
 #[derive(Clone, Debug)]
 enum DeviceSel {

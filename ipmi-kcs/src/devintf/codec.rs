@@ -16,7 +16,8 @@ use super::abi::{
 use super::error::{Error, RequestInfo};
 
 /// Most request data bytes the driver passes to the BMC itself: the
-/// message buffer minus NetFn/LUN and command (PROTOCOL.md §12).
+/// message buffer minus NetFn/LUN and command (uapi `linux/ipmi.h`
+/// `IPMI_MAX_MSG_LENGTH`; IPMI 2.0 §9.1 message format).
 pub const MAX_BMC_REQUEST_DATA: usize = IPMI_MAX_MSG_LENGTH - 2;
 
 /// The kernel address of a request (uapi `ipmi_system_interface_addr` /
@@ -119,7 +120,7 @@ pub fn kernel_timing(remaining: Duration) -> KernelTiming {
 
 /// Checks what the driver would refuse before asking it: a request NetFn
 /// must be even and fit in 6 bits (IPMI 2.0 §5.1); the data must fit the
-/// driver's buffer (PROTOCOL.md §12).
+/// driver's buffer (uapi `linux/ipmi.h` `IPMI_MAX_MSG_LENGTH`).
 pub fn check_request(request: &Request) -> Result<(), Error> {
     let info = RequestInfo::of(request);
     if !request.netfn.is_request() || request.netfn.0 > 0x3f {
@@ -274,7 +275,7 @@ impl MsgIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::linux::abi::{IpmiMsg, IpmiRecv};
+    use crate::devintf::abi::{IpmiMsg, IpmiRecv};
     use ipmi_core::CompletionCode;
 
     #[test]

@@ -142,7 +142,7 @@ pub enum Error {
     #[error(
         "{request}: {len} data bytes are more than the kernel IPMI driver carries \
              (at most {} for the BMC itself, fewer for bridged requests)",
-        crate::linux::codec::MAX_BMC_REQUEST_DATA
+        crate::devintf::codec::MAX_BMC_REQUEST_DATA
     )]
     TooLong {
         /// The request.
@@ -211,7 +211,8 @@ fn command_text(e: &CommandError) -> String {
 }
 
 /// Explanation of the completion codes the Linux message handler or the
-/// system interface driver put into responses themselves (PROTOCOL.md §12).
+/// system interface driver put into responses themselves (kernel
+/// `drivers/char/ipmi/ipmi_msghandler.c`; codes per IPMI 2.0 §5.2 table 5-2).
 pub fn completion_hint(code: CompletionCode) -> Option<&'static str> {
     match code.0 {
         0xc3 => Some(

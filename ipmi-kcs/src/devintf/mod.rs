@@ -1,6 +1,11 @@
 //! In-band IPMI through the Linux IPMI driver's character device
 //! `/dev/ipmi0` (`ipmi_devintf`; kernel ABI in uapi `linux/ipmi.h`,
-//! PROTOCOL.md §12).
+//! `drivers/char/ipmi/ipmi_devintf.c`; IPMI 2.0 §5 messages).
+//!
+//! One exchange is the sans-IO [`Exchange`] (it says what to do: send,
+//! receive, wait; it is fed the messages and `now`); [`LinuxClient`]
+//! drives it with blocking calls and poll(2), `AsyncLinuxClient` (feature
+//! `tokio`) with the tokio reactor.
 //!
 //! Every exchange carries a deadline enforced here, in the process: the
 //! request is queued with `IPMICTL_SEND_COMMAND_SETTIME` (retries derived
@@ -17,11 +22,12 @@
 //! long time on a wedged BMC.
 //!
 //! ```no_run
+//! # #[cfg(feature = "tokio")] mod demo {
 //! use std::time::Duration;
 //! use ipmi_core::{cmd::GetChassisStatus, AsyncTransport, Deadline, Target};
-//! use ipmi_kcs::linux::AsyncLinuxClient;
+//! use ipmi_kcs::devintf::AsyncLinuxClient;
 //!
-//! # async fn demo() -> Result<(), ipmi_kcs::linux::Error> {
+//! # async fn demo() -> Result<(), ipmi_kcs::devintf::Error> {
 //! // Inside a tokio runtime with IO and time enabled.
 //! let mut bmc = AsyncLinuxClient::open()?.with_timeout(Duration::from_secs(3));
 //! let status = bmc.execute(&GetChassisStatus).await?;
@@ -30,25 +36,26 @@
 //! let mut sat = AsyncLinuxClient::open()?.with_target(Target::ipmb(0, 0x40));
 //! let id = sat.execute_by(&ipmi_core::cmd::GetDeviceId, Deadline::from_now(Duration::from_secs(5))).await?;
 //! println!("satellite device id {:#04x}", id.device_id);
-//! # Ok(()) }
+//! # Ok(()) } }
 //! ```
 
 pub mod abi;
-pub mod blocking;
+mod blocking;
 pub mod codec;
 pub mod error;
-pub mod sys;
-pub mod tokio;
+mod exchange;
+mod sys;
+#[cfg(feature = "tokio")]
+mod tokio;
 
+use std::ops::AddAssign;
 use std::time::Duration;
-
-use ipmi_core::{Request, Response};
-
-use codec::{classify, Disposition};
 
 pub use blocking::LinuxClient;
 pub use error::{Error, RequestInfo};
+pub use exchange::{Exchange, Finished, Step};
 pub use sys::{device_candidates, Device};
+#[cfg(feature = "tokio")]
 pub use tokio::AsyncLinuxClient;
 
 /// The time budget of an operation run without an explicit deadline (the
@@ -70,30 +77,13 @@ pub struct Stats {
     pub unsolicited: u64,
 }
 
-/// Takes every message queued on `device`, dropping late answers and
-/// unsolicited messages (counted in `stats`); the answer to `msgid` if it
-/// is among them. Shared by both clients.
-pub(crate) fn drain(
-    device: &Device,
-    msgid: i64,
-    request: &Request,
-    stats: &mut Stats,
-) -> Result<Option<Response>, Error> {
-    while let Some(msg) = device.receive()? {
-        match classify(msgid, &msg) {
-            Disposition::Answer(response) => {
-                stats.answered += 1;
-                return Ok(Some(response));
-            }
-            Disposition::Stale { .. } => stats.stale += 1,
-            Disposition::Unsolicited { .. } => stats.unsolicited += 1,
-            Disposition::Malformed(reason) => {
-                return Err(Error::MalformedReply {
-                    request: RequestInfo::of(request),
-                    reason,
-                })
-            }
-        }
+impl AddAssign for Stats {
+    /// Adds the counts of one exchange to a client's.
+    fn add_assign(&mut self, o: Stats) {
+        self.sent += o.sent;
+        self.answered += o.answered;
+        self.timeouts += o.timeouts;
+        self.stale += o.stale;
+        self.unsolicited += o.unsolicited;
     }
-    Ok(None)
 }

@@ -1,7 +1,8 @@
 //! The device file and its system calls: open(2) through `std`, and the
-//! three calls that need `unsafe` — the send and receive ioctls and
-//! poll(2) — each with its safety argument. Everything around them is in
-//! `codec` and is pure.
+//! calls that need `unsafe` — the send and receive ioctls, poll(2) and the
+//! registration of the descriptor with tokio's reactor — each with its
+//! safety argument. Everything around them is in `codec` and `exchange`
+//! and is pure.
 #![allow(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
@@ -31,7 +32,7 @@ pub fn device_candidates(n: u32) -> [PathBuf; 3] {
 
 /// An open IPMI device file (`ipmi_devintf`): one kernel "user" with its
 /// own queue of received messages. Responses come back only to the
-/// descriptor that sent the request (PROTOCOL.md §12).
+/// descriptor that sent the request (kernel `drivers/char/ipmi/ipmi_devintf.c`).
 #[derive(Debug)]
 pub struct Device {
     file: File,
@@ -266,6 +267,18 @@ fn open_error(path: PathBuf, source: io::Error) -> Error {
         Some(libc::ENXIO) | Some(libc::ENODEV) => Error::NoInterface { path, source },
         _ => Error::Open { path, source },
     }
+}
+
+/// Registers `device` for read readiness with the current tokio runtime's reactor.
+#[cfg(feature = "tokio")]
+pub(crate) fn register_readable(device: Device) -> io::Result<tokio::io::unix::AsyncFd<Device>> {
+    use tokio::io::unix::AsyncFd;
+    use tokio::io::Interest;
+    // SAFETY: `Device` owns its `File` privately and never closes or
+    // replaces it, so `as_raw_fd()` returns the same open descriptor for
+    // as long as the `AsyncFd` owns the `Device`.
+    unsafe { AsyncFd::register_with_interest(device, Interest::READABLE) }
+        .map_err(|e| e.into_parts().1)
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
-//! The blocking client: send with `IPMICTL_SEND_COMMAND_SETTIME`, then
-//! poll(2) and receive until the answer with our msgid arrives or the
-//! deadline passes.
+//! The blocking driver of an [`Exchange`]: its send and receive steps are
+//! the ioctls, its waits poll(2).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ipmi_core::{Deadline, Request, Response, Target, Transport};
 
-use super::codec::{check_request, kernel_timing, MsgIds};
-use super::error::{Error, RequestInfo};
+use super::codec::MsgIds;
+use super::error::Error;
+use super::exchange::{Exchange, Step};
 use super::sys::Device;
-use super::{drain, Stats, DEFAULT_TIMEOUT};
+use super::{Stats, DEFAULT_TIMEOUT};
 
 /// A blocking in-band client on `/dev/ipmi0` (kernel `ipmi_devintf`),
 /// implementing [`Transport`]: every exchange ends by its deadline.
@@ -76,39 +76,30 @@ impl LinuxClient {
     pub fn stats(&self) -> Stats {
         self.stats
     }
+
+    fn drive(&mut self, ex: &mut Exchange, request: &Request) -> Result<Response, Error> {
+        loop {
+            match ex.poll(Instant::now()) {
+                Step::Send { msgid, timing } => self.device.send(request, msgid, timing)?,
+                Step::Receive => ex.received(self.device.receive()?),
+                Step::Wait(until) => {
+                    let left = until.saturating_duration_since(Instant::now());
+                    self.device.wait_readable(left)?;
+                }
+                Step::Done(result) => return result.map_err(|f| f.into_error(ex.request())),
+            }
+        }
+    }
 }
 
 impl Transport for LinuxClient {
     type Error = Error;
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
-        check_request(request)?;
-        let start = Instant::now();
-        if deadline.is_expired(start) {
-            self.stats.timeouts += 1;
-            return Err(Error::Timeout {
-                request: RequestInfo::of(request),
-                waited: Duration::ZERO,
-            });
-        }
-        let msgid = self.ids.next_id();
-        self.device
-            .send(request, msgid, kernel_timing(deadline.remaining(start)))?;
-        self.stats.sent += 1;
-        loop {
-            if let Some(response) = drain(&self.device, msgid, request, &mut self.stats)? {
-                return Ok(response);
-            }
-            let now = Instant::now();
-            if deadline.is_expired(now) {
-                self.stats.timeouts += 1;
-                return Err(Error::Timeout {
-                    request: RequestInfo::of(request),
-                    waited: now.duration_since(start),
-                });
-            }
-            self.device.wait_readable(deadline.remaining(now))?;
-        }
+        let mut ex = Exchange::new(request, deadline, self.ids.next_id())?;
+        let result = self.drive(&mut ex, request);
+        self.stats += ex.stats();
+        result
     }
 
     fn default_deadline(&self) -> Deadline {

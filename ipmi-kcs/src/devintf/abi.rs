@@ -1,10 +1,10 @@
 //! The `ipmi_devintf` ioctl ABI on x86_64: `#[repr(C)]` mirrors of the
 //! structs of the kernel's `include/uapi/linux/ipmi.h` and the ioctl numbers
 //! computed from the `_IOR`/`_IOWR` encoding, each checked at compile time
-//! against the sizes, offsets and values of PROTOCOL.md §12.
+//! against the sizes, offsets and values of the kernel's uapi `linux/ipmi.h` on x86_64.
 //!
 //! Only plain data lives here; the ioctls themselves are issued in
-//! `linux::sys`.
+//! `devintf::sys`.
 
 use std::mem::{offset_of, size_of};
 
@@ -187,7 +187,7 @@ pub const IPMICTL_GET_TIMING_PARMS_CMD: u32 = ior(IPMI_IOC_MAGIC, 23, size_of::<
 /// Enable/disable event delivery to this descriptor (`_IOR('i', 16, int)`).
 pub const IPMICTL_SET_GETS_EVENTS_CMD: u32 = ior(IPMI_IOC_MAGIC, 16, size_of::<i32>());
 
-// ---- compile-time checks against PROTOCOL.md §12 (x86_64) ----------------
+// ---- compile-time checks against uapi linux/ipmi.h (x86_64) --------------
 
 #[cfg(target_arch = "x86_64")]
 const _: () = {
@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn ioctl_numbers_match_the_kernel_table() {
-        // PROTOCOL.md §12, produced by compiling against linux/ipmi.h on x86_64.
+        // The values of a C program compiled against uapi linux/ipmi.h on x86_64.
         let table: [(u32, u32); 7] = [
             (IPMICTL_RECEIVE_MSG_TRUNC, 0xC030690B),
             (IPMICTL_RECEIVE_MSG, 0xC030690C),
