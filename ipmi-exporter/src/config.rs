@@ -173,7 +173,8 @@ impl Config {
         if value.is_null() {
             return Ok(Config::default());
         }
-        Ok(serde_yaml_ng::from_value(value)?)
+        // Parsed again from the text so that errors carry the key path and line.
+        Ok(serde_yaml_ng::from_str(text)?)
     }
 
     /// Reads and parses `path`; `None` is the empty configuration.

@@ -177,8 +177,10 @@ impl Flights {
                 running.remove(&key);
             }
         }
+        // Counted out before anyone can see the result, so that a scrape
+        // answered with it never counts it as still running.
+        self.metrics.in_flight.dec();
         progress.finished = true;
         tx.send_replace(Arc::new(progress));
-        self.metrics.in_flight.dec();
     }
 }
