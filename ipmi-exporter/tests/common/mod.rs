@@ -107,7 +107,7 @@ pub fn request(method: &str, url: &str, scrape_timeout: Option<&str>) -> Answer 
     };
     Answer {
         status: resp.status(),
-        content_type: resp.content_type().to_string() + &resp.charset().to_string(),
+        content_type: resp.header("content-type").unwrap_or_default().to_string(),
         allow: resp.header("allow").map(str::to_string),
         body: resp.into_string().unwrap(),
     }
