@@ -1,0 +1,242 @@
+//! Scrapes of real peers over loopback: the ipmirs responder (virtual
+//! BMC) and OpenIPMI's ipmi_sim, whose labels and values are checked
+//! against FreeIPMI's own output read by the exporter's rules.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{get, parse, promtool_check, value, Running};
+use ipmi_core::PrivilegeLevel;
+use ipmi_lanplus::server::{ServerConfig, User};
+use ipmirs_test_support::ipmisim::IpmiSim;
+use ipmirs_test_support::program::run;
+use ipmirs_test_support::responder::BackgroundServer;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn config(extra: &str) -> String {
+    format!(
+        "modules:\n  default:\n    user: admin\n    pass: secret\n    privilege: admin\n    collectors: [bmc, chassis]\n{extra}"
+    )
+}
+
+#[test]
+fn responder_scrape_is_complete_and_reuses_one_session() {
+    let bmc = BackgroundServer::start(ServerConfig::new().user(User::new(
+        "admin",
+        "secret",
+        PrivilegeLevel::Administrator,
+    )));
+    let exporter = Running::start(&config(
+        "  wrongpw:\n    user: admin\n    pass: nope\n    collectors: [chassis, bmc, sel]\n",
+    ));
+    let target = format!("/ipmi?target=127.0.0.1:{}", bmc.port());
+    for _ in 0..3 {
+        let a = get(&exporter.url(&target), Some("10"));
+        assert_eq!(a.status, 200);
+        promtool_check(&a.body);
+        let b = &a.body;
+        assert_eq!(
+            value(b, "ipmi_up", &[("collector", "bmc")]),
+            Some(1.0),
+            "{b}"
+        );
+        assert_eq!(
+            value(b, "ipmi_up", &[("collector", "chassis")]),
+            Some(1.0),
+            "{b}"
+        );
+        // The responder: firmware 1.00, manufacturer 0, power off, no faults.
+        assert_eq!(
+            value(
+                b,
+                "ipmi_bmc_info",
+                &[
+                    ("firmware_revision", "1.00"),
+                    ("manufacturer_id", "0"),
+                    ("system_firmware_version", "N/A"),
+                    ("bmc_url", "N/A"),
+                ]
+            ),
+            Some(1.0),
+            "{b}"
+        );
+        assert_eq!(value(b, "ipmi_chassis_power_state", &[]), Some(0.0), "{b}");
+        assert_eq!(
+            value(b, "ipmi_chassis_drive_fault_state", &[]),
+            Some(1.0),
+            "{b}"
+        );
+        assert_eq!(
+            value(b, "ipmi_chassis_cooling_fault_state", &[]),
+            Some(1.0),
+            "{b}"
+        );
+        let duration = value(b, "ipmi_scrape_duration_seconds", &[]).expect(b);
+        assert!(duration > 0.0 && duration < 10.0, "{duration}");
+        // Exactly these series: nothing invented for other collectors.
+        let names: Vec<String> = parse(b).into_iter().map(|s| s.name).collect();
+        assert_eq!(names.len(), 7, "{b}");
+        // Help and type as the exporter writes them.
+        assert!(
+            b.contains("# HELP ipmi_chassis_power_state Current power state (1=on, 0=off).\n"),
+            "{b}"
+        );
+        assert!(b.contains("# TYPE ipmi_up gauge\n"), "{b}");
+    }
+    // Three scrapes, two collectors each, one session.
+    let log = bmc.log();
+    let opened = log.iter().filter(|l| l.contains(" opened: ")).count();
+    assert_eq!(opened, 1, "{log:#?}");
+
+    // A refused login: every collector down, nothing else; not a 5xx.
+    let a = get(
+        &exporter.url(&format!("{target}&module=wrongpw")),
+        Some("10"),
+    );
+    assert_eq!(a.status, 200);
+    for c in ["chassis", "bmc", "sel"] {
+        assert_eq!(
+            value(&a.body, "ipmi_up", &[("collector", c)]),
+            Some(0.0),
+            "{}",
+            a.body
+        );
+    }
+    assert_eq!(parse(&a.body).len(), 4, "{}", a.body);
+    promtool_check(&a.body);
+
+    // The self-metrics count the open session.
+    let m = get(&exporter.url("/metrics"), Some("5"));
+    assert_eq!(
+        value(&m.body, "ipmirs_exporter_open_sessions", &[]),
+        Some(1.0),
+        "{}",
+        m.body
+    );
+    assert_eq!(
+        value(
+            &m.body,
+            "ipmirs_exporter_collection_duration_seconds_count",
+            &[("collector", "chassis")]
+        ),
+        // Three scrapes, the refused one, and this /metrics' own (local) one.
+        Some(5.0),
+        "{}",
+        m.body
+    );
+}
+
+/// The value of a `Label : value` line of FreeIPMI's output.
+fn field<'a>(output: &'a str, label: &str) -> &'a str {
+    output
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim() == label).then(|| v.trim())
+        })
+        .unwrap_or_else(|| panic!("no {label:?} in\n{output}"))
+}
+
+#[test]
+fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
+    let sim = IpmiSim::start();
+    sim.set_power(true);
+    let exporter = Running::start(&config(""));
+    let a = get(
+        &exporter.url(&format!(
+            "/ipmi?target=127.0.0.1:{}&module=default",
+            sim.port()
+        )),
+        Some("10"),
+    );
+    assert_eq!(a.status, 200);
+    promtool_check(&a.body);
+    let b = &a.body;
+    assert_eq!(
+        value(b, "ipmi_up", &[("collector", "bmc")]),
+        Some(1.0),
+        "{b}"
+    );
+    assert_eq!(
+        value(b, "ipmi_up", &[("collector", "chassis")]),
+        Some(1.0),
+        "{b}"
+    );
+
+    let host = format!("127.0.0.1:{}", sim.port());
+    let freeipmi = |program: &str, arg: &str| {
+        let args = [
+            "-h",
+            &host,
+            "-u",
+            "admin",
+            "-p",
+            "secret",
+            "-D",
+            "LAN_2_0",
+            "-l",
+            "ADMIN",
+            "-W",
+            "opensesspriv",
+            arg,
+        ];
+        run(program, &args, LIMIT).assert_ok(program).stdout.clone()
+    };
+    let info = freeipmi("bmc-info", "--get-device-id");
+    // The exporter keeps the leading digits and dots of the revision.
+    let revision: String = field(&info, "Firmware Revision")
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    // bmc-info prints `NAME (NUMBER)` when it knows the number; the
+    // number is what ipmirs has without an IANA table (listed difference).
+    let manufacturer = field(&info, "Manufacturer ID");
+    let number = manufacturer
+        .rsplit_once('(')
+        .map_or(manufacturer, |(_, n)| n.trim_end_matches(')'));
+    assert_eq!(
+        value(
+            b,
+            "ipmi_bmc_info",
+            &[
+                ("firmware_revision", &revision),
+                ("manufacturer_id", number),
+                ("system_firmware_version", "N/A"),
+                ("bmc_url", "N/A"),
+            ]
+        ),
+        Some(1.0),
+        "bmc-info:\n{info}\nexporter:\n{b}"
+    );
+
+    let chassis = freeipmi("ipmi-chassis", "--get-chassis-status");
+    let flag = |label: &str, when: &str| {
+        if field(&chassis, label) == when {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    assert_eq!(
+        value(b, "ipmi_chassis_power_state", &[]),
+        Some(flag("System Power", "on")),
+        "{chassis}\n{b}"
+    );
+    assert_eq!(
+        value(b, "ipmi_chassis_power_state", &[]),
+        Some(1.0),
+        "power was set on"
+    );
+    assert_eq!(
+        value(b, "ipmi_chassis_drive_fault_state", &[]),
+        Some(flag("Drive Fault", "false")),
+        "{chassis}\n{b}"
+    );
+    assert_eq!(
+        value(b, "ipmi_chassis_cooling_fault_state", &[]),
+        Some(flag("Cooling/fan fault", "false")),
+        "{chassis}\n{b}"
+    );
+}
