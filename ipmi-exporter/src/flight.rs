@@ -152,6 +152,9 @@ impl Flights {
                 let outcome = match result {
                     Ok(Ok(samples)) => Outcome { up: true, samples },
                     Ok(Err(e)) => {
+                        if e.is_timeout() {
+                            self.metrics.deadline_hit(name);
+                        }
                         tracing::warn!(target = ?key.0, collector = name.as_str(), "collector failed: {e}");
                         if e.breaks_session() {
                             slot.discard();
@@ -169,6 +172,12 @@ impl Flights {
                 };
                 progress.done.push((name, outcome));
                 tx.send_replace(Arc::new(progress.clone()));
+            }
+        }
+        for &name in &module.collectors {
+            if progress.get(name).is_none() {
+                // Cut at the deadline, or never reached before it.
+                self.metrics.deadline_hit(name);
             }
         }
         {

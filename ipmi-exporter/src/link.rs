@@ -44,14 +44,22 @@ pub enum LinkError {
 }
 
 impl LinkError {
+    /// Nothing (valid) arrived before the deadline.
+    pub fn is_timeout(&self) -> bool {
+        self.class() == ErrorClass::Timeout
+    }
+
+    fn class(&self) -> ErrorClass {
+        match self {
+            LinkError::Lan(e) => e.class(),
+            LinkError::Local(e) => e.class(),
+        }
+    }
+
     /// Whether the link is in doubt after this (no answer, broken
     /// transport) rather than the BMC having refused one command.
     pub fn breaks_session(&self) -> bool {
-        let class = match self {
-            LinkError::Lan(e) => e.class(),
-            LinkError::Local(e) => e.class(),
-        };
-        !matches!(class, ErrorClass::Bmc)
+        self.class() != ErrorClass::Bmc
     }
 }
 

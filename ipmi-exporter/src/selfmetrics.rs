@@ -44,7 +44,7 @@ impl SelfMetrics {
             .observe(seconds);
     }
 
-    /// Counts a collector reported down because the scrape's deadline came first.
+    /// Counts a collector that did not finish within its collection's deadline.
     pub fn deadline_hit(&self, name: CollectorName) {
         self.deadline_hits
             .get_or_create(&vec![("collector", name.as_str())])
@@ -70,7 +70,7 @@ impl SelfMetrics {
         );
         registry.register(
             "ipmirs_exporter_deadline_hits",
-            "Collectors reported down because the scrape deadline came first",
+            "Collectors that did not finish within their collection's deadline",
             self.deadline_hits.clone(),
         );
     }

@@ -89,7 +89,7 @@ async fn local(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         .flights
         .scrape(Target::Local, DEFAULT_MODULE, module.clone(), deadline)
         .await;
-    let samples = answer(&app, &module, &progress, start);
+    let samples = answer(&module, &progress, start);
     exposition(render(&samples, |r| app.metrics.register(r)))
 }
 
@@ -123,13 +123,13 @@ async fn remote(
             deadline,
         )
         .await;
-    let samples = answer(&app, &module, &progress, start);
+    let samples = answer(&module, &progress, start);
     exposition(render(&samples, |_| {}))
 }
 
 /// The module's collectors' samples and `ipmi_up` (0 for what did not
 /// finish), then the scrape duration.
-fn answer(app: &App, module: &Module, progress: &Progress, start: Instant) -> Vec<Sample> {
+fn answer(module: &Module, progress: &Progress, start: Instant) -> Vec<Sample> {
     let mut samples = Vec::new();
     let mut seen: Vec<CollectorName> = Vec::new();
     for &name in &module.collectors {
@@ -142,10 +142,7 @@ fn answer(app: &App, module: &Module, progress: &Progress, start: Instant) -> Ve
                 samples.extend(outcome.samples.iter().cloned());
                 outcome.up
             }
-            None => {
-                app.metrics.deadline_hit(name);
-                false
-            }
+            None => false,
         };
         samples.push(Sample {
             family: &UP,

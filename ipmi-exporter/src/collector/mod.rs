@@ -74,6 +74,11 @@ pub enum CollectError {
 }
 
 impl CollectError {
+    /// No answer came before the deadline.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, CollectError::Link(e) if e.is_timeout())
+    }
+
     /// The session should be dropped (timeout or transport trouble), not reused.
     pub fn breaks_session(&self) -> bool {
         matches!(self, CollectError::Link(e) if e.breaks_session())
