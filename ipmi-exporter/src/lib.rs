@@ -47,7 +47,8 @@ pub const DEFAULT_DEADLINE_OFFSET: Duration = Duration::from_millis(500);
 /// Sessions unused this long are closed (below a BMC's usual 60 s idle timeout).
 pub const DEFAULT_IDLE_CLOSE: Duration = Duration::from_secs(50);
 
-/// How often idle sessions are checked and keepalives sent.
+/// How often idle sessions are checked and keepalives sent, at most
+/// (more often when `idle_close` is short).
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(5);
 
 /// How the exporter runs.
@@ -90,6 +91,7 @@ pub enum Error {
 pub struct Exporter {
     listener: tokio::net::TcpListener,
     app: Arc<App>,
+    idle_close: Duration,
 }
 
 impl Exporter {
@@ -114,7 +116,11 @@ impl Exporter {
             None => options.listen,
         };
         let listener = tokio::net::TcpListener::bind(listen).await?;
-        Ok(Exporter { listener, app })
+        Ok(Exporter {
+            listener,
+            app,
+            idle_close: options.idle_close,
+        })
     }
 
     /// The bound address.
@@ -129,10 +135,13 @@ impl Exporter {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let app = self.app.clone();
+        let every = MAINTENANCE_EVERY
+            .min(self.idle_close / 2)
+            .max(Duration::from_millis(10));
         let maintenance = tokio::spawn({
             let app = app.clone();
             async move {
-                let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
+                let mut tick = tokio::time::interval(every);
                 loop {
                     tick.tick().await;
                     app.flights.pool().maintain().await;

@@ -206,3 +206,49 @@ fn text(status: StatusCode, body: &str) -> Response {
 fn exposition(body: String) -> Response {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(SCRAPE_TIMEOUT_HEADER, v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn budget_is_the_header_minus_the_offset_else_the_module_timeout() {
+        let offset = Duration::from_millis(500);
+        let mut module = Module::default();
+        assert_eq!(
+            scrape_budget(&headers("2.5"), offset, &module),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            scrape_budget(&headers("10"), offset, &module),
+            Duration::from_millis(9500)
+        );
+        // An offset as large as the timeout would leave nothing: the whole timeout.
+        assert_eq!(
+            scrape_budget(&headers("0.3"), offset, &module),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            scrape_budget(&HeaderMap::new(), offset, &module),
+            DEFAULT_TIMEOUT
+        );
+        module.timeout = 4000;
+        assert_eq!(
+            scrape_budget(&HeaderMap::new(), offset, &module),
+            Duration::from_secs(4)
+        );
+        for bad in ["", "abc", "-1", "0", "NaN", "inf"] {
+            assert_eq!(
+                scrape_budget(&headers(bad), offset, &module),
+                Duration::from_secs(4),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -240,3 +240,47 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
         "{chassis}\n{b}"
     );
 }
+
+#[test]
+fn idle_session_is_closed_and_reopened_when_needed() {
+    let bmc = BackgroundServer::start(ServerConfig::new().user(User::new(
+        "admin",
+        "secret",
+        PrivilegeLevel::Administrator,
+    )));
+    let exporter = Running::start_with(&config(""), |o| o.idle_close = Duration::from_millis(300));
+    let target = exporter.url(&format!("/ipmi?target=127.0.0.1:{}", bmc.port()));
+    let a = get(&target, Some("10"));
+    assert_eq!(
+        value(&a.body, "ipmi_up", &[("collector", "chassis")]),
+        Some(1.0),
+        "{}",
+        a.body
+    );
+    // Closed with Close Session once idle (bounded wait: 20 s, far above
+    // the 300 ms idle limit plus a 150 ms maintenance tick).
+    assert!(
+        bmc.wait_for_log("closed", Duration::from_secs(20)),
+        "{:#?}",
+        bmc.log()
+    );
+    let m = get(&exporter.url("/metrics"), Some("5"));
+    assert_eq!(
+        value(&m.body, "ipmirs_exporter_open_sessions", &[]),
+        Some(0.0),
+        "{}",
+        m.body
+    );
+    let closed = bmc.log().iter().filter(|l| l.ends_with(" closed")).count();
+    assert_eq!(closed, 1, "{:#?}", bmc.log());
+    // The next scrape opens a new one.
+    let a = get(&target, Some("10"));
+    assert_eq!(
+        value(&a.body, "ipmi_up", &[("collector", "bmc")]),
+        Some(1.0),
+        "{}",
+        a.body
+    );
+    let opened = bmc.log().iter().filter(|l| l.contains(" opened: ")).count();
+    assert_eq!(opened, 2, "{:#?}", bmc.log());
+}

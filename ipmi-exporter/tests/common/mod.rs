@@ -29,6 +29,11 @@ pub struct Running {
 impl Running {
     /// Starts the exporter with `yaml` as its configuration file.
     pub fn start(yaml: &str) -> Running {
+        Running::start_with(yaml, |_| {})
+    }
+
+    /// Starts the exporter with `yaml`, options adjusted by `adjust`.
+    pub fn start_with(yaml: &str, adjust: impl FnOnce(&mut Options)) -> Running {
         static N: AtomicUsize = AtomicUsize::new(0);
         let config_path = std::env::temp_dir().join(format!(
             "ipmi-exporter-test-{}-{}.yml",
@@ -38,6 +43,7 @@ impl Running {
         std::fs::write(&config_path, yaml).unwrap();
         let mut options = Options::new(&config_path, "127.0.0.1:0");
         options.deadline_offset = Duration::from_millis(500);
+        adjust(&mut options);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
