@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{get, promtool_check, value, Running};
+use common::{assert_up, get, promtool_check, scrape, value, Running};
 use ipmirs_test_support::ipmisim::IpmiSim;
 
 const SCRAPES: usize = 50;
@@ -34,13 +34,7 @@ fn frozen_bmc_answers_on_time_with_one_collection_then_recovers() {
     let url = exporter.url(&format!("/ipmi?target=127.0.0.1:{}", sim.port()));
 
     // Warm: a session is open, and the BMC answers.
-    let warm = get(&url, Some("10"));
-    assert_eq!(
-        value(&warm.body, "ipmi_up", &[("collector", "bmc")]),
-        Some(1.0),
-        "{}",
-        warm.body
-    );
+    assert_up(&scrape(&url, "10"), &[("bmc", 1.0), ("chassis", 1.0)]);
 
     sim.freeze();
     let metrics_url = exporter.url("/metrics");
@@ -82,18 +76,7 @@ fn frozen_bmc_answers_on_time_with_one_collection_then_recovers() {
     for (took, a) in &answers {
         assert_eq!(a.status, 200);
         assert!(*took < DEADLINE + MARGIN, "a scrape took {took:?}");
-        assert_eq!(
-            value(&a.body, "ipmi_up", &[("collector", "bmc")]),
-            Some(0.0),
-            "{}",
-            a.body
-        );
-        assert_eq!(
-            value(&a.body, "ipmi_up", &[("collector", "chassis")]),
-            Some(0.0),
-            "{}",
-            a.body
-        );
+        assert_up(&a.body, &[("bmc", 0.0), ("chassis", 0.0)]);
         assert_eq!(
             value(&a.body, "ipmi_chassis_power_state", &[]),
             None,
@@ -138,19 +121,10 @@ fn frozen_bmc_answers_on_time_with_one_collection_then_recovers() {
     );
 
     sim.thaw();
-    let after = get(&url, Some("10"));
-    for c in ["bmc", "chassis"] {
-        assert_eq!(
-            value(&after.body, "ipmi_up", &[("collector", c)]),
-            Some(1.0),
-            "{}",
-            after.body
-        );
-    }
+    let after = scrape(&url, "10");
+    assert_up(&after, &[("bmc", 1.0), ("chassis", 1.0)]);
     assert!(
-        value(&after.body, "ipmi_chassis_power_state", &[]).is_some(),
-        "{}",
-        after.body
+        value(&after, "ipmi_chassis_power_state", &[]).is_some(),
+        "{after}"
     );
-    promtool_check(&after.body);
 }

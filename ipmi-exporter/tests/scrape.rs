@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{get, parse, promtool_check, value, Running};
+use common::{assert_up, get, parse, scrape, value, Running};
 use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmirs_test_support::ipmisim::IpmiSim;
@@ -14,6 +14,15 @@ use ipmirs_test_support::program::run;
 use ipmirs_test_support::responder::BackgroundServer;
 
 const LIMIT: Duration = Duration::from_secs(30);
+
+/// The ipmirs responder with user admin/secret.
+fn responder() -> BackgroundServer {
+    BackgroundServer::start(ServerConfig::new().user(User::new(
+        "admin",
+        "secret",
+        PrivilegeLevel::Administrator,
+    )))
+}
 
 fn config(extra: &str) -> String {
     format!(
@@ -23,30 +32,14 @@ fn config(extra: &str) -> String {
 
 #[test]
 fn responder_scrape_is_complete_and_reuses_one_session() {
-    let bmc = BackgroundServer::start(ServerConfig::new().user(User::new(
-        "admin",
-        "secret",
-        PrivilegeLevel::Administrator,
-    )));
+    let bmc = responder();
     let exporter = Running::start(&config(
         "  wrongpw:\n    user: admin\n    pass: nope\n    collectors: [chassis, bmc, sel]\n",
     ));
     let target = format!("/ipmi?target=127.0.0.1:{}", bmc.port());
     for _ in 0..3 {
-        let a = get(&exporter.url(&target), Some("10"));
-        assert_eq!(a.status, 200);
-        promtool_check(&a.body);
-        let b = &a.body;
-        assert_eq!(
-            value(b, "ipmi_up", &[("collector", "bmc")]),
-            Some(1.0),
-            "{b}"
-        );
-        assert_eq!(
-            value(b, "ipmi_up", &[("collector", "chassis")]),
-            Some(1.0),
-            "{b}"
-        );
+        let b = &scrape(&exporter.url(&target), "10");
+        assert_up(b, &[("bmc", 1.0), ("chassis", 1.0)]);
         // The responder: firmware 1.00, manufacturer 0, power off, no faults.
         assert_eq!(
             value(
@@ -91,21 +84,9 @@ fn responder_scrape_is_complete_and_reuses_one_session() {
     assert_eq!(opened, 1, "{log:#?}");
 
     // A refused login: every collector down, nothing else; not a 5xx.
-    let a = get(
-        &exporter.url(&format!("{target}&module=wrongpw")),
-        Some("10"),
-    );
-    assert_eq!(a.status, 200);
-    for c in ["chassis", "bmc", "sel"] {
-        assert_eq!(
-            value(&a.body, "ipmi_up", &[("collector", c)]),
-            Some(0.0),
-            "{}",
-            a.body
-        );
-    }
-    assert_eq!(parse(&a.body).len(), 4, "{}", a.body);
-    promtool_check(&a.body);
+    let b = scrape(&exporter.url(&format!("{target}&module=wrongpw")), "10");
+    assert_up(&b, &[("chassis", 0.0), ("bmc", 0.0), ("sel", 0.0)]);
+    assert_eq!(parse(&b).len(), 4, "{b}");
 
     // The self-metrics count the open session.
     let m = get(&exporter.url("/metrics"), Some("5"));
@@ -144,26 +125,9 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
     let sim = IpmiSim::start();
     sim.set_power(true);
     let exporter = Running::start(&config(""));
-    let a = get(
-        &exporter.url(&format!(
-            "/ipmi?target=127.0.0.1:{}&module=default",
-            sim.port()
-        )),
-        Some("10"),
-    );
-    assert_eq!(a.status, 200);
-    promtool_check(&a.body);
-    let b = &a.body;
-    assert_eq!(
-        value(b, "ipmi_up", &[("collector", "bmc")]),
-        Some(1.0),
-        "{b}"
-    );
-    assert_eq!(
-        value(b, "ipmi_up", &[("collector", "chassis")]),
-        Some(1.0),
-        "{b}"
-    );
+    let url = format!("/ipmi?target=127.0.0.1:{}&module=default", sim.port());
+    let b = &scrape(&exporter.url(&url), "10");
+    assert_up(b, &[("bmc", 1.0), ("chassis", 1.0)]);
 
     let host = format!("127.0.0.1:{}", sim.port());
     let freeipmi = |program: &str, arg: &str| {
@@ -243,20 +207,10 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
 
 #[test]
 fn idle_session_is_closed_and_reopened_when_needed() {
-    let bmc = BackgroundServer::start(ServerConfig::new().user(User::new(
-        "admin",
-        "secret",
-        PrivilegeLevel::Administrator,
-    )));
+    let bmc = responder();
     let exporter = Running::start_with(&config(""), |o| o.idle_close = Duration::from_millis(300));
     let target = exporter.url(&format!("/ipmi?target=127.0.0.1:{}", bmc.port()));
-    let a = get(&target, Some("10"));
-    assert_eq!(
-        value(&a.body, "ipmi_up", &[("collector", "chassis")]),
-        Some(1.0),
-        "{}",
-        a.body
-    );
+    assert_up(&scrape(&target, "10"), &[("bmc", 1.0), ("chassis", 1.0)]);
     // Closed with Close Session once idle (bounded wait: 20 s, far above
     // the 300 ms idle limit plus a 150 ms maintenance tick).
     assert!(
@@ -274,13 +228,7 @@ fn idle_session_is_closed_and_reopened_when_needed() {
     let closed = bmc.log().iter().filter(|l| l.ends_with(" closed")).count();
     assert_eq!(closed, 1, "{:#?}", bmc.log());
     // The next scrape opens a new one.
-    let a = get(&target, Some("10"));
-    assert_eq!(
-        value(&a.body, "ipmi_up", &[("collector", "bmc")]),
-        Some(1.0),
-        "{}",
-        a.body
-    );
+    assert_up(&scrape(&target, "10"), &[("bmc", 1.0), ("chassis", 1.0)]);
     let opened = bmc.log().iter().filter(|l| l.contains(" opened: ")).count();
     assert_eq!(opened, 2, "{:#?}", bmc.log());
 }

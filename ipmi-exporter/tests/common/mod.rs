@@ -197,3 +197,23 @@ pub fn promtool_check(body: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A scrape with Prometheus' timeout header that must answer 200 with an
+/// exposition promtool accepts; its body.
+pub fn scrape(url: &str, scrape_timeout: &str) -> String {
+    let a = get(url, Some(scrape_timeout));
+    assert_eq!(a.status, 200, "{url}: {}", a.body);
+    promtool_check(&a.body);
+    a.body
+}
+
+/// Asserts `ipmi_up{collector}` for each `(collector, value)`.
+pub fn assert_up(body: &str, want: &[(&str, f64)]) {
+    for (collector, up) in want {
+        assert_eq!(
+            value(body, "ipmi_up", &[("collector", collector)]),
+            Some(*up),
+            "ipmi_up{{collector={collector:?}}}:\n{body}"
+        );
+    }
+}
