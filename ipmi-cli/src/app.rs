@@ -80,6 +80,12 @@ pub trait Connector {
         "the BMC stopped answering: not waiting for Close Session"
     }
 
+    /// What a failure to open adds at its end (e.g. that no password was
+    /// given, when the password check failed).
+    fn open_hint(&self, _error: &<Self::Session as Transport>::Error) -> Option<String> {
+        None
+    }
+
     /// What a failure to open says first.
     fn open_context(&self) -> String {
         format!("cannot open a session with {}", self.peer())
@@ -139,13 +145,18 @@ impl Streams<'_> {
 }
 
 /// The warning `-P` gets (issue #6): the password is in argv, which any
-/// user can read (`ps`, `/proc/PID/cmdline`) while the command runs.
+/// user can read (`ps`, `/proc/PID/cmdline`) while the command runs. Only
+/// when standard error is a terminal (issue 10.4): scripts often capture
+/// `2>&1` and parse it.
 pub const PASSWORD_OPTION_WARNING: &str =
     "ipmirs: warning: -P exposes the password in the process list; prefer -E, -f or IPMI_PASSWORD";
 
 /// Resolves and runs; returns the exit code.
 pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Streams) -> u8 {
-    if matches!(cli.command.job(), Job::Client(..)) && cli.options.password.is_some() {
+    if matches!(cli.command.job(), Job::Client(..))
+        && cli.options.password.is_some()
+        && env.stderr_is_terminal()
+    {
         let _ = writeln!(io.err, "{PASSWORD_OPTION_WARNING}");
     }
     match invocation::plan(cli, env) {
@@ -227,7 +238,13 @@ pub fn run<C: Connector>(
                 return io.fail(json, &err);
             }
             let stage = connector.stage(&e);
-            let err = CliError::failed(&connector.open_context(), &e, stage);
+            let mut err = CliError::failed(&connector.open_context(), &e, stage);
+            if let (Some(hint), CliError::Failed { message, .. }) =
+                (connector.open_hint(&e), &mut err)
+            {
+                message.push_str("; ");
+                message.push_str(&hint);
+            }
             return io.fail(json, &err);
         }
     };
@@ -513,8 +530,9 @@ fn describe_lan(s: &LanSettings, inv: &Invocation, peer: &str, io: &mut Streams)
         PasswordSource::File => "password from the -f file".to_string(),
         PasswordSource::Env => "password from $IPMI_PASSWORD".to_string(),
         PasswordSource::BuiltIn => "password: the virtual BMC's built-in password".to_string(),
+        PasswordSource::Prompt => "password from the prompt".to_string(),
         PasswordSource::Empty => {
-            "note: no password given (-P, -E, -f or $IPMI_PASSWORD): using an empty password; ipmitool would prompt on a terminal"
+            "note: no password given (-P, -E, -f or $IPMI_PASSWORD) and standard input is no terminal: using an empty password"
                 .to_string()
         }
     };
@@ -818,13 +836,17 @@ mod tests {
     }
 
     #[test]
-    fn the_password_option_warns_on_stderr_only() {
+    fn the_password_option_warns_on_a_terminal_only() {
+        use crate::invocation::TestEnv;
         use clap::Parser;
-        let run_line = |args: &[&str]| {
+        let run_line = |args: &[&str], stderr_tty: bool| {
             let cli =
                 Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied())).unwrap();
             let (mut out, mut err) = (Vec::new(), Vec::new());
-            let env: std::collections::HashMap<&str, &str> = Default::default();
+            let env = TestEnv {
+                stderr_tty,
+                ..TestEnv::default()
+            };
             let code = main_with(
                 &cli,
                 &env,
@@ -837,19 +859,24 @@ mod tests {
             (code, out, String::from_utf8(err).unwrap())
         };
         // Refused before any I/O (bad -b), so nothing else happens.
-        let (code, out, err) =
-            run_line(&["-H", "h", "-U", "u", "-P", "pw", "-b", "3", "mc", "info"]);
+        let line = ["-H", "h", "-U", "u", "-P", "pw", "-b", "3", "mc", "info"];
+        let (code, out, err) = run_line(&line, true);
         assert_eq!(code, 2);
         assert!(out.is_empty());
         let mut lines = err.lines();
         assert_eq!(lines.next(), Some(PASSWORD_OPTION_WARNING));
         assert!(lines.next().unwrap().contains("-b 3 needs -t"), "{err}");
         assert!(!err.contains("pw "), "{err}");
+        // stderr not a terminal (a script capturing 2>&1): no warning.
+        let (code, _, err) = run_line(&line, false);
+        assert_eq!(code, 2);
+        assert!(!err.contains("warning"), "{err}");
+        assert!(err.contains("-b 3 needs -t"), "{err}");
         // No -P, no warning.
-        let (_, _, err) = run_line(&["-H", "h", "-U", "u", "-E", "-b", "3", "mc", "info"]);
+        let (_, _, err) = run_line(&["-H", "h", "-U", "u", "-E", "-b", "3", "mc", "info"], true);
         assert!(!err.contains("warning"), "{err}");
         // serve refuses -P anyway: no warning, just the refusal.
-        let (code, _, err) = run_line(&["serve", "-P", "x"]);
+        let (code, _, err) = run_line(&["serve", "-P", "x"], true);
         assert_eq!(code, 2);
         assert!(!err.contains("warning"), "{err}");
     }

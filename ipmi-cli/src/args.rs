@@ -28,7 +28,7 @@ pub const MAX_RAW_DATA: usize = 254;
     after_help = "The interface word may be omitted: with -H it is `lan`, without it `local` (/dev/ipmi0; -d N or --device PATH picks another).\n\
                   `kcs` talks to this machine's BMC through its KCS ports without the kernel driver (root).\n\
                   ipmitool's `-I lanplus|open` is accepted too, so `ipmirs -I lanplus -H h -U u -P p chassis power status` works.\n\
-                  Without a password option the password comes from IPMI_PASSWORD (else empty), the user from IPMI_USER.\n\
+                  Without a password option the password comes from IPMI_PASSWORD, else a prompt when standard input is a terminal (-a: always), else it is empty; the user comes from IPMI_USER.\n\
                   Exit codes: 0 success, 1 the BMC answered with an error or the exchange failed, 2 usage error,\n\
                   3 the BMC did not answer before the deadline."
 )]
@@ -83,6 +83,10 @@ pub struct Options {
     #[arg(short = 'f', value_name = "FILE", global = true)]
     pub password_file: Option<PathBuf>,
 
+    /// Ask for the password (no echo), even when standard input is not a terminal
+    #[arg(short = 'a', global = true, conflicts_with_all = ["password", "password_from_env", "password_file"])]
+    pub password_prompt: bool,
+
     /// Cipher suite ID [default: 17, falling back to 3 when the BMC refuses it]
     #[arg(short = 'C', value_name = "SUITE", value_parser = parse_byte, global = true)]
     pub cipher_suite: Option<u8>,
@@ -127,6 +131,22 @@ pub struct Options {
     /// Print one JSON object instead of ipmitool's text
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// ipmitool's CSV output: accepted; mc, chassis and raw print the same either way
+    #[arg(short = 'c', global = true)]
+    pub csv: bool,
+
+    /// ipmitool's OEM type: refused (no OEM quirks are implemented)
+    #[arg(short = 'o', value_name = "OEMTYPE", global = true)]
+    pub oem_type: Option<String>,
+
+    /// ipmitool's local IPMB address: refused (ipmirs always sends as 0x20)
+    #[arg(short = 'm', value_name = "ADDRESS", global = true)]
+    pub local_address: Option<String>,
+
+    /// ipmitool's target LUN: refused (requests go to LUN 0)
+    #[arg(short = 'l', value_name = "LUN", global = true)]
+    pub target_lun: Option<String>,
 
     /// Allow cipher suite 0 (no authentication, no integrity, no encryption)
     #[arg(long, global = true)]
@@ -208,6 +228,7 @@ impl Options {
             ("-P", self.password.is_some()),
             ("-E", self.password_from_env),
             ("-f", self.password_file.is_some()),
+            ("-a", self.password_prompt),
             ("-C", self.cipher_suite.is_some()),
             ("-L", self.privilege.is_some()),
             ("-k", self.kg.is_some()),
@@ -218,6 +239,10 @@ impl Options {
             ("--timeout", self.timeout.is_some()),
             ("-v", self.verbose > 0),
             ("--json", self.json),
+            ("-c", self.csv),
+            ("-o", self.oem_type.is_some()),
+            ("-m", self.local_address.is_some()),
+            ("-l", self.target_lun.is_some()),
             ("--allow-insecure", self.allow_insecure),
             ("-b", self.bridge_channel.is_some()),
             ("-t", self.bridge_target.is_some()),
@@ -241,12 +266,12 @@ pub enum Top {
     /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H)
     Lan {
         #[command(subcommand)]
-        command: Command,
+        command: Words,
     },
     /// The local BMC through the kernel's IPMI driver, /dev/ipmi0 (the default without -H)
     Local {
         #[command(subcommand)]
-        command: Command,
+        command: Words,
     },
     /// The local BMC through its KCS system interface, without the kernel driver (direct port I/O, root)
     #[command(
@@ -256,7 +281,7 @@ pub enum Top {
     )]
     Kcs {
         #[command(subcommand)]
-        command: Command,
+        command: Words,
     },
     /// In-band health triage: IPMI modules, /dev/ipmi0, kipmi threads, stuck IPMI tools, does the BMC answer
     #[command(
@@ -282,6 +307,10 @@ pub enum Top {
     Try,
     #[command(flatten)]
     Command(Command),
+    /// Any other first word: an ipmitool command not implemented yet
+    /// (`sel`, `sol activate`), or a typo.
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
 }
 
 /// What the first command word asks for.
@@ -289,6 +318,8 @@ pub enum Top {
 pub enum Job<'a> {
     /// A client command, through an interface named or implied.
     Client(Option<InterfaceWord>, &'a Command),
+    /// Words that are no ipmirs command, after the interface word if any.
+    Unknown(Option<InterfaceWord>, &'a [OsString]),
     /// `serve`
     Serve(&'a ServeArgs),
     /// `try`
@@ -309,13 +340,23 @@ impl Top {
     /// What to do.
     pub fn job(&self) -> Job<'_> {
         match self {
-            Top::Lan { command } => Job::Client(Some(InterfaceWord::Lan), command),
-            Top::Local { command } => Job::Client(Some(InterfaceWord::Local), command),
-            Top::Kcs { command } => Job::Client(Some(InterfaceWord::Kcs), command),
+            Top::Lan { command } => command.job(InterfaceWord::Lan),
+            Top::Local { command } => command.job(InterfaceWord::Local),
+            Top::Kcs { command } => command.job(InterfaceWord::Kcs),
             Top::Command(command) => Job::Client(None, command),
+            Top::Other(words) => Job::Unknown(None, words),
             Top::Serve(args) => Job::Serve(args),
             Top::Try => Job::Try,
             Top::Diagnose(args) => Job::Diagnose(args),
+        }
+    }
+}
+
+impl Words {
+    fn job(&self, word: InterfaceWord) -> Job<'_> {
+        match self {
+            Words::Known(command) => Job::Client(Some(word), command),
+            Words::Other(words) => Job::Unknown(Some(word), words),
         }
     }
 }
@@ -375,6 +416,7 @@ pub enum InterfaceWord {
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Management controller: info, reset cold|warm
+    #[command(alias = "bmc")]
     Mc {
         #[command(subcommand)]
         command: McCommand,
@@ -395,6 +437,19 @@ pub enum Command {
     Raw(RawArgs),
 }
 
+/// The command words after an interface word: a command, or other words
+/// (refused by [`crate::invocation::unimplemented`] with one clear line).
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Words {
+    /// A command ipmirs has.
+    #[command(flatten)]
+    Known(Command),
+    /// Any other word: an ipmitool command not implemented yet (`lan
+    /// print`, `sel list`), or a typo.
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
+}
+
 /// `mc ...`
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum McCommand {
@@ -406,6 +461,9 @@ pub enum McCommand {
         #[arg(value_enum)]
         kind: ResetKind,
     },
+    /// Another `mc` word (ipmitool's selftest, guid, watchdog, ...).
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
 }
 
 /// Which reset.
@@ -438,6 +496,9 @@ pub enum ChassisCommand {
         #[arg(value_enum)]
         action: PowerWord,
     },
+    /// Another `chassis` word (ipmitool's bootdev, identify, policy, ...).
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
 }
 
 /// The word after `chassis power` (ipmitool's, with its synonyms).
@@ -532,6 +593,21 @@ mod tests {
         Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied()))
     }
 
+    /// Refused with exit 2: by clap, or (words that are no command) when
+    /// the line is resolved.
+    fn assert_usage(args: &[&str]) {
+        match parse(args) {
+            Err(e) => assert_eq!(e.exit_code(), 2, "{args:?}: {e}"),
+            Ok(cli) => {
+                let env: std::collections::HashMap<&str, &str> = Default::default();
+                match crate::invocation::plan(&cli, &env) {
+                    Err(e) => assert_eq!(e.exit_code(), 2, "{args:?}: {e}"),
+                    Ok(plan) => panic!("{args:?} accepted: {plan:?}"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
@@ -609,8 +685,7 @@ mod tests {
             &["serve", "--idle-timeout", "0"],
             &["serve", "--listen"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
         // Global options parse (and are refused later, by the resolution).
         let cli = parse(&["serve", "-H", "h"]).unwrap();
@@ -756,8 +831,7 @@ mod tests {
             &["--device", "", "mc", "info"],
             &["-d", "1", "--device", "/dev/ipmi1", "mc", "info"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -810,8 +884,7 @@ mod tests {
             &["kcs"],
             &["kcs", "diagnose"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -836,8 +909,7 @@ mod tests {
             &["lan", "diagnose"],
             &["--root", "/x", "mc", "info"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -901,8 +973,7 @@ mod tests {
             &["raw", "6", "1", "-1"],
             &["raw", "junk", "1"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -928,8 +999,7 @@ mod tests {
             &["-t", "0x100", "mc", "info"],
             &[],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
         for good in [
             &["--help"][..],

@@ -27,20 +27,95 @@ pub const DEFAULT_PORT: u16 = 623;
 /// Longest password (Kuid) and BMC key (Kg), IPMI 2.0 §13.31.
 pub const MAX_KEY: usize = 20;
 
-/// Read access to environment variables.
+/// Read access to environment variables and the terminal.
 pub trait Env {
     /// The variable's value, if set.
     fn var_os(&self, name: &str) -> Option<OsString>;
+
+    /// Whether standard input is a terminal (then a missing password is
+    /// asked for, like ipmitool does).
+    fn stdin_is_terminal(&self) -> bool {
+        false
+    }
+
+    /// Whether standard error is a terminal (then `-P` gets its warning;
+    /// scripts that capture `2>&1` never see it).
+    fn stderr_is_terminal(&self) -> bool {
+        false
+    }
+
+    /// Prints `prompt` on the terminal and reads a password without echo.
+    fn read_password(&self, prompt: &str) -> std::io::Result<Vec<u8>> {
+        let _ = prompt;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "no terminal",
+        ))
+    }
 }
 
-/// The process's environment.
+/// A hand-made environment for tests: variables, whether stdin and
+/// stderr are terminals, and what is typed at the prompt (`None`: reading
+/// fails). Records the prompts shown.
+#[cfg(test)]
+#[derive(Default)]
+pub struct TestEnv {
+    /// The variables.
+    pub vars: HashMap<&'static str, &'static str>,
+    /// `stdin_is_terminal`
+    pub stdin_tty: bool,
+    /// `stderr_is_terminal`
+    pub stderr_tty: bool,
+    /// What the user types at the prompt.
+    pub typed: Option<&'static str>,
+    /// The prompts shown.
+    pub prompts: std::cell::RefCell<Vec<String>>,
+}
+
+#[cfg(test)]
+impl Env for TestEnv {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.vars.get(name).map(OsString::from)
+    }
+    fn stdin_is_terminal(&self) -> bool {
+        self.stdin_tty
+    }
+    fn stderr_is_terminal(&self) -> bool {
+        self.stderr_tty
+    }
+    fn read_password(&self, prompt: &str) -> std::io::Result<Vec<u8>> {
+        self.prompts.borrow_mut().push(prompt.to_string());
+        self.typed
+            .map(|t| t.as_bytes().to_vec())
+            .ok_or_else(|| std::io::Error::other("not a terminal"))
+    }
+}
+
+/// The process's environment and terminal.
 pub struct ProcessEnv;
 
 impl Env for ProcessEnv {
     fn var_os(&self, name: &str) -> Option<OsString> {
         std::env::var_os(name)
     }
+
+    fn stdin_is_terminal(&self) -> bool {
+        std::io::IsTerminal::is_terminal(&std::io::stdin())
+    }
+
+    fn stderr_is_terminal(&self) -> bool {
+        std::io::IsTerminal::is_terminal(&std::io::stderr())
+    }
+
+    /// rpassword: the prompt on /dev/tty and a read with echo off, the
+    /// terminal's mode restored afterwards (also when reading fails).
+    fn read_password(&self, prompt: &str) -> std::io::Result<Vec<u8>> {
+        rpassword::prompt_password(prompt).map(String::into_bytes)
+    }
 }
+
+/// What ipmitool (and ipmirs) prints when it asks for the password.
+pub const PASSWORD_PROMPT: &str = "Password: ";
 
 impl Env for HashMap<&str, &str> {
     fn var_os(&self, name: &str) -> Option<OsString> {
@@ -87,6 +162,8 @@ pub enum PasswordSource {
     File,
     /// No option: `IPMI_PASSWORD`.
     Env,
+    /// Typed at the `Password: ` prompt (stdin a terminal, or `-a`).
+    Prompt,
     /// Nothing at all: the empty password.
     Empty,
     /// `try`: the password of its own virtual BMC.
@@ -410,9 +487,157 @@ pub fn default_serve_user() -> User {
     )
 }
 
+/// ipmitool 1.8.19's top-level commands that ipmirs does not implement yet.
+pub const IPMITOOL_COMMANDS: &[&str] = &[
+    "i2c",
+    "spd",
+    "event",
+    "sdr",
+    "sensor",
+    "fru",
+    "gendev",
+    "sel",
+    "pef",
+    "sol",
+    "tsol",
+    "isol",
+    "user",
+    "channel",
+    "session",
+    "dcmi",
+    "nm",
+    "sunoem",
+    "kontronoem",
+    "picmg",
+    "fwum",
+    "firewall",
+    "delloem",
+    "shell",
+    "exec",
+    "set",
+    "hpm",
+    "ekanalyzer",
+    "ime",
+    "vita",
+    "lan6",
+];
+/// ipmitool's `mc` words that ipmirs does not implement yet.
+const IPMITOOL_MC: &[&str] = &[
+    "guid",
+    "watchdog",
+    "selftest",
+    "getenables",
+    "setenables",
+    "getsysinfo",
+    "setsysinfo",
+];
+/// ipmitool's `chassis` words that ipmirs does not implement yet.
+const IPMITOOL_CHASSIS: &[&str] = &[
+    "policy",
+    "restart_cause",
+    "poh",
+    "identify",
+    "selftest",
+    "bootdev",
+    "bootparam",
+    "setbootparam",
+];
+/// ipmitool's `lan` command words: after `lan`, these make the lan command,
+/// not the interface word.
+const IPMITOOL_LAN: &[&str] = &["print", "set", "alert", "stats"];
+
+/// The refusal of command words ipmirs has no command for (exit 2):
+/// `'sol activate' is not implemented yet` for an ipmitool command, or
+/// that the words are no command at all. `None` for an implemented one.
+pub fn unimplemented(command: &Command) -> Option<CliError> {
+    // The family word and its first sub-word (when it is a word, not a
+    // number or an option): 'lan print', 'chassis bootdev', 'sel'.
+    let shown = |family: &str, rest: &[OsString]| match rest.first().map(|w| w.to_string_lossy()) {
+        Some(w) if w.starts_with(|c: char| c.is_ascii_alphabetic()) => format!("{family} {w}"),
+        _ => family.to_string(),
+    };
+    let not_yet = |what: String| Some(CliError::Usage(format!("'{what}' is not implemented yet")));
+    let unknown = |what: String, takes: &str| {
+        Some(CliError::Usage(format!(
+            "'{what}' is not an ipmirs command ({takes}; see ipmirs --help)"
+        )))
+    };
+    match command {
+        Command::Mc {
+            command: McCommand::Other(words),
+        } => match words.first().and_then(|w| w.to_str()) {
+            Some(w) if IPMITOOL_MC.contains(&w) => not_yet(shown("mc", words)),
+            _ => unknown(shown("mc", words), "mc takes info and reset cold|warm"),
+        },
+        Command::Chassis {
+            command: ChassisCommand::Other(words),
+        } => match words.first().and_then(|w| w.to_str()) {
+            Some(w) if IPMITOOL_CHASSIS.contains(&w) => not_yet(shown("chassis", words)),
+            _ => unknown(
+                shown("chassis", words),
+                "chassis takes status and power WORD",
+            ),
+        },
+        _ => None,
+    }
+}
+
+/// The refusal of words that are no ipmirs command (exit 2), after the
+/// interface word `word` if any: `lan print` is ipmitool's lan command.
+pub fn unknown_words(word: Option<InterfaceWord>, words: &[OsString]) -> CliError {
+    let Some((first, rest)) = words.split_first() else {
+        return CliError::Usage("a command word is missing".into());
+    };
+    let first = first.to_string_lossy();
+    let shown = |family: &str, rest: &[OsString]| match rest.first().map(|w| w.to_string_lossy()) {
+        Some(w) if w.starts_with(|c: char| c.is_ascii_alphabetic()) => format!("{family} {w}"),
+        _ => family.to_string(),
+    };
+    if word == Some(InterfaceWord::Lan) && IPMITOOL_LAN.contains(&first.as_ref()) {
+        return CliError::Usage(format!("'{}' is not implemented yet", shown("lan", words)));
+    }
+    if IPMITOOL_COMMANDS.contains(&first.as_ref()) {
+        return CliError::Usage(format!("'{}' is not implemented yet", shown(&first, rest)));
+    }
+    CliError::Usage(format!(
+        "'{first}' is not an ipmirs command (the commands are mc, chassis, power and raw; see ipmirs --help)"
+    ))
+}
+
+/// The refusal of ipmitool options ipmirs does not implement (exit 2).
+fn refuse_ipmitool_options(o: &Options) -> Result<(), CliError> {
+    if let Some(oem) = &o.oem_type {
+        return Err(CliError::Usage(format!(
+            "-o {oem}: ipmitool's OEM types are not supported (ipmirs speaks standard IPMI 2.0 only)"
+        )));
+    }
+    if let Some(addr) = &o.local_address {
+        return Err(CliError::Usage(format!(
+            "-m {addr}: setting the local IPMB address is not supported (ipmirs always sends as 0x20)"
+        )));
+    }
+    if let Some(lun) = &o.target_lun {
+        return Err(CliError::Usage(format!(
+            "-l {lun}: setting the target LUN is not supported (requests go to LUN 0)"
+        )));
+    }
+    Ok(())
+}
+
 /// Resolves the whole command line.
 pub fn plan(cli: &Cli, env: &dyn Env) -> Result<Plan, CliError> {
     match cli.command.job() {
+        Job::Unknown(word, words) => return Err(unknown_words(word, words)),
+        Job::Client(_, command) => {
+            if let Some(e) = unimplemented(command) {
+                return Err(e);
+            }
+        }
+        _ => {}
+    }
+    refuse_ipmitool_options(&cli.options)?;
+    match cli.command.job() {
+        Job::Unknown(word, words) => Err(unknown_words(word, words)),
         Job::Client(..) if is_fleet(&cli.options) => resolve_fleet(cli, env).map(Plan::Fleet),
         Job::Client(..) => resolve(cli, env).map(Plan::Client),
         Job::Serve(args) => resolve_serve(args, &cli.options).map(Plan::Serve),
@@ -476,6 +701,7 @@ fn lan_only_flags(o: &Options) -> Vec<&'static str> {
                     | "-P"
                     | "-E"
                     | "-f"
+                    | "-a"
                     | "-C"
                     | "-L"
                     | "-k"
@@ -827,7 +1053,16 @@ pub fn resolve_diagnose(
 
 /// The action of the command words.
 pub fn action_of(command: &Command) -> Result<Action, CliError> {
+    if let Some(e) = unimplemented(command) {
+        return Err(e);
+    }
     Ok(match command {
+        Command::Mc {
+            command: McCommand::Other(_),
+        }
+        | Command::Chassis {
+            command: ChassisCommand::Other(_),
+        } => return Err(CliError::Usage("a command word is missing".into())),
         Command::Mc {
             command: McCommand::Info,
         } => Action::McInfo,
@@ -941,8 +1176,18 @@ fn password_of(
     if let Some(path) = &o.password_file {
         return Ok((password_from_file(path)?, PasswordSource::File));
     }
-    if let Some(p) = env.var_os("IPMI_PASSWORD") {
-        return Ok((os_bytes(&p), PasswordSource::Env));
+    if !o.password_prompt {
+        if let Some(p) = env.var_os("IPMI_PASSWORD") {
+            return Ok((os_bytes(&p), PasswordSource::Env));
+        }
+    }
+    if o.password_prompt || env.stdin_is_terminal() {
+        return match env.read_password(PASSWORD_PROMPT) {
+            Ok(p) => Ok((p, PasswordSource::Prompt)),
+            Err(e) => Err(CliError::Usage(format!(
+                "cannot read the password from the terminal: {e} (give it with -E, -f FILE or $IPMI_PASSWORD)"
+            ))),
+        };
     }
     Ok((Vec::new(), PasswordSource::Empty))
 }
@@ -1734,6 +1979,176 @@ mod tests {
         let inv = resolve_with(&["-H", "h", "mc", "info"], &[]).unwrap();
         assert!(inv.lan().username.is_empty() && inv.lan().password.is_empty());
         assert_eq!(inv.lan().password_source, PasswordSource::Empty);
+    }
+
+    #[test]
+    fn a_missing_password_is_asked_for_on_a_terminal_only() {
+        let lan = ["-H", "h", "-U", "admin", "mc", "info"];
+        let with = |args: &[&str], env: &TestEnv| resolve(&cli(args), env);
+        // stdin a terminal, no password anywhere: the prompt, like ipmitool.
+        let tty = TestEnv {
+            stdin_tty: true,
+            typed: Some("typed-pw"),
+            ..TestEnv::default()
+        };
+        let inv = with(&lan, &tty).unwrap();
+        assert_eq!(inv.lan().password, b"typed-pw");
+        assert_eq!(inv.lan().password_source, PasswordSource::Prompt);
+        assert_eq!(*tty.prompts.borrow(), [PASSWORD_PROMPT]);
+        assert_eq!(PASSWORD_PROMPT, "Password: ");
+        // Not a terminal (a script, cron): the empty password, no prompt.
+        let script = TestEnv {
+            typed: Some("never-read"),
+            ..TestEnv::default()
+        };
+        let inv = with(&lan, &script).unwrap();
+        assert_eq!(inv.lan().password, b"");
+        assert_eq!(inv.lan().password_source, PasswordSource::Empty);
+        assert!(script.prompts.borrow().is_empty());
+        // -a forces the prompt, terminal or not, $IPMI_PASSWORD or not.
+        let forced = TestEnv {
+            vars: [("IPMI_PASSWORD", "from-env")].into_iter().collect(),
+            typed: Some("typed-pw"),
+            ..TestEnv::default()
+        };
+        let inv = with(&["-a", "-H", "h", "mc", "info"], &forced).unwrap();
+        assert_eq!(inv.lan().password, b"typed-pw");
+        assert_eq!(forced.prompts.borrow().len(), 1);
+        // Without -a the variable wins over the terminal.
+        let env_tty = TestEnv {
+            vars: [("IPMI_PASSWORD", "from-env")].into_iter().collect(),
+            stdin_tty: true,
+            typed: Some("typed-pw"),
+            ..TestEnv::default()
+        };
+        let inv = with(&lan, &env_tty).unwrap();
+        assert_eq!(inv.lan().password, b"from-env");
+        assert!(env_tty.prompts.borrow().is_empty());
+        // -P on a terminal: no prompt.
+        let inv = with(&["-H", "h", "-P", "given", "mc", "info"], &tty).unwrap();
+        assert_eq!(inv.lan().password_source, PasswordSource::Option);
+        assert_eq!(tty.prompts.borrow().len(), 1);
+        // The local interface needs no password: no prompt there.
+        with(&["mc", "info"], &tty).unwrap();
+        assert_eq!(tty.prompts.borrow().len(), 1);
+        // A prompt that cannot be read is a usage error naming the other ways.
+        let broken = TestEnv::default();
+        let m = usage_message(with(&["-a", "-H", "h", "mc", "info"], &broken));
+        assert!(
+            m.contains("cannot read the password from the terminal"),
+            "{m}"
+        );
+        // -a with another password option: clap refuses the pair.
+        for pair in [&["-a", "-P", "x"][..], &["-a", "-E"], &["-a", "-f", "/x"]] {
+            let line: Vec<&str> = pair
+                .iter()
+                .chain(&["-H", "h", "mc", "info"])
+                .copied()
+                .collect();
+            let e = Cli::try_parse_from(std::iter::once("ipmirs").chain(line)).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+        }
+    }
+
+    #[test]
+    fn ipmitool_words_not_implemented_get_one_line() {
+        let refused = |args: &[&str]| {
+            let env: HashMap<&str, &str> = HashMap::new();
+            usage_message(plan(&cli(args), &env))
+        };
+        for (line, said) in [
+            (&["sel"][..], "'sel' is not implemented yet"),
+            (
+                &["sol", "activate"],
+                "'sol activate' is not implemented yet",
+            ),
+            (
+                &["-H", "h", "sdr", "type", "Temperature"],
+                "'sdr type' is not implemented yet",
+            ),
+            (&["user", "list", "1"], "'user list' is not implemented yet"),
+            (
+                &["-H", "h", "lan", "print", "1"],
+                "'lan print' is not implemented yet",
+            ),
+            (
+                &["lan", "set", "1", "ipaddr", "10.0.0.2"],
+                "'lan set' is not implemented yet",
+            ),
+            (
+                &["lan", "stats", "get"],
+                "'lan stats' is not implemented yet",
+            ),
+            (&["lan", "sel", "list"], "'sel list' is not implemented yet"),
+            (
+                &["local", "fru", "print", "0"],
+                "'fru print' is not implemented yet",
+            ),
+            (
+                &["chassis", "bootdev", "pxe"],
+                "'chassis bootdev' is not implemented yet",
+            ),
+            (&["mc", "selftest"], "'mc selftest' is not implemented yet"),
+            (
+                &["dcmi", "power", "reading"],
+                "'dcmi power' is not implemented yet",
+            ),
+            (
+                &["-H", "h", "channel", "info"],
+                "'channel info' is not implemented yet",
+            ),
+            (
+                &["session", "info", "all"],
+                "'session info' is not implemented yet",
+            ),
+            (&["sensor"], "'sensor' is not implemented yet"),
+            (&["frobnicate"], "'frobnicate' is not an ipmirs command"),
+            (
+                &["lan", "frobnicate"],
+                "'frobnicate' is not an ipmirs command",
+            ),
+            (&["mc", "bogus"], "'mc bogus' is not an ipmirs command"),
+        ] {
+            assert_eq!(refused(line).lines().count(), 1, "{line:?}");
+            assert!(
+                refused(line).starts_with(said),
+                "{line:?}: {}",
+                refused(line)
+            );
+        }
+        // `lan` before a command is still the interface word.
+        let env: HashMap<&str, &str> = HashMap::new();
+        assert!(matches!(
+            plan(&cli(&["-H", "h", "lan", "mc", "info"]), &env),
+            Ok(Plan::Client(_))
+        ));
+        // ipmitool's `bmc` is `mc`.
+        assert_eq!(
+            resolve_with(&["-H", "h", "bmc", "info"], &[])
+                .unwrap()
+                .action,
+            Action::McInfo
+        );
+    }
+
+    #[test]
+    fn ipmitool_output_and_session_options() {
+        let env: HashMap<&str, &str> = HashMap::new();
+        // -c (CSV) is accepted: mc, chassis and raw print the same.
+        let inv = resolve_with(&["-c", "-H", "h", "chassis", "status"], &[]).unwrap();
+        assert_eq!(inv.action, Action::ChassisStatus);
+        for (line, flag) in [
+            (
+                &["-o", "supermicro", "-H", "h", "mc", "info"][..],
+                "-o supermicro",
+            ),
+            (&["-H", "h", "-m", "0x82", "mc", "info"], "-m 0x82"),
+            (&["-H", "h", "-l", "1", "raw", "6", "1"], "-l 1"),
+        ] {
+            let m = usage_message(plan(&cli(line), &env));
+            assert!(m.starts_with(flag), "{line:?}: {m}");
+            assert!(m.contains("not supported"), "{m}");
+        }
     }
 
     #[test]

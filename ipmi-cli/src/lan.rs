@@ -17,7 +17,7 @@ use ipmi_lanplus::crypto::suite::CipherSuite;
 use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
 
 use crate::app::Connector;
-use crate::invocation::LanSettings;
+use crate::invocation::{LanSettings, PasswordSource};
 
 /// An error of the lan interface: the session's, or an interruption.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -66,6 +66,19 @@ impl Failure for LanError {
 #[derive(Debug)]
 pub struct LanSession {
     client: Client,
+}
+
+/// What a RAKP 2 failure adds when no password was given (issue 10.4):
+/// the empty password was used because standard input is no terminal.
+pub fn no_password_hint(source: PasswordSource, error: &LanError) -> Option<String> {
+    let LanError::Session(e) = error else {
+        return None;
+    };
+    (source == PasswordSource::Empty && stage_of(e) == Some(Stage::Rakp2)).then(|| {
+        "no password was given, so the empty password was tried: give it with -E \
+         ($IPMI_PASSWORD or $IPMITOOL_PASSWORD), -f FILE, -P PASSWORD, or -a to be asked"
+            .to_string()
+    })
 }
 
 /// The configuration a CLI session uses: the interrupt flag, and no
@@ -221,6 +234,10 @@ impl Connector for LanConnector {
         session.close_by(deadline)
     }
 
+    fn open_hint(&self, error: &LanError) -> Option<String> {
+        no_password_hint(self.settings.password_source, error)
+    }
+
     fn stage(&self, error: &LanError) -> Option<String> {
         match error {
             LanError::Session(e) => stage_of(e).map(|s| s.to_string()),
@@ -343,6 +360,25 @@ mod tests {
                 .class(),
             ErrorClass::Usage
         );
+    }
+
+    #[test]
+    fn a_failed_password_check_says_when_none_was_given() {
+        let rakp2 = LanError::Session(Error::Rakp2Mismatch);
+        let hint = no_password_hint(PasswordSource::Empty, &rakp2).expect("a hint");
+        assert!(hint.starts_with("no password was given"), "{hint}");
+        assert!(hint.contains("-a") && hint.contains("-E") && hint.contains("-f FILE"));
+        // A password that was given and is wrong: no hint.
+        for source in [
+            PasswordSource::Option,
+            PasswordSource::Prompt,
+            PasswordSource::Env,
+        ] {
+            assert_eq!(no_password_hint(source, &rakp2), None);
+        }
+        // Another failure with the empty password: no hint either.
+        let later = LanError::Session(Error::Rakp4Mismatch);
+        assert_eq!(no_password_hint(PasswordSource::Empty, &later), None);
     }
 
     #[test]
