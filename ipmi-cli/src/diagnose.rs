@@ -323,7 +323,9 @@ mod tests {
         let (code, out, err) = go(&tree, probe, true, Duration::from_millis(400));
         let took = t0.elapsed();
         assert_eq!(code, 3, "{err}");
-        assert!(took < Duration::from_millis(1000), "{took:?}");
+        // 5x the 0.4 s timeout, and below the probe's 3 s hang it must not
+        // wait out.
+        assert!(took < Duration::from_millis(2000), "{took:?}");
         assert!(
             err.starts_with("ipmirs: diagnose: no verdict within 0.4 s"),
             "{err}"

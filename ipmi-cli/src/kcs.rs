@@ -227,7 +227,7 @@ impl<O: PortOpener> Connector for KcsConnector<O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{run, Streams, CLOSE_MIN};
+    use crate::app::{run, Streams};
     use crate::args::ResetKind;
     use crate::invocation::{Action, Invocation, Link};
     use ipmi_core::cmd::{PowerAction, Raw};
@@ -390,7 +390,9 @@ mod tests {
         let r = go_with(&mut c, Action::McInfo, false, 0, Duration::from_millis(300));
         let took = t0.elapsed();
         assert_eq!(r.code, 3, "{}", r.err);
-        assert!(took < Duration::from_millis(300) + CLOSE_MIN, "{took:?}");
+        // The model never answers, so only the deadline ends the wait: 5x
+        // the 0.3 s deadline as a bound (a loaded machine), far from "never".
+        assert!(took < Duration::from_millis(1500), "{took:?}");
         assert_eq!(r.out, "");
         assert!(
             r.err.starts_with(

@@ -286,7 +286,6 @@ mod tests {
     use super::*;
     use crate::invocation::PasswordSource;
     use ipmi_core::PrivilegeLevel;
-    use ipmi_lanplus::blocking::INTERRUPT_POLL;
     use std::net::UdpSocket;
     use std::time::{Duration, Instant};
 
@@ -499,9 +498,10 @@ mod tests {
         let took = t0.elapsed();
         raiser.join().unwrap();
         assert!(matches!(e, LanError::Interrupted), "{e:?}");
+        // Expected: 100 ms plus at most one INTERRUPT_POLL; the bound is
+        // over 5x that and still far below the 5 s deadline.
         assert!(
-            took >= Duration::from_millis(100)
-                && took < Duration::from_millis(100) + 3 * INTERRUPT_POLL,
+            took >= Duration::from_millis(100) && took < Duration::from_secs(1),
             "{took:?}"
         );
         assert_eq!(e.class(), ErrorClass::Io);
@@ -559,10 +559,9 @@ mod tests {
         let took = t0.elapsed();
         raiser.join().unwrap();
         assert!(matches!(e, LanError::Interrupted), "{e:?}");
-        assert!(
-            took < Duration::from_millis(150) + 3 * INTERRUPT_POLL,
-            "{took:?}"
-        );
+        // Expected: 150 ms plus at most one INTERRUPT_POLL; the bound is
+        // 5x that and still far below the 5 s deadline.
+        assert!(took < Duration::from_secs(1), "{took:?}");
         // The request went out (and was swallowed); the session is intact.
         assert!(gate.from_client.load(Ordering::SeqCst) > before);
         assert!(s.session().is_active());
