@@ -2,7 +2,7 @@
 # Capture what ipmitool 1.8.19 prints against ipmi_sim, as reference data for
 # the ipmirs CLI tests. Every case runs against its own fresh ipmi_sim
 # (private UDP port and state directory), configured like the Rust fixture
-# ipmi-lanplus/tests/support/ipmisim.rs (keep the two in sync).
+# test-support/src/ipmisim.rs (keep the two in sync).
 #
 # Usage: scripts/capture-ipmitool-refs.sh [OUTDIR]
 #        (default OUTDIR: ipmi-cli/tests/data/ipmitool)

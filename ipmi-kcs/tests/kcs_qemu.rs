@@ -3,8 +3,8 @@
 //! `isa-ipmi-kcs` (+ `ipmi-bmc-sim`, or `ipmi-bmc-extern` wired to
 //! OpenIPMI's ipmi_sim), examples/kcs_probe.rs (static) as the guest
 //! program. Reuses the harness of ipmi-kcs/tests/qemu_inband.rs
-//! (support/qemu.rs: kernel, busybox, initramfs, `without_modules`;
-//! support/vmsim.rs: the external BMC with SIGSTOP/SIGCONT).
+//! (ipmirs_test_support::qemu: kernel, busybox, initramfs, `without_modules`;
+//! ipmirs_test_support::vmsim: the external BMC with SIGSTOP/SIGCONT).
 //!
 //! - `kcs_qemu_without_driver`: ipmi_si never loaded; KCS via ioperm and
 //!   /dev/port, the values /dev/ipmi0 gives (qemu_inband.rs), Cold Reset,
@@ -18,15 +18,12 @@
 //!
 //! Needs `bash scripts/qemu/setup.sh` once per machine (run by the harness).
 
-#[path = "support/qemu.rs"]
-mod qemu;
-#[path = "support/vmsim.rs"]
-mod vmsim;
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use ipmirs_test_support::qemu;
+use ipmirs_test_support::vmsim;
 use qemu::{ok, one_boot_at_a_time, Bmc, GuestRun, GuestSpec, StepResult};
 
 fn guest_program() -> &'static PathBuf {
@@ -234,7 +231,7 @@ fn kcs_qemu_driver_then_rmmod() {
     assert_eq!(d.rc, 0, "{}", d.line);
 }
 
-/// ipmi_sim's BMC (support/vmsim.rs), as qemu_inband.rs sees it through /dev/ipmi0.
+/// ipmi_sim's BMC (ipmirs_test_support::vmsim), as qemu_inband.rs sees it through /dev/ipmi0.
 const EXT_DEVICE: &str = "device_id=0x00 revision=3 firmware=9.08 ipmi=2.0 manufacturer=4753 product=0x0f02 support=0x9f available=true";
 
 #[test]

@@ -17,15 +17,12 @@
 //! Needs `bash scripts/qemu/setup.sh` once per machine (the tests run it;
 //! it needs root and the Debian mirror the first time).
 
-#[path = "support/qemu.rs"]
-mod qemu;
-#[path = "support/vmsim.rs"]
-mod vmsim;
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use ipmirs_test_support::qemu;
+use ipmirs_test_support::vmsim;
 use qemu::{ok, one_boot_at_a_time, Bmc, GuestRun, GuestSpec};
 
 fn guest_program() -> &'static PathBuf {

@@ -1,8 +1,8 @@
 //! Test fixture: OpenIPMI's `ipmi_sim` as the external BMC of a QEMU guest
 //! (`-device ipmi-bmc-extern`), listening for the VM on a free loopback TCP
 //! port (`serial 15 127.0.0.1 PORT codec VM` in its lan.conf; no LAN
-//! channel). A small variant of ipmi-lanplus/tests/support/ipmisim.rs for
-//! the VM serial configuration.
+//! channel). A small variant of [`crate::ipmisim`] for the VM serial
+//! configuration.
 //!
 //! What it emulates (sim.emu below):
 //! - the BMC at IPMB 0x20: Get Device ID = device id 0, revision 3,
@@ -14,14 +14,13 @@
 //! (SIGCONT) brings it back. Dropping it kills the process and removes its
 //! state directory. `IPMIRS_IPMI_SIM` may name the binary.
 
-#![allow(dead_code)]
-
 use std::fs;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::process::Child;
 use std::time::{Duration, Instant};
+
+use crate::sim_process;
 
 /// The emulator commands: the BMC and one satellite controller.
 pub const VM_EMU: &str = "\
@@ -43,11 +42,9 @@ pub struct VmSim {
 impl VmSim {
     /// Starts the simulator; panics (with its log) if it does not listen within 5 s.
     pub fn start() -> VmSim {
-        let program = std::env::var_os("IPMIRS_IPMI_SIM").unwrap_or_else(|| "ipmi_sim".into());
         let mut last = String::new();
         for _attempt in 0..5 {
-            let dir = unique_dir();
-            fs::create_dir_all(&dir).expect("vmsim: create state dir");
+            let dir = sim_process::state_dir("vmsim");
             let port = free_tcp_port();
             let conf = format!(
                 "name \"ipmirs-vm\"\nset_working_mc 0x20\n  serial 15 127.0.0.1 {port} codec VM\n  \
@@ -55,26 +52,7 @@ impl VmSim {
             );
             fs::write(dir.join("lan.conf"), conf).expect("vmsim: write lan.conf");
             fs::write(dir.join("sim.emu"), VM_EMU).expect("vmsim: write sim.emu");
-            let log = fs::File::create(dir.join("ipmi_sim.log")).expect("vmsim: create log");
-            let child = Command::new(&program)
-                .arg("-c")
-                .arg(dir.join("lan.conf"))
-                .arg("-f")
-                .arg(dir.join("sim.emu"))
-                .arg("-s")
-                .arg(&dir)
-                .arg("-n")
-                .current_dir(&dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::from(log.try_clone().expect("vmsim: dup log")))
-                .stderr(Stdio::from(log))
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "vmsim: cannot start `{}`: {e} (install openipmi: bash scripts/qemu/setup.sh)",
-                        program.to_string_lossy()
-                    )
-                });
+            let child = sim_process::spawn(&dir, "vmsim");
             let mut sim = VmSim { child, dir, port };
             match sim.wait_listening() {
                 Ok(()) => return sim,
@@ -101,21 +79,11 @@ impl VmSim {
 
     /// What ipmi_sim printed.
     pub fn log(&self) -> String {
-        fs::read(self.dir.join("ipmi_sim.log"))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        sim_process::read_lossy(&self.dir.join(sim_process::LOG))
     }
 
     fn signal(&self, sig: libc::c_int) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: kill(2) on the pid of our own, not yet reaped, child.
-        let rc = unsafe { libc::kill(pid, sig) };
-        assert_eq!(
-            rc,
-            0,
-            "vmsim: kill({pid}, {sig}): {}",
-            std::io::Error::last_os_error()
-        );
+        sim_process::signal(&self.child, sig, "vmsim");
     }
 
     /// Waits until the port is in LISTEN state (read from /proc/net/tcp:
@@ -146,24 +114,11 @@ impl VmSim {
 
 impl Drop for VmSim {
     fn drop(&mut self) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: signal to our own child; an error (already gone) is fine.
-        unsafe {
-            libc::kill(pid, libc::SIGCONT);
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
+        sim_process::stop(&mut self.child, &self.dir);
     }
 }
 
 fn free_tcp_port() -> u16 {
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("vmsim: bind 127.0.0.1:0");
     l.local_addr().expect("vmsim: local_addr").port()
-}
-
-fn unique_dir() -> PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!("ipmirs-vmsim-{}-{n}", std::process::id()))
 }

@@ -1,13 +1,5 @@
 //! Test fixture: a private OpenIPMI `ipmi_sim` BMC on a free loopback UDP port.
 //!
-//! Include it from a test file with
-//!
-//! ```ignore
-//! #[path = "support/ipmisim.rs"]                        // from ipmi-lanplus/tests
-//! #[path = "../../ipmi-lanplus/tests/support/ipmisim.rs"] // from ipmi-cli/tests
-//! mod ipmisim;
-//! ```
-//!
 //! Every [`IpmiSim`] is a separate `ipmi_sim` process with its own state
 //! directory under `std::env::temp_dir()`; dropping it kills the process and
 //! removes the directory. Only `std` and `libc` are used.
@@ -36,16 +28,15 @@
 //!
 //! `IPMIRS_IPMI_SIM` may name the `ipmi_sim` binary (default: from `PATH`).
 
-#![allow(dead_code)]
-
 use std::fmt::Write as _;
 use std::fs;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use crate::sim_process;
 
 /// How long a fresh ipmi_sim gets to answer its first ping.
 const READY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -178,48 +169,16 @@ impl IpmiSim {
     /// a leading `0` means octal.
     pub fn start_with_emu(opts: SimOptions, emu: &str) -> IpmiSim {
         validate(&opts);
-        let program = std::env::var_os("IPMIRS_IPMI_SIM").unwrap_or_else(|| "ipmi_sim".into());
         let mut last_log = String::new();
         for attempt in 1..=PORT_ATTEMPTS {
-            let dir = unique_dir();
-            fs::create_dir_all(&dir)
-                .unwrap_or_else(|e| panic!("ipmisim: cannot create {}: {e}", dir.display()));
+            let dir = sim_process::state_dir("sim");
             let port = free_udp_port();
             write_file(&dir.join("chassis.sh"), CHASSIS_SH);
             write_file(&dir.join("power"), "0\n");
             write_file(&dir.join("lan.conf"), &lan_conf(&opts, port, &dir));
             write_file(&dir.join("sim.emu"), emu);
-            let log_path = dir.join("ipmi_sim.log");
-            let log = fs::File::create(&log_path)
-                .unwrap_or_else(|e| panic!("ipmisim: cannot create {}: {e}", log_path.display()));
-            let log2 = log.try_clone().expect("ipmisim: dup log file");
-            let spawned = Command::new(&program)
-                .arg("-c")
-                .arg(dir.join("lan.conf"))
-                .arg("-f")
-                .arg(dir.join("sim.emu"))
-                .arg("-s")
-                .arg(&dir)
-                .arg("-n")
-                .current_dir(&dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::from(log))
-                .stderr(Stdio::from(log2))
-                .spawn();
-            let child = match spawned {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = fs::remove_dir_all(&dir);
-                    if e.kind() == ErrorKind::NotFound {
-                        panic!(
-                            "ipmisim: `{}` not found: install the `openipmi` package \
-                             (bash scripts/setup.sh) or set IPMIRS_IPMI_SIM",
-                            program.to_string_lossy()
-                        );
-                    }
-                    panic!("ipmisim: cannot start `{}`: {e}", program.to_string_lossy());
-                }
-            };
+            let log_path = dir.join(sim_process::LOG);
+            let child = sim_process::spawn(&dir, "ipmisim");
             let mut sim = IpmiSim { child, dir, port };
             match sim.wait_ready() {
                 Ok(()) => return sim,
@@ -271,7 +230,7 @@ impl IpmiSim {
 
     /// Everything ipmi_sim printed so far.
     pub fn log(&self) -> String {
-        read_lossy(&self.dir.join("ipmi_sim.log"))
+        sim_process::read_lossy(&self.dir.join(sim_process::LOG))
     }
 
     /// With `true`, Chassis Control really switches the simulated power
@@ -297,7 +256,7 @@ impl IpmiSim {
 
     /// The power state Get Chassis Status reports.
     pub fn is_powered_on(&self) -> bool {
-        read_lossy(&self.dir.join("power")).trim() == "1"
+        sim_process::read_lossy(&self.dir.join("power")).trim() == "1"
     }
 
     /// The chassis changes the BMC was asked for, in order, as the hook saw
@@ -306,7 +265,7 @@ impl IpmiSim {
     /// A power cycle shows up as `"power 0"`, then, about 1 s later and on
     /// ipmi_sim's own initiative, `"power 1"`.
     pub fn chassis_requests(&self) -> Vec<String> {
-        read_lossy(&self.dir.join("chassis.log"))
+        sim_process::read_lossy(&self.dir.join("chassis.log"))
             .lines()
             .filter_map(|l| l.strip_prefix("set "))
             .map(str::to_string)
@@ -314,14 +273,7 @@ impl IpmiSim {
     }
 
     fn signal(&self, sig: libc::c_int) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: plain kill(2) on our own child's pid.
-        let rc = unsafe { libc::kill(pid, sig) };
-        assert!(
-            rc == 0,
-            "ipmisim: kill({pid}, {sig}) failed: {}",
-            std::io::Error::last_os_error()
-        );
+        sim_process::signal(&self.child, sig, "ipmisim");
     }
 
     /// Poll with an RMCP/ASF presence ping until the simulator answers.
@@ -375,13 +327,7 @@ impl IpmiSim {
 
 impl Drop for IpmiSim {
     fn drop(&mut self) {
-        // SAFETY: signals to our own child; errors (already gone) are fine.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGCONT);
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
+        sim_process::stop(&mut self.child, &self.dir);
     }
 }
 
@@ -448,16 +394,6 @@ fn lan_conf(opts: &SimOptions, port: u16, dir: &Path) -> String {
     c
 }
 
-fn unique_dir() -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    std::env::temp_dir().join(format!("ipmirs-sim-{}-{n}-{nanos}", std::process::id()))
-}
-
 fn free_udp_port() -> u16 {
     let s = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("ipmisim: bind 127.0.0.1:0");
     s.local_addr().expect("ipmisim: local_addr").port()
@@ -466,10 +402,4 @@ fn free_udp_port() -> u16 {
 fn write_file(path: &Path, text: &str) {
     fs::write(path, text)
         .unwrap_or_else(|e| panic!("ipmisim: cannot write {}: {e}", path.display()));
-}
-
-fn read_lossy(path: &Path) -> String {
-    fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
 }

@@ -2,14 +2,6 @@
 //! a real KCS interface, run ONE statically linked program in it as the
 //! guest's user space, and read what it prints on the serial console.
 //!
-//! Include it from a test file with
-//!
-//! ```ignore
-//! #[path = "support/qemu.rs"]                          // from ipmi-kcs/tests
-//! #[path = "../../ipmi-kcs/tests/support/qemu.rs"]     // from another crate's tests
-//! mod qemu;
-//! ```
-//!
 //! A run:
 //!
 //! ```ignore
@@ -40,8 +32,6 @@
 //! One-time machine setup (packages, kernel, modules, busybox; cached in
 //! target/qemu/) is `bash scripts/qemu/setup.sh`, which [`prepare`] runs.
 
-#![allow(dead_code)]
-
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -70,7 +60,7 @@ pub struct Prepared {
     pub kernel_package: String,
 }
 
-/// The workspace root (parent of this crate).
+/// The workspace root (parent of the test-support crate).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -10,10 +10,6 @@
 //! single-threaded tokio runtime; dropping it stops the runtime (pending
 //! delayed datagrams are discarded) and joins the thread. Idle flows are
 //! forgotten after [`FLOW_IDLE`].
-//!
-//! Include it with `#[path = "support/proxy.rs"] mod proxy;`.
-
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

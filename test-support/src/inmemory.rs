@@ -4,8 +4,6 @@
 //! random delay). Nothing sleeps and nothing touches a socket, so a minute
 //! of protocol time costs microseconds and every run of a seed is the same.
 
-#![allow(dead_code)]
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
