@@ -3,8 +3,7 @@
 //! scripts, one line for ipmitool commands not implemented yet, and
 //! ipmitool's `-c`, `-o`, `-m`, `-l`.
 
-#[path = "../../ipmi-lanplus/tests/support/ipmisim.rs"]
-mod ipmisim;
+use ipmirs_test_support::ipmisim;
 
 mod common;
 
