@@ -29,11 +29,10 @@ use std::time::{Duration, Instant};
 
 use ipmi_core::{CompletionCode, Deadline, ErrorClass, Target, Transport};
 
-use crate::actions::{self, Outcome};
-use crate::args::{Cli, Job, ResetKind};
+use crate::args::{Cli, Job};
 use crate::exit::{self, CliError};
-use crate::invocation::{self, Action, Env, Invocation, LanSettings, Link, PasswordSource, Plan};
-use crate::output::{self, Names};
+use crate::families::{self as actions, Outcome};
+use crate::invocation::{self, Env, Invocation, LanSettings, Link, PasswordSource, Plan};
 
 /// Least time given to Close Session after an answer.
 pub const CLOSE_MIN: Duration = Duration::from_millis(250);
@@ -137,7 +136,7 @@ impl Streams<'_> {
     pub fn fail(&mut self, json: bool, e: &CliError) -> u8 {
         let _ = writeln!(self.err, "ipmirs: {e}");
         if json {
-            let _ = self.out.write_all(&output::json::error(e));
+            let _ = self.out.write_all(&crate::output::json::error(e));
             let _ = self.out.flush();
         }
         e.exit_code()
@@ -294,12 +293,10 @@ pub fn run<C: Connector>(
     };
     let result = result
         .map_err(|e| match interrupted {
-            Some(signal) => {
-                CliError::interrupted(&actions::context(&inv.action, target), signal, true)
-            }
+            Some(signal) => CliError::interrupted(&inv.action.context(target), signal, true),
             None => actions::describe(&inv.action, target, e, |e| connector.stage(e)),
         })
-        .and_then(|o| actions::check_raw(&inv.action, target, &o).map(|()| o))
+        .and_then(|o| actions::check_completion(&inv.action, target, &o).map(|()| o))
         .map_err(|e| with_completion_note(e, target, &*connector));
     io.note(
         v,
@@ -323,7 +320,7 @@ pub fn run<C: Connector>(
         io.note(v, 1, connector.abandon_note());
         drop(session);
     } else {
-        let budget = if inv.action == Action::McReset(ResetKind::Cold) && result.is_ok() {
+        let budget = if inv.action.resets_the_bmc() && result.is_ok() {
             CLOSE_MIN
         } else if connector.signal().is_some() {
             deadline
@@ -386,24 +383,15 @@ fn print_outcome(
     registries: &[PathBuf],
     io: &mut Streams,
 ) -> u8 {
-    let names = match outcome {
-        Outcome::DeviceId(info) => {
-            let n = Names::lookup(info.manufacturer_id(), info.id.product_id, registries);
-            io.note(
-                inv.verbose,
-                1,
-                format!("manufacturer name from {:?}", n.source),
-            );
-            Some(n)
-        }
-        _ => None,
-    };
-    let bytes = if inv.json {
-        output::json::outcome(outcome, names.as_ref())
-    } else {
-        output::text(outcome, names.as_ref())
-    };
-    match io.out.write_all(&bytes).and_then(|()| io.out.flush()) {
+    let rendered = outcome.render(inv.json, registries);
+    if let Some(note) = &rendered.note {
+        io.note(inv.verbose, 1, note);
+    }
+    match io
+        .out
+        .write_all(&rendered.bytes)
+        .and_then(|()| io.out.flush())
+    {
         Ok(()) => exit::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::FAILURE,
         Err(e) => {
@@ -562,7 +550,9 @@ fn hex(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::tests::{answer, MockError, Scripted};
+    use crate::families::mc::ResetKind;
+    use crate::families::tests::{answer, MockError, Scripted};
+    use crate::families::Action;
     use crate::invocation::LanSettings;
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::{CommandError, NetFn, PrivilegeLevel, Response};
@@ -665,7 +655,7 @@ mod tests {
     #[test]
     fn success_prints_then_closes() {
         let mut m = mock(vec![answer(NetFn::APP, 1, 0, &SIM_DEVICE_ID)]);
-        let (code, out, err) = go(Action::McInfo, false, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 0, "{err}");
         assert!(out.starts_with("Device ID                 : 0\n"), "{out}");
         assert!(out.contains("Manufacturer Name         : MontaVista Software, Inc.\n"));
@@ -677,7 +667,11 @@ mod tests {
     #[test]
     fn refused_cold_reset_prints_nothing_on_stdout() {
         let mut m = mock(vec![answer(NetFn::APP, 2, 0xd4, &[])]);
-        let (code, out, err) = go(Action::McReset(ResetKind::Cold), false, &mut m);
+        let (code, out, err) = go(
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold)),
+            false,
+            &mut m,
+        );
         assert_eq!(code, 1);
         assert_eq!(out, "");
         assert_eq!(
@@ -690,7 +684,11 @@ mod tests {
     #[test]
     fn accepted_cold_reset_closes_quickly() {
         let mut m = mock(vec![answer(NetFn::APP, 2, 0, &[])]);
-        let (code, out, _) = go(Action::McReset(ResetKind::Cold), false, &mut m);
+        let (code, out, _) = go(
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold)),
+            false,
+            &mut m,
+        );
         assert_eq!((code, out.as_str()), (0, "Sent cold reset command to MC\n"));
         assert!(m.close_budget.unwrap() <= CLOSE_MIN);
     }
@@ -699,7 +697,7 @@ mod tests {
     fn open_timeout_exits_3_with_the_stage() {
         let mut m = mock(vec![]);
         m.open = Some(Err(MockError::Timeout));
-        let (code, out, err) = go(Action::McInfo, false, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 3);
         assert_eq!(out, "");
         assert!(
@@ -709,7 +707,7 @@ mod tests {
         assert!(!m.closed);
         let mut m = mock(vec![]);
         m.open = Some(Err(MockError::Timeout));
-        let (code, out, _) = go(Action::McInfo, true, &mut m);
+        let (code, out, _) = go(Action::Mc(crate::families::mc::Action::Info), true, &mut m);
         assert_eq!(code, 3);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["kind"], "timeout");
@@ -720,7 +718,11 @@ mod tests {
     #[test]
     fn command_timeout_skips_close() {
         let mut m = mock(vec![Err(MockError::Timeout)]);
-        let (code, _, err) = go(Action::ChassisStatus, false, &mut m);
+        let (code, _, err) = go(
+            Action::Chassis(crate::families::chassis::Action::Status),
+            false,
+            &mut m,
+        );
         assert_eq!(code, 3);
         assert!(
             err.contains("Error sending Chassis Status command: no answer"),
@@ -765,16 +767,30 @@ mod tests {
     #[test]
     fn json_success_shapes() {
         let mut m = mock(vec![answer(NetFn::CHASSIS, 1, 0, &[0x01, 0, 0])]);
-        let (_, out, _) = go(Action::PowerStatus, true, &mut m);
+        let (_, out, _) = go(
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            true,
+            &mut m,
+        );
         assert_eq!(out, "{\"power\":\"on\"}\n");
         let mut m = mock(vec![answer(NetFn::CHASSIS, 2, 0, &[])]);
-        let (_, out, _) = go(Action::PowerControl(PowerAction::Cycle), true, &mut m);
+        let (_, out, _) = go(
+            Action::Chassis(crate::families::chassis::Action::PowerControl(
+                PowerAction::Cycle,
+            )),
+            true,
+            &mut m,
+        );
         assert_eq!(out, "{\"power_control\":\"cycle\"}\n");
         let mut m = mock(vec![answer(NetFn::APP, 3, 0, &[])]);
-        let (_, out, _) = go(Action::McReset(ResetKind::Warm), true, &mut m);
+        let (_, out, _) = go(
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Warm)),
+            true,
+            &mut m,
+        );
         assert_eq!(out, "{\"reset\":\"warm\"}\n");
         let mut m = mock(vec![answer(NetFn::APP, 1, 0, &SIM_DEVICE_ID)]);
-        let (_, out, _) = go(Action::McInfo, true, &mut m);
+        let (_, out, _) = go(Action::Mc(crate::families::mc::Action::Info), true, &mut m);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["manufacturer_id"], 4753);
         assert_eq!(v["manufacturer_name"], "MontaVista Software, Inc.");
@@ -790,7 +806,7 @@ mod tests {
         // The interruptible wait gave up (any error) and the signal is recorded.
         m.open = Some(Err(MockError::Timeout));
         m.signal = Some(libc::SIGINT);
-        let (code, out, err) = go(Action::McInfo, false, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 130);
         assert_eq!(out, "");
         assert_eq!(
@@ -804,7 +820,7 @@ mod tests {
     fn a_signal_mid_request_closes_the_session_quickly_then_exits() {
         let mut m = mock(vec![Err(MockError::Timeout)]);
         m.signal = Some(libc::SIGTERM);
-        let (code, out, err) = go(Action::McInfo, true, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), true, &mut m);
         assert_eq!(code, 143);
         assert_eq!(
             err,
@@ -827,7 +843,11 @@ mod tests {
     fn a_signal_after_the_answer_keeps_the_output_and_exits_128_plus_n() {
         let mut m = mock(vec![answer(NetFn::CHASSIS, 1, 0, &[0x01, 0, 0])]);
         m.signal = Some(libc::SIGINT);
-        let (code, out, err) = go(Action::PowerStatus, false, &mut m);
+        let (code, out, err) = go(
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            false,
+            &mut m,
+        );
         assert_eq!(code, 130);
         assert_eq!(out, "Chassis Power is on\n");
         assert_eq!(err, "ipmirs: interrupted by SIGINT after the answer\n");
@@ -888,14 +908,17 @@ mod tests {
             need: 11,
             got: 2,
         }))]);
-        let (code, _, err) = go(Action::McInfo, false, &mut m);
+        let (code, _, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 1, "{err}");
     }
 
     #[test]
     fn verbose_never_prints_the_password() {
         let mut m = mock(vec![answer(NetFn::CHASSIS, 1, 0, &[0, 0, 0])]);
-        let mut i = inv(Action::PowerStatus, false);
+        let mut i = inv(
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            false,
+        );
         i.verbose = 3;
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run(

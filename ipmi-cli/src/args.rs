@@ -11,13 +11,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use ipmi_core::{NetFn, PrivilegeLevel};
+use ipmi_core::PrivilegeLevel;
 use ipmi_kcs::kcs::KcsAddress;
 
-use crate::numbers;
+pub use crate::families::Command;
+use crate::numbers::{self, parse_byte};
 
-/// Most data bytes `raw` takes (ipmitool: 256 arguments in all).
-pub const MAX_RAW_DATA: usize = 254;
+/// The command words after an interface word: a command, or other words
+/// (refused by [`crate::families::unimplemented`] with one clear line).
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Words {
+    /// A command ipmirs has.
+    #[command(flatten)]
+    Known(Command),
+    /// Any other word: an ipmitool command not implemented yet (`lan
+    /// print`, `sel list`), or a typo.
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -412,135 +423,6 @@ pub enum InterfaceWord {
     Kcs,
 }
 
-/// The commands.
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Management controller: info, reset cold|warm
-    #[command(alias = "bmc")]
-    Mc {
-        #[command(subcommand)]
-        command: McCommand,
-    },
-    /// Chassis: status, power status|on|off|cycle|reset|diag|soft
-    Chassis {
-        #[command(subcommand)]
-        command: ChassisCommand,
-    },
-    /// Shortcut for `chassis power ...`
-    Power {
-        /// status, on (up), off (down), cycle, reset, diag or soft (acpi)
-        #[arg(value_enum)]
-        action: PowerWord,
-    },
-    /// Any request: raw NETFN CMD [DATA...] (bytes as 0x06, 6 or 06; NETFN may be a name like Application)
-    #[command(allow_negative_numbers = true)]
-    Raw(RawArgs),
-}
-
-/// The command words after an interface word: a command, or other words
-/// (refused by [`crate::invocation::unimplemented`] with one clear line).
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum Words {
-    /// A command ipmirs has.
-    #[command(flatten)]
-    Known(Command),
-    /// Any other word: an ipmitool command not implemented yet (`lan
-    /// print`, `sel list`), or a typo.
-    #[command(external_subcommand)]
-    Other(Vec<OsString>),
-}
-
-/// `mc ...`
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum McCommand {
-    /// Get Device ID: identity and firmware of the BMC
-    Info,
-    /// Reset the BMC: cold or warm
-    Reset {
-        /// cold or warm
-        #[arg(value_enum)]
-        kind: ResetKind,
-    },
-    /// Another `mc` word (ipmitool's selftest, guid, watchdog, ...).
-    #[command(external_subcommand)]
-    Other(Vec<OsString>),
-}
-
-/// Which reset.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetKind {
-    /// Cold Reset (NetFn App, cmd 0x02)
-    Cold,
-    /// Warm Reset (NetFn App, cmd 0x03)
-    Warm,
-}
-
-impl ResetKind {
-    /// The word ipmitool prints.
-    pub fn word(self) -> &'static str {
-        match self {
-            ResetKind::Cold => "cold",
-            ResetKind::Warm => "warm",
-        }
-    }
-}
-
-/// `chassis ...`
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum ChassisCommand {
-    /// Get Chassis Status: power state, faults, policy, front panel
-    Status,
-    /// Power status, or a Chassis Control action
-    Power {
-        /// status, on (up), off (down), cycle, reset, diag or soft (acpi)
-        #[arg(value_enum)]
-        action: PowerWord,
-    },
-    /// Another `chassis` word (ipmitool's bootdev, identify, policy, ...).
-    #[command(external_subcommand)]
-    Other(Vec<OsString>),
-}
-
-/// The word after `chassis power` (ipmitool's, with its synonyms).
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerWord {
-    /// Show whether the system power is on
-    Status,
-    /// Power up
-    #[value(alias = "up")]
-    On,
-    /// Hard power down
-    #[value(alias = "down")]
-    Off,
-    /// Power cycle
-    Cycle,
-    /// Hard reset
-    Reset,
-    /// Pulse a diagnostic interrupt (NMI)
-    Diag,
-    /// Soft (ACPI) shutdown
-    #[value(alias = "acpi")]
-    Soft,
-}
-
-/// `raw NETFN CMD [DATA...]`
-#[derive(Args, Debug, Clone, PartialEq, Eq)]
-pub struct RawArgs {
-    /// Network function: a number 0-0x3f or Chassis, Bridge, SensorEvent, Application, Firmware, Storage, Transport
-    #[arg(value_name = "NETFN", value_parser = parse_netfn)]
-    pub netfn: NetFn,
-    /// Command number (0-255)
-    #[arg(value_name = "CMD", value_parser = parse_byte)]
-    pub cmd: u8,
-    /// Request data bytes (0-255 each)
-    #[arg(value_name = "DATA", value_parser = parse_byte)]
-    pub data: Vec<u8>,
-}
-
-fn parse_byte(s: &str) -> Result<u8, String> {
-    numbers::parse_u8(s).map_err(|e| e.to_string())
-}
-
 /// `-d N`: an interface number, read like ipmitool reads it (C `strtol`
 /// base 0, not negative).
 fn parse_device_number(s: &str) -> Result<u32, String> {
@@ -551,10 +433,6 @@ fn parse_device_number(s: &str) -> Result<u32, String> {
 
 fn parse_kcs_address(s: &str) -> Result<KcsAddress, String> {
     KcsAddress::parse(s)
-}
-
-fn parse_netfn(s: &str) -> Result<NetFn, String> {
-    numbers::parse_netfn(s).map_err(|e| e.to_string())
 }
 
 fn parse_port(s: &str) -> Result<u16, String> {
@@ -586,8 +464,12 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::families::chassis::{self, ChassisCommand, PowerWord};
+    use crate::families::mc::{self, McCommand, ResetKind};
+    use crate::families::raw::{self, RawArgs};
     use clap::error::ErrorKind;
     use clap::CommandFactory;
+    use ipmi_core::NetFn;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied()))
@@ -615,9 +497,9 @@ mod tests {
 
     #[test]
     fn interface_word_is_optional() {
-        let info = Command::Mc {
+        let info = Command::Mc(mc::Words::Mc {
             command: McCommand::Info,
-        };
+        });
         let with = parse(&["-H", "h", "lan", "mc", "info"]).unwrap();
         assert_eq!(
             with.command.job(),
@@ -635,11 +517,11 @@ mod tests {
             kcs.command.job(),
             Job::Client(
                 Some(InterfaceWord::Kcs),
-                &Command::Mc {
+                &Command::Mc(mc::Words::Mc {
                     command: McCommand::Reset {
                         kind: ResetKind::Warm
                     }
-                }
+                })
             )
         );
     }
@@ -741,11 +623,11 @@ mod tests {
         assert_eq!(cli.options.cipher_suite, Some(3));
         assert_eq!(
             cli.command,
-            Top::Command(Command::Chassis {
+            Top::Command(Command::Chassis(chassis::Words::Chassis {
                 command: ChassisCommand::Power {
                     action: PowerWord::Status
                 }
-            })
+            }))
         );
     }
 
@@ -930,12 +812,15 @@ mod tests {
             let cli = parse(&["chassis", "power", word]).unwrap();
             assert_eq!(
                 cli.command,
-                Top::Command(Command::Chassis {
+                Top::Command(Command::Chassis(chassis::Words::Chassis {
                     command: ChassisCommand::Power { action: want }
-                })
+                }))
             );
             let cli = parse(&["power", word]).unwrap();
-            assert_eq!(cli.command, Top::Command(Command::Power { action: want }));
+            assert_eq!(
+                cli.command,
+                Top::Command(Command::Chassis(chassis::Words::Power { action: want }))
+            );
         }
         assert_eq!(
             parse(&["chassis", "power", "bounce"]).unwrap_err().kind(),
@@ -948,20 +833,20 @@ mod tests {
         let cli = parse(&["raw", "0x06", "1"]).unwrap();
         assert_eq!(
             cli.command,
-            Top::Command(Command::Raw(RawArgs {
+            Top::Command(Command::Raw(raw::Words::Raw(RawArgs {
                 netfn: NetFn(6),
                 cmd: 1,
                 data: vec![]
-            }))
+            })))
         );
         let cli = parse(&["raw", "Application", "0x38", "0x8e", "4", "010", "-0"]).unwrap();
         assert_eq!(
             cli.command,
-            Top::Command(Command::Raw(RawArgs {
+            Top::Command(Command::Raw(raw::Words::Raw(RawArgs {
                 netfn: NetFn(6),
                 cmd: 0x38,
                 data: vec![0x8e, 4, 8, 0]
-            }))
+            })))
         );
         for bad in [
             &["raw", "0x06"][..],

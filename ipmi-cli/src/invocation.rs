@@ -10,17 +10,15 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ipmi_core::cmd::{PowerAction, Raw};
 use ipmi_core::{PrivilegeLevel, Target};
 use ipmi_kcs::kcs::{Backend, KcsAddress};
 use ipmi_lanplus::fleet::{parse_host_list, parse_hosts_file, HostSpec};
 use ipmi_lanplus::server::{parse_cipher_suites, parse_listen, ServerConfig, User};
 
-use crate::args::{
-    ChassisCommand, Cli, Command, DiagnoseArgs, InterfaceWord, Job, KcsBackend, McCommand, Options,
-    PowerWord, ResetKind, ServeArgs, MAX_RAW_DATA,
-};
+use crate::args::{Cli, DiagnoseArgs, InterfaceWord, Job, KcsBackend, Options, ServeArgs};
 use crate::exit::CliError;
+pub use crate::families::Action;
+use crate::families::{unimplemented, Command};
 
 /// The default RMCP port.
 pub const DEFAULT_PORT: u16 = 623;
@@ -132,23 +130,6 @@ pub enum Interface {
     Local,
     /// KCS system interface.
     Kcs,
-}
-
-/// What to do, once connected.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// `mc info`
-    McInfo,
-    /// `mc reset cold|warm`
-    McReset(ResetKind),
-    /// `chassis status`
-    ChassisStatus,
-    /// `chassis power status`
-    PowerStatus,
-    /// `chassis power on|off|cycle|reset|diag|soft`
-    PowerControl(PowerAction),
-    /// `raw NETFN CMD DATA...`
-    Raw(Raw),
 }
 
 /// Where the password came from (said with `-v`, never the password itself).
@@ -487,123 +468,6 @@ pub fn default_serve_user() -> User {
     )
 }
 
-/// ipmitool 1.8.19's top-level commands that ipmirs does not implement yet.
-pub const IPMITOOL_COMMANDS: &[&str] = &[
-    "i2c",
-    "spd",
-    "event",
-    "sdr",
-    "sensor",
-    "fru",
-    "gendev",
-    "sel",
-    "pef",
-    "sol",
-    "tsol",
-    "isol",
-    "user",
-    "channel",
-    "session",
-    "dcmi",
-    "nm",
-    "sunoem",
-    "kontronoem",
-    "picmg",
-    "fwum",
-    "firewall",
-    "delloem",
-    "shell",
-    "exec",
-    "set",
-    "hpm",
-    "ekanalyzer",
-    "ime",
-    "vita",
-    "lan6",
-];
-/// ipmitool's `mc` words that ipmirs does not implement yet.
-const IPMITOOL_MC: &[&str] = &[
-    "guid",
-    "watchdog",
-    "selftest",
-    "getenables",
-    "setenables",
-    "getsysinfo",
-    "setsysinfo",
-];
-/// ipmitool's `chassis` words that ipmirs does not implement yet.
-const IPMITOOL_CHASSIS: &[&str] = &[
-    "policy",
-    "restart_cause",
-    "poh",
-    "identify",
-    "selftest",
-    "bootdev",
-    "bootparam",
-    "setbootparam",
-];
-/// ipmitool's `lan` command words: after `lan`, these make the lan command,
-/// not the interface word.
-const IPMITOOL_LAN: &[&str] = &["print", "set", "alert", "stats"];
-
-/// The refusal of command words ipmirs has no command for (exit 2):
-/// `'sol activate' is not implemented yet` for an ipmitool command, or
-/// that the words are no command at all. `None` for an implemented one.
-pub fn unimplemented(command: &Command) -> Option<CliError> {
-    // The family word and its first sub-word (when it is a word, not a
-    // number or an option): 'lan print', 'chassis bootdev', 'sel'.
-    let shown = |family: &str, rest: &[OsString]| match rest.first().map(|w| w.to_string_lossy()) {
-        Some(w) if w.starts_with(|c: char| c.is_ascii_alphabetic()) => format!("{family} {w}"),
-        _ => family.to_string(),
-    };
-    let not_yet = |what: String| Some(CliError::Usage(format!("'{what}' is not implemented yet")));
-    let unknown = |what: String, takes: &str| {
-        Some(CliError::Usage(format!(
-            "'{what}' is not an ipmirs command ({takes}; see ipmirs --help)"
-        )))
-    };
-    match command {
-        Command::Mc {
-            command: McCommand::Other(words),
-        } => match words.first().and_then(|w| w.to_str()) {
-            Some(w) if IPMITOOL_MC.contains(&w) => not_yet(shown("mc", words)),
-            _ => unknown(shown("mc", words), "mc takes info and reset cold|warm"),
-        },
-        Command::Chassis {
-            command: ChassisCommand::Other(words),
-        } => match words.first().and_then(|w| w.to_str()) {
-            Some(w) if IPMITOOL_CHASSIS.contains(&w) => not_yet(shown("chassis", words)),
-            _ => unknown(
-                shown("chassis", words),
-                "chassis takes status and power WORD",
-            ),
-        },
-        _ => None,
-    }
-}
-
-/// The refusal of words that are no ipmirs command (exit 2), after the
-/// interface word `word` if any: `lan print` is ipmitool's lan command.
-pub fn unknown_words(word: Option<InterfaceWord>, words: &[OsString]) -> CliError {
-    let Some((first, rest)) = words.split_first() else {
-        return CliError::Usage("a command word is missing".into());
-    };
-    let first = first.to_string_lossy();
-    let shown = |family: &str, rest: &[OsString]| match rest.first().map(|w| w.to_string_lossy()) {
-        Some(w) if w.starts_with(|c: char| c.is_ascii_alphabetic()) => format!("{family} {w}"),
-        _ => family.to_string(),
-    };
-    if word == Some(InterfaceWord::Lan) && IPMITOOL_LAN.contains(&first.as_ref()) {
-        return CliError::Usage(format!("'{}' is not implemented yet", shown("lan", words)));
-    }
-    if IPMITOOL_COMMANDS.contains(&first.as_ref()) {
-        return CliError::Usage(format!("'{}' is not implemented yet", shown(&first, rest)));
-    }
-    CliError::Usage(format!(
-        "'{first}' is not an ipmirs command (the commands are mc, chassis, power and raw; see ipmirs --help)"
-    ))
-}
-
 /// The refusal of ipmitool options ipmirs does not implement (exit 2).
 fn refuse_ipmitool_options(o: &Options) -> Result<(), CliError> {
     if let Some(oem) = &o.oem_type {
@@ -627,17 +491,23 @@ fn refuse_ipmitool_options(o: &Options) -> Result<(), CliError> {
 /// Resolves the whole command line.
 pub fn plan(cli: &Cli, env: &dyn Env) -> Result<Plan, CliError> {
     match cli.command.job() {
-        Job::Unknown(word, words) => return Err(unknown_words(word, words)),
+        Job::Unknown(word, words) => {
+            return Err(unimplemented::first_word(
+                word == Some(InterfaceWord::Lan),
+                words,
+            ))
+        }
         Job::Client(_, command) => {
-            if let Some(e) = unimplemented(command) {
-                return Err(e);
-            }
+            command.action()?;
         }
         _ => {}
     }
     refuse_ipmitool_options(&cli.options)?;
     match cli.command.job() {
-        Job::Unknown(word, words) => Err(unknown_words(word, words)),
+        Job::Unknown(word, words) => Err(unimplemented::first_word(
+            word == Some(InterfaceWord::Lan),
+            words,
+        )),
         Job::Client(..) if is_fleet(&cli.options) => resolve_fleet(cli, env).map(Plan::Fleet),
         Job::Client(..) => resolve(cli, env).map(Plan::Client),
         Job::Serve(args) => resolve_serve(args, &cli.options).map(Plan::Serve),
@@ -1053,55 +923,7 @@ pub fn resolve_diagnose(
 
 /// The action of the command words.
 pub fn action_of(command: &Command) -> Result<Action, CliError> {
-    if let Some(e) = unimplemented(command) {
-        return Err(e);
-    }
-    Ok(match command {
-        Command::Mc {
-            command: McCommand::Other(_),
-        }
-        | Command::Chassis {
-            command: ChassisCommand::Other(_),
-        } => return Err(CliError::Usage("a command word is missing".into())),
-        Command::Mc {
-            command: McCommand::Info,
-        } => Action::McInfo,
-        Command::Mc {
-            command: McCommand::Reset { kind },
-        } => Action::McReset(*kind),
-        Command::Chassis {
-            command: ChassisCommand::Status,
-        } => Action::ChassisStatus,
-        Command::Chassis {
-            command: ChassisCommand::Power { action },
-        }
-        | Command::Power { action } => power_action(*action),
-        Command::Raw(raw) => {
-            if raw.data.len() > MAX_RAW_DATA {
-                return Err(CliError::Usage(format!(
-                    "raw: {} data bytes given; at most {MAX_RAW_DATA} (ipmitool's limit)",
-                    raw.data.len()
-                )));
-            }
-            Action::Raw(Raw {
-                netfn: raw.netfn,
-                cmd: raw.cmd,
-                data: raw.data.clone(),
-            })
-        }
-    })
-}
-
-fn power_action(word: PowerWord) -> Action {
-    match word {
-        PowerWord::Status => Action::PowerStatus,
-        PowerWord::On => Action::PowerControl(PowerAction::Up),
-        PowerWord::Off => Action::PowerControl(PowerAction::Down),
-        PowerWord::Cycle => Action::PowerControl(PowerAction::Cycle),
-        PowerWord::Reset => Action::PowerControl(PowerAction::HardReset),
-        PowerWord::Diag => Action::PowerControl(PowerAction::Diag),
-        PowerWord::Soft => Action::PowerControl(PowerAction::Soft),
-    }
+    command.action()
 }
 
 /// The interface: the command word, ipmitool's `-I`, or the default
@@ -1281,7 +1103,9 @@ pub fn os_bytes(s: &OsStr) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::families::mc::ResetKind;
     use clap::Parser;
+    use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::NetFn;
 
     fn cli(args: &[&str]) -> Cli {
@@ -1313,7 +1137,7 @@ mod tests {
             let inv = resolve_with(args, &[]).unwrap();
             assert_eq!(inv.lan().host, "bmc");
             assert_eq!(inv.lan().port, 623);
-            assert_eq!(inv.action, Action::McInfo);
+            assert_eq!(inv.action, Action::Mc(crate::families::mc::Action::Info));
         }
     }
 
@@ -1326,7 +1150,10 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(inv.action, Action::PowerStatus);
+        assert_eq!(
+            inv.action,
+            Action::Chassis(crate::families::chassis::Action::PowerStatus)
+        );
         assert_eq!(inv.lan().username, b"u");
         assert_eq!(inv.lan().password, b"p");
         assert_eq!(inv.lan().password_source, PasswordSource::Option);
@@ -1364,7 +1191,10 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(inv.action, Action::PowerStatus);
+        assert_eq!(
+            inv.action,
+            Action::Chassis(crate::families::chassis::Action::PowerStatus)
+        );
         assert_eq!(inv.timeout, Duration::from_millis(1500));
         assert!(inv.json);
         assert_eq!(inv.verbose, 1);
@@ -1507,7 +1337,7 @@ mod tests {
         ] {
             let inv = resolve_with(args, &[]).unwrap();
             assert_eq!(inv.kcs(), &plain, "{args:?}");
-            assert_eq!(inv.action, Action::McInfo);
+            assert_eq!(inv.action, Action::Mc(crate::families::mc::Action::Info));
         }
         let inv = resolve_with(
             &[
@@ -1539,7 +1369,10 @@ mod tests {
                 ..plain.clone()
             }
         );
-        assert_eq!(inv.action, Action::PowerStatus);
+        assert_eq!(
+            inv.action,
+            Action::Chassis(crate::families::chassis::Action::PowerStatus)
+        );
         assert_eq!((inv.timeout, inv.json), (Duration::from_secs(2), true));
         assert_eq!(
             resolve_with(&["--kcs-backend", "ioport", "kcs", "mc", "info"], &[])
@@ -1551,7 +1384,10 @@ mod tests {
         // The options of a LAN session are ignored, as in-band (named).
         let inv = resolve_with(&["-U", "admin", "-E", "kcs", "mc", "reset", "cold"], &[]).unwrap();
         assert_eq!(inv.kcs().ignored, ["-U", "-E"]);
-        assert_eq!(inv.action, Action::McReset(ResetKind::Cold));
+        assert_eq!(
+            inv.action,
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold))
+        );
         // Refused: another BMC, the kernel driver's device file.
         let m = usage_message(resolve_with(&["-H", "h", "kcs", "mc", "info"], &[]));
         assert!(
@@ -1948,7 +1784,10 @@ mod tests {
             (&b"envuser"[..], &b"envpw"[..])
         );
         assert_eq!(inv.lan().password_source, PasswordSource::Env);
-        assert_eq!(inv.action, Action::McReset(ResetKind::Cold));
+        assert_eq!(
+            inv.action,
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold))
+        );
         // -U and -P win over the environment.
         let inv = resolve_with(&["-H", "h", "-U", "u", "-P", "p", "mc", "info"], &env).unwrap();
         assert_eq!(
@@ -2127,7 +1966,7 @@ mod tests {
             resolve_with(&["-H", "h", "bmc", "info"], &[])
                 .unwrap()
                 .action,
-            Action::McInfo
+            Action::Mc(crate::families::mc::Action::Info)
         );
     }
 
@@ -2136,7 +1975,10 @@ mod tests {
         let env: HashMap<&str, &str> = HashMap::new();
         // -c (CSV) is accepted: mc, chassis and raw print the same.
         let inv = resolve_with(&["-c", "-H", "h", "chassis", "status"], &[]).unwrap();
-        assert_eq!(inv.action, Action::ChassisStatus);
+        assert_eq!(
+            inv.action,
+            Action::Chassis(crate::families::chassis::Action::Status)
+        );
         for (line, flag) in [
             (
                 &["-o", "supermicro", "-H", "h", "mc", "info"][..],
@@ -2247,7 +2089,10 @@ mod tests {
                 .unwrap()
                 .action
         };
-        assert_eq!(a(&["chassis", "status"]), Action::ChassisStatus);
+        assert_eq!(
+            a(&["chassis", "status"]),
+            Action::Chassis(crate::families::chassis::Action::Status)
+        );
         for (word, action) in [
             ("on", PowerAction::Up),
             ("up", PowerAction::Up),
@@ -2260,14 +2105,17 @@ mod tests {
         ] {
             assert_eq!(
                 a(&["chassis", "power", word]),
-                Action::PowerControl(action),
+                Action::Chassis(crate::families::chassis::Action::PowerControl(action)),
                 "{word}"
             );
         }
-        assert_eq!(a(&["power", "status"]), Action::PowerStatus);
+        assert_eq!(
+            a(&["power", "status"]),
+            Action::Chassis(crate::families::chassis::Action::PowerStatus)
+        );
         assert_eq!(
             a(&["mc", "reset", "warm"]),
-            Action::McReset(ResetKind::Warm)
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Warm))
         );
         assert_eq!(
             a(&["raw", "6", "1"]),
@@ -2286,7 +2134,7 @@ mod tests {
             })
         );
         let many: Vec<String> = std::iter::repeat("0".to_string())
-            .take(MAX_RAW_DATA + 1)
+            .take(crate::families::raw::MAX_RAW_DATA + 1)
             .collect();
         let mut args = vec!["-H", "h", "raw", "6", "1"];
         args.extend(many.iter().map(String::as_str));
@@ -2358,7 +2206,10 @@ mod tests {
         assert_eq!(f.lan.port, 6230);
         assert_eq!(f.lan.username, b"u");
         assert_eq!(f.fanout, DEFAULT_FANOUT);
-        assert_eq!(f.invocation.action, Action::McInfo);
+        assert_eq!(
+            f.invocation.action,
+            Action::Mc(crate::families::mc::Action::Info)
+        );
         let f = fleet(&["-H", "h:7000-7009", "--fanout", "3", "power", "status"]);
         assert_eq!(f.hosts.len(), 10);
         assert_eq!(f.fanout, 3);

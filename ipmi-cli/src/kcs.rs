@@ -228,7 +228,7 @@ impl<O: PortOpener> Connector for KcsConnector<O> {
 mod tests {
     use super::*;
     use crate::app::{run, Streams};
-    use crate::args::ResetKind;
+    use crate::families::mc::ResetKind;
     use crate::invocation::{Action, Invocation, Link};
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_kcs::kcs::model::{Faults, KcsModel, SharedModel};
@@ -323,7 +323,10 @@ mod tests {
 
     #[test]
     fn mc_info_over_the_software_kcs_bmc_prints_ipmitool_text() {
-        let (r, model) = go(KcsModel::new(), Action::McInfo);
+        let (r, model) = go(
+            KcsModel::new(),
+            Action::Mc(crate::families::mc::Action::Info),
+        );
         assert_eq!(r.code, 0, "{}", r.err);
         assert_eq!(r.out, QEMU_MC_INFO);
         assert!(r.err.is_empty(), "{}", r.err);
@@ -334,9 +337,15 @@ mod tests {
 
     #[test]
     fn every_command_goes_over_kcs() {
-        let (r, _) = go(KcsModel::new(), Action::PowerStatus);
+        let (r, _) = go(
+            KcsModel::new(),
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+        );
         assert_eq!((r.code, r.out.as_str()), (0, "Chassis Power is on\n"));
-        let (r, _) = go(KcsModel::new(), Action::ChassisStatus);
+        let (r, _) = go(
+            KcsModel::new(),
+            Action::Chassis(crate::families::chassis::Action::Status),
+        );
         assert_eq!(r.code, 0, "{}", r.err);
         assert!(
             r.out.starts_with("System Power         : on\n"),
@@ -356,21 +365,32 @@ mod tests {
             (0, " 20 00 00 00 02 07 00 00 00 00 00\n")
         );
         assert_eq!(model.0.lock().unwrap().requests, [vec![0x18, 0x01]]);
-        let (r, model) = go(KcsModel::new(), Action::McReset(ResetKind::Cold));
+        let (r, model) = go(
+            KcsModel::new(),
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold)),
+        );
         assert_eq!(
             (r.code, r.out.as_str()),
             (0, "Sent cold reset command to MC\n")
         );
         assert_eq!(model.0.lock().unwrap().requests, [vec![0x18, 0x02]]);
         // The model refuses what QEMU's BMC refuses: 0xC1, ipmitool's words.
-        let (r, model) = go(KcsModel::new(), Action::PowerControl(PowerAction::Up));
+        let (r, model) = go(
+            KcsModel::new(),
+            Action::Chassis(crate::families::chassis::Action::PowerControl(
+                PowerAction::Up,
+            )),
+        );
         assert_eq!((r.code, r.out.as_str()), (1, ""));
         assert_eq!(
             r.err,
             "ipmirs: Set Chassis Power Control to Up/On failed: Invalid command (0xc1)\n"
         );
         assert_eq!(model.0.lock().unwrap().requests, [vec![0x00, 0x02, 0x01]]);
-        let (r, _) = go(KcsModel::new(), Action::McReset(ResetKind::Warm));
+        let (r, _) = go(
+            KcsModel::new(),
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Warm)),
+        );
         assert_eq!(r.code, 1);
         assert_eq!(
             r.err,
@@ -387,7 +407,13 @@ mod tests {
         let ports = ModelPorts::new(KcsModel::with_faults(faults));
         let mut c = KcsConnector::with_opener(settings(), Duration::from_millis(300), ports);
         let t0 = std::time::Instant::now();
-        let r = go_with(&mut c, Action::McInfo, false, 0, Duration::from_millis(300));
+        let r = go_with(
+            &mut c,
+            Action::Mc(crate::families::mc::Action::Info),
+            false,
+            0,
+            Duration::from_millis(300),
+        );
         let took = t0.elapsed();
         assert_eq!(r.code, 3, "{}", r.err);
         // The model never answers, so only the deadline ends the wait: 5x
@@ -410,7 +436,7 @@ mod tests {
         let mut c = KcsConnector::with_opener(settings(), Duration::from_millis(200), ports);
         let r = go_with(
             &mut c,
-            Action::McReset(ResetKind::Cold),
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold)),
             true,
             0,
             Duration::from_millis(200),
@@ -440,7 +466,7 @@ mod tests {
         let mut c = KcsConnector::with_opener(s, Duration::from_secs(2), ports);
         let r = go_with(
             &mut c,
-            Action::PowerStatus,
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
             false,
             2,
             Duration::from_secs(2),
@@ -473,7 +499,13 @@ mod tests {
         let mut s = settings();
         s.root = dir.clone();
         let mut c = KcsConnector::new(s, Duration::from_secs(1));
-        let r = go_with(&mut c, Action::McInfo, true, 0, Duration::from_secs(1));
+        let r = go_with(
+            &mut c,
+            Action::Mc(crate::families::mc::Action::Info),
+            true,
+            0,
+            Duration::from_secs(1),
+        );
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(r.code, 2, "{}", r.err);
         assert!(

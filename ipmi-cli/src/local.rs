@@ -175,7 +175,7 @@ impl<O: Opener> Connector for LocalConnector<O> {
 mod tests {
     use super::*;
     use crate::app::{run, Streams};
-    use crate::args::ResetKind;
+    use crate::families::mc::ResetKind;
     use crate::invocation::{Action, Invocation, Link};
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::{NetFn, Request, Response};
@@ -338,7 +338,7 @@ mod tests {
     #[test]
     fn mc_info_prints_ipmitool_text_and_closes_the_device() {
         let o = go(
-            Action::McInfo,
+            Action::Mc(crate::families::mc::Action::Info),
             vec![answer(NetFn::APP, 1, 0, &QEMU_DEVICE_ID)],
         );
         assert_eq!(o.code, 0, "{}", o.err);
@@ -410,7 +410,7 @@ mod tests {
         };
         let o = go_with(
             local(DeviceChoice::Number(0), Target::bmc()),
-            Action::McInfo,
+            Action::Mc(crate::families::mc::Action::Info),
             false,
             0,
             Some(e),
@@ -441,7 +441,7 @@ mod tests {
         };
         let o = go_with(
             local(DeviceChoice::Number(0), Target::bmc()),
-            Action::McInfo,
+            Action::Mc(crate::families::mc::Action::Info),
             true,
             0,
             Some(e),
@@ -470,7 +470,10 @@ mod tests {
             },
             waited: Duration::from_millis(1000),
         };
-        let o = go(Action::McInfo, vec![Err(timeout())]);
+        let o = go(
+            Action::Mc(crate::families::mc::Action::Info),
+            vec![Err(timeout())],
+        );
         assert_eq!(o.code, 3);
         assert_eq!(o.out, "");
         assert!(
@@ -484,7 +487,7 @@ mod tests {
         assert!(o.seen.lock().unwrap().dropped);
         let o = go_with(
             local(DeviceChoice::Number(0), Target::bmc()),
-            Action::McInfo,
+            Action::Mc(crate::families::mc::Action::Info),
             true,
             0,
             None,
@@ -496,7 +499,10 @@ mod tests {
         assert_eq!(v["exit_code"], 3);
         assert_eq!(v["stage"], "request netfn 0x06 cmd 0x01");
         // A Cold Reset that got no answer may have reset the BMC.
-        let o = go(Action::McReset(ResetKind::Cold), vec![Err(timeout())]);
+        let o = go(
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold)),
+            vec![Err(timeout())],
+        );
         assert_eq!(o.code, 3);
         assert!(o.err.contains("may have been reset"), "{}", o.err);
     }
@@ -505,7 +511,7 @@ mod tests {
     fn kernel_completion_codes_are_explained() {
         // 0xC3 from the kernel: its own timeout.
         let o = go(
-            Action::PowerStatus,
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
             vec![answer(NetFn::CHASSIS, 1, 0xc3, &[])],
         );
         assert_eq!(o.code, 1);
@@ -542,7 +548,9 @@ mod tests {
         );
         // Ordinary refusals stay ipmitool's line.
         let o = go(
-            Action::PowerControl(PowerAction::Up),
+            Action::Chassis(crate::families::chassis::Action::PowerControl(
+                PowerAction::Up,
+            )),
             vec![answer(NetFn::CHASSIS, 2, 0xd5, &[])],
         );
         assert_eq!(o.code, 1);
@@ -558,7 +566,7 @@ mod tests {
         let far = Target::ipmb(0, 0x42);
         let o = go_with(
             local(DeviceChoice::Number(0), far),
-            Action::McInfo,
+            Action::Mc(crate::families::mc::Action::Info),
             false,
             0,
             None,
@@ -599,7 +607,7 @@ mod tests {
         s.ignored = vec!["-U", "-P"];
         let o = go_with(
             s,
-            Action::PowerStatus,
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
             false,
             2,
             None,
@@ -651,7 +659,7 @@ mod tests {
             let mut c = LocalConnector::new(settings.clone(), Duration::from_secs(1));
             let inv = Invocation {
                 link: Link::Local(settings),
-                action: Action::McInfo,
+                action: Action::Mc(crate::families::mc::Action::Info),
                 timeout: Duration::from_secs(1),
                 json: false,
                 verbose: 0,

@@ -1,12 +1,12 @@
 //! `ipmirs`: an IPMI client whose every operation has a deadline, with
 //! ipmitool's command line and output. See README-cli.md.
 
-mod actions;
 mod app;
 mod args;
 #[cfg(target_os = "linux")]
 mod diagnose;
 mod exit;
+mod families;
 mod fleet;
 mod invocation;
 #[cfg(target_os = "linux")]

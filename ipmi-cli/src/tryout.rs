@@ -27,8 +27,11 @@ pub const SUITE: u8 = 17;
 
 /// The commands `try` runs, in order, with their words.
 const COMMANDS: [(Action, &str); 2] = [
-    (Action::McInfo, "mc info"),
-    (Action::PowerStatus, "chassis power status"),
+    (Action::Mc(crate::families::mc::Action::Info), "mc info"),
+    (
+        Action::Chassis(crate::families::chassis::Action::PowerStatus),
+        "chassis power status",
+    ),
 ];
 
 /// Runs `try`; returns the first non-zero exit code of the two commands, else 0.

@@ -99,6 +99,25 @@ pub fn ipmirs_on_a_terminal(args: &[String], answer: Option<(&str, &str)>) -> Te
                 }
             }
         }
+        // The prompt may be shown before echo is switched off (rpassword
+        // prints, then reads with echo off): wait for the terminal's mode,
+        // not for time, before typing.
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
+        loop {
+            // SAFETY: tcgetattr on our open master fd into a zeroed termios.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0);
+            if t.c_lflag & libc::ECHO == 0 {
+                break;
+            }
+            if start.elapsed() > WATCHDOG {
+                let _ = child.kill();
+                panic!("echo never switched off after `{prompt}`");
+            }
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(2)) {
+                screen.extend(chunk);
+            }
+        }
         writer.write_all(typed.as_bytes()).unwrap();
     }
     let status = loop {
