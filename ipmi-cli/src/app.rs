@@ -602,7 +602,7 @@ mod tests {
                 host: "bmc".into(),
                 port: 623,
                 username: b"admin".to_vec(),
-                password: b"secret".to_vec(),
+                password: b"secret".to_vec().into(),
                 password_source: PasswordSource::Empty,
                 kg: None,
                 privilege: PrivilegeLevel::Administrator,
@@ -857,7 +857,7 @@ mod tests {
 
     #[test]
     fn the_password_option_warns_on_a_terminal_only() {
-        use crate::invocation::TestEnv;
+        use crate::credentials::TestEnv;
         use clap::Parser;
         let run_line = |args: &[&str], stderr_tty: bool| {
             let cli =

@@ -4,10 +4,8 @@
 //! and the environment fall-backs are unit-tested with a hand-made
 //! environment instead of the process's.
 
-use std::collections::HashMap;
-use std::ffi::{OsStr, OsString};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ipmi_core::{PrivilegeLevel, Target};
@@ -16,111 +14,14 @@ use ipmi_lanplus::fleet::{parse_host_list, parse_hosts_file, HostSpec};
 use ipmi_lanplus::server::{parse_cipher_suites, parse_listen, ServerConfig, User};
 
 use crate::args::{Cli, DiagnoseArgs, InterfaceWord, Job, KcsBackend, Options, ServeArgs};
+use crate::credentials::{kg_of, os_bytes, password_of, KgOptions, PasswordOptions, Secret};
+pub use crate::credentials::{Env, PasswordSource, ProcessEnv};
 use crate::exit::CliError;
 pub use crate::families::Action;
 use crate::families::{unimplemented, Command};
 
 /// The default RMCP port.
 pub const DEFAULT_PORT: u16 = 623;
-/// Longest password (Kuid) and BMC key (Kg), IPMI 2.0 §13.31.
-pub const MAX_KEY: usize = 20;
-
-/// Read access to environment variables and the terminal.
-pub trait Env {
-    /// The variable's value, if set.
-    fn var_os(&self, name: &str) -> Option<OsString>;
-
-    /// Whether standard input is a terminal (then a missing password is
-    /// asked for, like ipmitool does).
-    fn stdin_is_terminal(&self) -> bool {
-        false
-    }
-
-    /// Whether standard error is a terminal (then `-P` gets its warning;
-    /// scripts that capture `2>&1` never see it).
-    fn stderr_is_terminal(&self) -> bool {
-        false
-    }
-
-    /// Prints `prompt` on the terminal and reads a password without echo.
-    fn read_password(&self, prompt: &str) -> std::io::Result<Vec<u8>> {
-        let _ = prompt;
-        Err(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "no terminal",
-        ))
-    }
-}
-
-/// A hand-made environment for tests: variables, whether stdin and
-/// stderr are terminals, and what is typed at the prompt (`None`: reading
-/// fails). Records the prompts shown.
-#[cfg(test)]
-#[derive(Default)]
-pub struct TestEnv {
-    /// The variables.
-    pub vars: HashMap<&'static str, &'static str>,
-    /// `stdin_is_terminal`
-    pub stdin_tty: bool,
-    /// `stderr_is_terminal`
-    pub stderr_tty: bool,
-    /// What the user types at the prompt.
-    pub typed: Option<&'static str>,
-    /// The prompts shown.
-    pub prompts: std::cell::RefCell<Vec<String>>,
-}
-
-#[cfg(test)]
-impl Env for TestEnv {
-    fn var_os(&self, name: &str) -> Option<OsString> {
-        self.vars.get(name).map(OsString::from)
-    }
-    fn stdin_is_terminal(&self) -> bool {
-        self.stdin_tty
-    }
-    fn stderr_is_terminal(&self) -> bool {
-        self.stderr_tty
-    }
-    fn read_password(&self, prompt: &str) -> std::io::Result<Vec<u8>> {
-        self.prompts.borrow_mut().push(prompt.to_string());
-        self.typed
-            .map(|t| t.as_bytes().to_vec())
-            .ok_or_else(|| std::io::Error::other("not a terminal"))
-    }
-}
-
-/// The process's environment and terminal.
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn var_os(&self, name: &str) -> Option<OsString> {
-        std::env::var_os(name)
-    }
-
-    fn stdin_is_terminal(&self) -> bool {
-        std::io::IsTerminal::is_terminal(&std::io::stdin())
-    }
-
-    fn stderr_is_terminal(&self) -> bool {
-        std::io::IsTerminal::is_terminal(&std::io::stderr())
-    }
-
-    /// rpassword: the prompt on /dev/tty and a read with echo off, the
-    /// terminal's mode restored afterwards (also when reading fails).
-    fn read_password(&self, prompt: &str) -> std::io::Result<Vec<u8>> {
-        rpassword::prompt_password(prompt).map(String::into_bytes)
-    }
-}
-
-/// What ipmitool (and ipmirs) prints when it asks for the password.
-pub const PASSWORD_PROMPT: &str = "Password: ";
-
-impl Env for HashMap<&str, &str> {
-    fn var_os(&self, name: &str) -> Option<OsString> {
-        self.get(name).map(OsString::from)
-    }
-}
-
 /// The interface a command goes through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interface {
@@ -130,25 +31,6 @@ pub enum Interface {
     Local,
     /// KCS system interface.
     Kcs,
-}
-
-/// Where the password came from (said with `-v`, never the password itself).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PasswordSource {
-    /// `-P`
-    Option,
-    /// `-E`: this variable.
-    EnvOption(&'static str),
-    /// `-f FILE`
-    File,
-    /// No option: `IPMI_PASSWORD`.
-    Env,
-    /// Typed at the `Password: ` prompt (stdin a terminal, or `-a`).
-    Prompt,
-    /// Nothing at all: the empty password.
-    Empty,
-    /// `try`: the password of its own virtual BMC.
-    BuiltIn,
 }
 
 /// Everything a LAN session needs.
@@ -161,11 +43,11 @@ pub struct LanSettings {
     /// User name bytes (empty = null user).
     pub username: Vec<u8>,
     /// Password bytes.
-    pub password: Vec<u8>,
+    pub password: Secret,
     /// Where the password came from.
     pub password_source: PasswordSource,
     /// BMC key, when one that is not all zero was given.
-    pub kg: Option<Vec<u8>>,
+    pub kg: Option<Secret>,
     /// Requested privilege level.
     pub privilege: PrivilegeLevel,
     /// Pinned cipher suite.
@@ -725,14 +607,29 @@ fn lan_settings(o: &Options, env: &dyn Env) -> Result<LanSettings, CliError> {
     let target = target_of(o.bridge_channel, o.bridge_target)?;
 
     let username = match &o.user {
-        Some(u) => os_bytes(u),
+        Some(u) => os_bytes(u).to_vec(),
         None => env
             .var_os("IPMI_USER")
-            .map(|u| os_bytes(&u))
+            .map(|u| os_bytes(&u).to_vec())
             .unwrap_or_default(),
     };
-    let (password, password_source) = password_of(o, env)?;
-    let kg = kg_of(o, env)?;
+    let (password, password_source) = password_of(
+        PasswordOptions {
+            option: o.password.as_deref(),
+            from_env: o.password_from_env,
+            file: o.password_file.as_deref(),
+            prompt: o.password_prompt,
+        },
+        env,
+    )?;
+    let kg = kg_of(
+        KgOptions {
+            text: o.kg.as_deref(),
+            hex: o.kg_hex.as_deref(),
+            from_env: o.kg_from_env,
+        },
+        env,
+    )?;
 
     Ok(LanSettings {
         host,
@@ -977,136 +874,15 @@ fn word_name(i: Interface) -> &'static str {
     }
 }
 
-fn password_of(
-    o: &crate::args::Options,
-    env: &dyn Env,
-) -> Result<(Vec<u8>, PasswordSource), CliError> {
-    if let Some(p) = &o.password {
-        return Ok((os_bytes(p), PasswordSource::Option));
-    }
-    if o.password_from_env {
-        // ipmitool's order: IPMITOOL_PASSWORD, then IPMI_PASSWORD.
-        for name in ["IPMITOOL_PASSWORD", "IPMI_PASSWORD"] {
-            if let Some(p) = env.var_os(name) {
-                return Ok((os_bytes(&p), PasswordSource::EnvOption(name)));
-            }
-        }
-        return Err(CliError::Usage(
-            "-E: neither IPMITOOL_PASSWORD nor IPMI_PASSWORD is set".into(),
-        ));
-    }
-    if let Some(path) = &o.password_file {
-        return Ok((password_from_file(path)?, PasswordSource::File));
-    }
-    if !o.password_prompt {
-        if let Some(p) = env.var_os("IPMI_PASSWORD") {
-            return Ok((os_bytes(&p), PasswordSource::Env));
-        }
-    }
-    if o.password_prompt || env.stdin_is_terminal() {
-        return match env.read_password(PASSWORD_PROMPT) {
-            Ok(p) => Ok((p, PasswordSource::Prompt)),
-            Err(e) => Err(CliError::Usage(format!(
-                "cannot read the password from the terminal: {e} (give it with -E, -f FILE or $IPMI_PASSWORD)"
-            ))),
-        };
-    }
-    Ok((Vec::new(), PasswordSource::Empty))
-}
-
-/// The first line of `path`, cut (like ipmitool) at the first CR, LF or TAB.
-pub fn password_from_file(path: &Path) -> Result<Vec<u8>, CliError> {
-    let data = std::fs::read(path).map_err(|e| {
-        CliError::Usage(format!(
-            "-f: cannot read the password file {}: {e}",
-            path.display()
-        ))
-    })?;
-    if data.is_empty() {
-        return Err(CliError::Usage(format!(
-            "-f: the password file {} is empty",
-            path.display()
-        )));
-    }
-    let end = data
-        .iter()
-        .position(|b| matches!(b, b'\r' | b'\n' | b'\t'))
-        .unwrap_or(data.len());
-    Ok(data[..end].to_vec())
-}
-
-fn kg_of(o: &crate::args::Options, env: &dyn Env) -> Result<Option<Vec<u8>>, CliError> {
-    let kg = if let Some(k) = &o.kg {
-        os_bytes(k)
-    } else if let Some(hex) = &o.kg_hex {
-        parse_kg_hex(hex)?
-    } else if o.kg_from_env {
-        match env.var_os("IPMI_KGKEY") {
-            Some(k) => os_bytes(&k),
-            None => return Err(CliError::Usage("-K: IPMI_KGKEY is not set".into())),
-        }
-    } else {
-        return Ok(None);
-    };
-    if kg.len() > MAX_KEY {
-        return Err(CliError::Usage(format!(
-            "the BMC key (Kg) is {} bytes; at most {MAX_KEY}",
-            kg.len()
-        )));
-    }
-    // An all-zero Kg means "no Kg" (IPMI 2.0 §13.31), as with ipmitool,
-    // whose key buffer starts zeroed.
-    Ok(if kg.iter().all(|&b| b == 0) {
-        None
-    } else {
-        Some(kg)
-    })
-}
-
-/// `-y`: an even number of hexadecimal digits, at most 40 (ipmitool's rules).
-pub fn parse_kg_hex(hex: &str) -> Result<Vec<u8>, CliError> {
-    if hex.len() % 2 != 0 {
-        return Err(CliError::Usage(
-            "-y: the number of Kg key digits is not even".into(),
-        ));
-    }
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(CliError::Usage(
-            "-y: the Kg key is not a hexadecimal number".into(),
-        ));
-    }
-    if hex.len() > MAX_KEY * 2 {
-        return Err(CliError::Usage(format!(
-            "-y: the Kg key is too long ({} digits; at most 40)",
-            hex.len()
-        )));
-    }
-    Ok((0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("checked hex digits"))
-        .collect())
-}
-
-/// The bytes of an argument or variable (Unix: as given; elsewhere UTF-8).
-pub fn os_bytes(s: &OsStr) -> Vec<u8> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        s.as_bytes().to_vec()
-    }
-    #[cfg(not(unix))]
-    {
-        s.to_string_lossy().into_owned().into_bytes()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::{TestEnv, PASSWORD_PROMPT};
     use crate::families::mc::ResetKind;
     use clap::Parser;
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::NetFn;
+    use std::collections::HashMap;
 
     fn cli(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied())).unwrap()
@@ -1155,7 +931,7 @@ mod tests {
             Action::Chassis(crate::families::chassis::Action::PowerStatus)
         );
         assert_eq!(inv.lan().username, b"u");
-        assert_eq!(inv.lan().password, b"p");
+        assert_eq!(inv.lan().password.as_slice(), b"p");
         assert_eq!(inv.lan().password_source, PasswordSource::Option);
         // -I lanplus agrees with the word lan.
         assert!(resolve_with(&["-I", "lanplus", "-H", "h", "lan", "mc", "info"], &[]).is_ok());
@@ -1796,7 +1572,7 @@ mod tests {
         );
         // -E: IPMITOOL_PASSWORD first, then IPMI_PASSWORD (ipmitool's order).
         let inv = resolve_with(&["-H", "h", "-E", "mc", "info"], &env).unwrap();
-        assert_eq!(inv.lan().password, b"envpw");
+        assert_eq!(inv.lan().password.as_slice(), b"envpw");
         assert_eq!(
             inv.lan().password_source,
             PasswordSource::EnvOption("IPMI_PASSWORD")
@@ -1806,7 +1582,8 @@ mod tests {
             resolve_with(&["-H", "h", "-E", "mc", "info"], &both)
                 .unwrap()
                 .lan()
-                .password,
+                .password
+                .as_slice(),
             b"b"
         );
         // Without any option, only IPMI_PASSWORD is read.
@@ -1831,7 +1608,7 @@ mod tests {
             ..TestEnv::default()
         };
         let inv = with(&lan, &tty).unwrap();
-        assert_eq!(inv.lan().password, b"typed-pw");
+        assert_eq!(inv.lan().password.as_slice(), b"typed-pw");
         assert_eq!(inv.lan().password_source, PasswordSource::Prompt);
         assert_eq!(*tty.prompts.borrow(), [PASSWORD_PROMPT]);
         assert_eq!(PASSWORD_PROMPT, "Password: ");
@@ -1841,7 +1618,7 @@ mod tests {
             ..TestEnv::default()
         };
         let inv = with(&lan, &script).unwrap();
-        assert_eq!(inv.lan().password, b"");
+        assert_eq!(inv.lan().password.as_slice(), b"");
         assert_eq!(inv.lan().password_source, PasswordSource::Empty);
         assert!(script.prompts.borrow().is_empty());
         // -a forces the prompt, terminal or not, $IPMI_PASSWORD or not.
@@ -1851,7 +1628,7 @@ mod tests {
             ..TestEnv::default()
         };
         let inv = with(&["-a", "-H", "h", "mc", "info"], &forced).unwrap();
-        assert_eq!(inv.lan().password, b"typed-pw");
+        assert_eq!(inv.lan().password.as_slice(), b"typed-pw");
         assert_eq!(forced.prompts.borrow().len(), 1);
         // Without -a the variable wins over the terminal.
         let env_tty = TestEnv {
@@ -1861,7 +1638,7 @@ mod tests {
             ..TestEnv::default()
         };
         let inv = with(&lan, &env_tty).unwrap();
-        assert_eq!(inv.lan().password, b"from-env");
+        assert_eq!(inv.lan().password.as_slice(), b"from-env");
         assert!(env_tty.prompts.borrow().is_empty());
         // -P on a terminal: no prompt.
         let inv = with(&["-H", "h", "-P", "given", "mc", "info"], &tty).unwrap();
@@ -2016,7 +1793,7 @@ mod tests {
                 &[("IPMI_PASSWORD", "env")],
             )
             .unwrap();
-            assert_eq!(inv.lan().password, want, "{name}");
+            assert_eq!(inv.lan().password.as_slice(), want, "{name}");
             assert_eq!(inv.lan().password_source, PasswordSource::File);
         }
         let empty = write("empty", b"");
@@ -2037,9 +1814,15 @@ mod tests {
     #[test]
     fn kg_forms() {
         let inv = resolve_with(&["-H", "h", "-k", "key", "mc", "info"], &[]).unwrap();
-        assert_eq!(inv.lan().kg.as_deref(), Some(&b"key"[..]));
+        assert_eq!(
+            inv.lan().kg.as_ref().map(|k| k.as_slice()),
+            Some(&b"key"[..])
+        );
         let inv = resolve_with(&["-H", "h", "-y", "0a0B", "mc", "info"], &[]).unwrap();
-        assert_eq!(inv.lan().kg.as_deref(), Some(&[0x0a, 0x0b][..]));
+        assert_eq!(
+            inv.lan().kg.as_ref().map(|k| k.as_slice()),
+            Some(&[0x0a, 0x0b][..])
+        );
         let inv = resolve_with(&["-H", "h", "-y", "0000", "mc", "info"], &[]).unwrap();
         assert_eq!(inv.lan().kg, None);
         let inv = resolve_with(
@@ -2047,7 +1830,10 @@ mod tests {
             &[("IPMI_KGKEY", "envkey")],
         )
         .unwrap();
-        assert_eq!(inv.lan().kg.as_deref(), Some(&b"envkey"[..]));
+        assert_eq!(
+            inv.lan().kg.as_ref().map(|k| k.as_slice()),
+            Some(&b"envkey"[..])
+        );
         assert_eq!(
             resolve_with(&["-H", "h", "mc", "info"], &[])
                 .unwrap()

@@ -3,246 +3,130 @@
 //! [`crate::signals`]) in its configuration, so that a signal stops a wait
 //! within [`ipmi_lanplus::blocking::INTERRUPT_POLL`] and the session is
 //! still closed (issue #6): an interrupted call returns
-//! [`LanError::Interrupted`] and leaves the session open, and
-//! [`LanSession::close_by`] ignores the flag (its deadline bounds it).
+//! [`Error::Interrupted`] and leaves the session open, and
+//! [`Client::close_by`] ignores the flag (its deadline bounds it).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use ipmi_core::{
-    CommandError, Deadline, ErrorClass, Failure, Request, Response, Target, Transport,
-};
-use ipmi_lanplus::client::{Session, Stats};
-use ipmi_lanplus::crypto::suite::CipherSuite;
+use ipmi_core::Deadline;
 use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
 
 use crate::app::Connector;
 use crate::invocation::{LanSettings, PasswordSource};
 
-/// An error of the lan interface: the session's, or an interruption.
-#[derive(Clone, Debug, thiserror::Error)]
-pub enum LanError {
-    /// The session failed (with the step it stalled in).
-    #[error(transparent)]
-    Session(Error),
-    /// The interrupt flag was set (SIGINT or SIGTERM) while waiting.
-    #[error("interrupted")]
-    Interrupted,
-}
-
-impl From<Error> for LanError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Interrupted => LanError::Interrupted,
-            e => LanError::Session(e),
-        }
-    }
-}
-
-impl From<std::io::Error> for LanError {
-    fn from(e: std::io::Error) -> Self {
-        LanError::Session(e.into())
-    }
-}
-
-impl From<CommandError> for LanError {
-    fn from(e: CommandError) -> Self {
-        LanError::Session(e.into())
-    }
-}
-
-impl Failure for LanError {
-    fn class(&self) -> ErrorClass {
-        match self {
-            LanError::Session(e) => e.class(),
-            // Neither the BMC's fault nor the protocol's: the local side
-            // stopped. The CLI reports it as an interruption (exit 128 + N).
-            LanError::Interrupted => ErrorClass::Io,
-        }
-    }
-}
-
-/// One RMCP+ session with one BMC.
-#[derive(Debug)]
-pub struct LanSession {
-    client: Client,
-}
-
 /// What a RAKP 2 failure adds when no password was given (issue 10.4):
 /// the empty password was used because standard input is no terminal.
-pub fn no_password_hint(source: PasswordSource, error: &LanError) -> Option<String> {
-    let LanError::Session(e) = error else {
-        return None;
-    };
-    (source == PasswordSource::Empty && stage_of(e) == Some(Stage::Rakp2)).then(|| {
+pub fn no_password_hint(source: PasswordSource, error: &Error) -> Option<String> {
+    (source == PasswordSource::Empty && stage_of(error) == Some(Stage::Rakp2)).then(|| {
         "no password was given, so the empty password was tried: give it with -E \
          ($IPMI_PASSWORD or $IPMITOOL_PASSWORD), -f FILE, -P PASSWORD, or -a to be asked"
             .to_string()
     })
 }
 
-/// The configuration a CLI session uses: the interrupt flag, and no
-/// transparent reconnection (one command per process: a re-sent request
-/// must never run twice).
-fn cli_config(config: ClientConfig, interrupt: Option<Arc<AtomicBool>>) -> ClientConfig {
-    let config = config.reconnect(false);
-    match interrupt {
-        Some(flag) => config.interrupt(flag),
-        None => config,
-    }
-}
-
-impl LanSession {
-    /// Resolves `host` (bounded by `deadline`), then opens a session
-    /// (IPMI 2.0 §13.14) by `deadline`, giving up early with
-    /// [`LanError::Interrupted`] once `interrupt` is set.
-    pub fn connect(
-        host: &str,
-        port: u16,
-        config: ClientConfig,
-        deadline: Deadline,
-        interrupt: Option<Arc<AtomicBool>>,
-    ) -> Result<LanSession, LanError> {
-        let config = cli_config(config, interrupt);
-        let client = Client::connect_host(host, port, config, deadline)?;
-        Ok(LanSession { client })
-    }
-
-    /// Opens a session with the BMC at `peer`.
-    #[cfg(test)]
-    pub fn open(
-        peer: std::net::SocketAddr,
-        config: ClientConfig,
-        deadline: Deadline,
-        interrupt: Option<Arc<AtomicBool>>,
-    ) -> Result<LanSession, LanError> {
-        let config = cli_config(config, interrupt);
-        let client = Client::connect_by(peer, config, deadline)?;
-        Ok(LanSession { client })
-    }
-
-    /// The negotiated cipher suite.
-    pub fn suite(&self) -> Option<CipherSuite> {
-        self.client.suite()
-    }
-
-    /// The session's counters.
-    pub fn stats(&self) -> Stats {
-        self.client.session().stats()
-    }
-
-    /// The underlying state machine.
-    pub fn session(&self) -> &Session {
-        self.client.session()
-    }
-
-    /// Closes the session (IPMI 2.0 §22.19), abandoning a pending request,
-    /// waiting for the answer until `deadline`. Not interruptible.
-    pub fn close_by(self, deadline: Deadline) -> Result<(), LanError> {
-        Ok(self.client.close_by(deadline)?)
-    }
-}
-
-impl Transport for LanSession {
-    type Error = LanError;
-
-    fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, LanError> {
-        Ok(self.client.exchange(request, deadline)?)
-    }
-
-    fn default_deadline(&self) -> Deadline {
-        self.client.default_deadline()
-    }
-
-    fn default_target(&self) -> Target {
-        self.client.default_target()
-    }
-}
-
 /// Opens RMCP+ sessions with the configured BMC.
 pub struct LanConnector {
-    settings: LanSettings,
-    timeout: std::time::Duration,
+    host: String,
+    port: u16,
+    password_source: PasswordSource,
+    /// Built once from the settings; each open takes a copy (its secrets
+    /// are zeroized copies too).
+    config: ClientConfig,
     interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl LanConnector {
     /// For these settings; `timeout` is the invocation's overall budget.
+    /// No transparent reconnection: one command per process, and a re-sent
+    /// request must never run twice.
     pub fn new(settings: LanSettings, timeout: std::time::Duration) -> Self {
+        let LanSettings {
+            host,
+            port,
+            username,
+            password,
+            password_source,
+            kg,
+            privilege,
+            cipher_suite,
+            per_try_timeout,
+            retries,
+            allow_insecure,
+            target,
+        } = settings;
+        let mut c = ClientConfig::new(username, Vec::new())
+            .privilege(privilege)
+            .timeout(timeout)
+            .allow_insecure(allow_insecure)
+            .target(target)
+            .reconnect(false);
+        // Moved in as they are: no plain copy of a secret.
+        c.password = password;
+        c.kg = kg;
+        if let Some(id) = cipher_suite {
+            c = c.cipher_suite(id);
+        }
+        if per_try_timeout.is_some() || retries.is_some() {
+            let per_try = per_try_timeout.unwrap_or(c.per_try_timeout);
+            let retries = retries.unwrap_or(c.retries);
+            c = c.retries(per_try, retries);
+        }
         LanConnector {
-            settings,
-            timeout,
+            host,
+            port,
+            password_source,
+            config: c,
             interrupt: None,
         }
     }
 
     /// Stops waiting (and reports an interruption) once `flag` is set.
     pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.config = self.config.interrupt(flag.clone());
         self.interrupt = Some(flag);
         self
     }
 
     /// The library configuration for these settings.
-    pub fn config(&self) -> ClientConfig {
-        let s = &self.settings;
-        let mut c = ClientConfig::new(s.username.clone(), s.password.clone())
-            .privilege(s.privilege)
-            .timeout(self.timeout)
-            .allow_insecure(s.allow_insecure)
-            .target(s.target);
-        if let Some(id) = s.cipher_suite {
-            c = c.cipher_suite(id);
-        }
-        if let Some(kg) = &s.kg {
-            c = c.kg(kg.clone());
-        }
-        if s.per_try_timeout.is_some() || s.retries.is_some() {
-            let per_try = s.per_try_timeout.unwrap_or(c.per_try_timeout);
-            let retries = s.retries.unwrap_or(c.retries);
-            c = c.retries(per_try, retries);
-        }
-        c
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
     }
 }
 
 impl Connector for LanConnector {
-    type Session = LanSession;
+    type Session = Client;
 
     fn peer(&self) -> String {
-        if self.settings.host.contains(':') {
-            format!("[{}]:{}", self.settings.host, self.settings.port)
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
         } else {
-            format!("{}:{}", self.settings.host, self.settings.port)
+            format!("{}:{}", self.host, self.port)
         }
     }
 
-    fn validate(&self) -> Result<(), LanError> {
-        Ok(self.config().validate()?)
+    fn validate(&self) -> Result<(), Error> {
+        Ok(self.config.validate()?)
     }
 
-    fn open(&mut self, deadline: Deadline) -> Result<LanSession, LanError> {
-        LanSession::connect(
-            &self.settings.host,
-            self.settings.port,
-            self.config(),
-            deadline,
-            self.interrupt.clone(),
-        )
+    /// Resolves the host (bounded by `deadline`), then opens a session
+    /// (IPMI 2.0 §13.14) by `deadline`.
+    fn open(&mut self, deadline: Deadline) -> Result<Client, Error> {
+        Client::connect_host(&self.host, self.port, self.config.clone(), deadline)
     }
 
-    fn close(&mut self, session: LanSession, deadline: Deadline) -> Result<(), LanError> {
+    /// Closes the session (IPMI 2.0 §22.19), waiting for the answer until
+    /// `deadline`. Not interruptible.
+    fn close(&mut self, session: Client, deadline: Deadline) -> Result<(), Error> {
         session.close_by(deadline)
     }
 
-    fn open_hint(&self, error: &LanError) -> Option<String> {
-        no_password_hint(self.settings.password_source, error)
+    fn open_hint(&self, error: &Error) -> Option<String> {
+        no_password_hint(self.password_source, error)
     }
 
-    fn stage(&self, error: &LanError) -> Option<String> {
-        match error {
-            LanError::Session(e) => stage_of(e).map(|s| s.to_string()),
-            LanError::Interrupted => None,
-        }
+    fn stage(&self, error: &Error) -> Option<String> {
+        stage_of(error).map(|s| s.to_string())
     }
 
     fn signal(&self) -> Option<i32> {
@@ -251,7 +135,7 @@ impl Connector for LanConnector {
             .then(|| crate::signals::received().unwrap_or(libc::SIGINT))
     }
 
-    fn describe(&self, session: &LanSession) -> Option<String> {
+    fn describe(&self, session: &Client) -> Option<String> {
         let suite = session
             .suite()
             .map(|s| s.id.to_string())
@@ -267,8 +151,8 @@ impl Connector for LanConnector {
         ))
     }
 
-    fn statistics(&self, session: &LanSession) -> Option<String> {
-        let s = session.stats();
+    fn statistics(&self, session: &Client) -> Option<String> {
+        let s = session.session().stats();
         Some(format!(
             "datagrams: {} sent ({} resent), {} received, {} dropped",
             s.sent, s.retransmits, s.received, s.dropped
@@ -284,8 +168,8 @@ pub fn stage_of(error: &Error) -> Option<Stage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invocation::PasswordSource;
     use ipmi_core::PrivilegeLevel;
+    use ipmi_core::{ErrorClass, Failure, Transport};
     use std::net::UdpSocket;
     use std::time::{Duration, Instant};
 
@@ -294,7 +178,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 623,
             username: b"admin".to_vec(),
-            password: b"secret".to_vec(),
+            password: b"secret".to_vec().into(),
             password_source: PasswordSource::Option,
             kg: None,
             privilege: PrivilegeLevel::Operator,
@@ -308,7 +192,8 @@ mod tests {
 
     #[test]
     fn config_carries_the_options() {
-        let c = LanConnector::new(settings(), Duration::from_secs(5)).config();
+        let connector = LanConnector::new(settings(), Duration::from_secs(5));
+        let c = connector.config();
         assert_eq!(c.username, b"admin");
         assert_eq!(c.password.as_slice(), b"secret");
         assert_eq!(c.privilege, PrivilegeLevel::Operator);
@@ -321,7 +206,8 @@ mod tests {
         assert!(c.validate().is_ok());
         let mut s = settings();
         s.target = ipmi_core::Target::ipmb(6, 0x2c);
-        let c = LanConnector::new(s, Duration::from_secs(5)).config();
+        let connector = LanConnector::new(s, Duration::from_secs(5));
+        let c = connector.config();
         assert_eq!(c.target, ipmi_core::Target::ipmb(6, 0x2c));
     }
 
@@ -342,7 +228,7 @@ mod tests {
     #[test]
     fn too_long_credentials_are_usage_errors() {
         let mut s = settings();
-        s.password = vec![b'x'; 21];
+        s.password = vec![b'x'; 21].into();
         assert_eq!(
             LanConnector::new(s, Duration::from_secs(5))
                 .validate()
@@ -363,7 +249,7 @@ mod tests {
 
     #[test]
     fn a_failed_password_check_says_when_none_was_given() {
-        let rakp2 = LanError::Session(Error::Rakp2Mismatch);
+        let rakp2 = Error::Rakp2Mismatch;
         let hint = no_password_hint(PasswordSource::Empty, &rakp2).expect("a hint");
         assert!(hint.starts_with("no password was given"), "{hint}");
         assert!(hint.contains("-a") && hint.contains("-E") && hint.contains("-f FILE"));
@@ -376,7 +262,7 @@ mod tests {
             assert_eq!(no_password_hint(source, &rakp2), None);
         }
         // Another failure with the empty password: no hint either.
-        let later = LanError::Session(Error::Rakp4Mismatch);
+        let later = Error::Rakp4Mismatch;
         assert_eq!(no_password_hint(PasswordSource::Empty, &later), None);
     }
 
@@ -391,7 +277,7 @@ mod tests {
         assert_eq!(stage_of(&Error::Config("x".into())), None);
         assert_eq!(
             LanConnector::new(settings(), Duration::from_secs(1))
-                .stage(&LanError::Session(t.clone()))
+                .stage(&t)
                 .as_deref(),
             Some("Open Session")
         );
@@ -475,6 +361,21 @@ mod tests {
         })
     }
 
+    /// A session as the connector opens one: no reconnection, the flag.
+    fn open(
+        peer: std::net::SocketAddr,
+        config: ClientConfig,
+        deadline: Deadline,
+        interrupt: Option<Arc<AtomicBool>>,
+    ) -> Result<Client, Error> {
+        let config = config.reconnect(false);
+        let config = match interrupt {
+            Some(flag) => config.interrupt(flag),
+            None => config,
+        };
+        Client::connect_by(peer, config, deadline)
+    }
+
     #[test]
     fn an_interrupt_stops_the_handshake_early() {
         // A peer that never answers.
@@ -484,8 +385,8 @@ mod tests {
         // Set before: nothing is even sent.
         let flag = Arc::new(AtomicBool::new(true));
         let deadline = Deadline::from_now(Duration::from_secs(5));
-        let e = LanSession::open(peer, admin(), deadline, Some(flag)).unwrap_err();
-        assert!(matches!(e, LanError::Interrupted), "{e:?}");
+        let e = open(peer, admin(), deadline, Some(flag)).unwrap_err();
+        assert!(matches!(e, Error::Interrupted), "{e:?}");
         let mut buf = [0u8; 64];
         assert!(silent.recv(&mut buf).is_err(), "a datagram was sent");
         // Set while waiting for Get Channel Authentication Capabilities:
@@ -494,10 +395,10 @@ mod tests {
         let raiser = raise_after(&flag, Duration::from_millis(100));
         let t0 = Instant::now();
         let deadline = Deadline::from_now(Duration::from_secs(5));
-        let e = LanSession::open(peer, admin(), deadline, Some(flag)).unwrap_err();
+        let e = open(peer, admin(), deadline, Some(flag)).unwrap_err();
         let took = t0.elapsed();
         raiser.join().unwrap();
-        assert!(matches!(e, LanError::Interrupted), "{e:?}");
+        assert!(matches!(e, Error::Interrupted), "{e:?}");
         // Expected: 100 ms plus at most one INTERRUPT_POLL; the bound is
         // over 5x that and still far below the 5 s deadline.
         assert!(
@@ -507,7 +408,7 @@ mod tests {
         assert_eq!(e.class(), ErrorClass::Io);
         // Without a flag the same wait runs to the deadline.
         let t0 = Instant::now();
-        let e = LanSession::open(
+        let e = open(
             peer,
             admin(),
             Deadline::from_now(Duration::from_millis(300)),
@@ -537,7 +438,7 @@ mod tests {
         .unwrap();
         let gate = Gate::to(bmc.addr());
         let flag = Arc::new(AtomicBool::new(false));
-        let mut s = LanSession::open(
+        let mut s = open(
             gate.addr,
             admin(),
             Deadline::from_now(Duration::from_secs(5)),
@@ -558,7 +459,7 @@ mod tests {
             .unwrap_err();
         let took = t0.elapsed();
         raiser.join().unwrap();
-        assert!(matches!(e, LanError::Interrupted), "{e:?}");
+        assert!(matches!(e, Error::Interrupted), "{e:?}");
         // Expected: 150 ms plus at most one INTERRUPT_POLL; the bound is
         // 5x that and still far below the 5 s deadline.
         assert!(took < Duration::from_secs(1), "{took:?}");

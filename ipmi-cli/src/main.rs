@@ -3,6 +3,7 @@
 
 mod app;
 mod args;
+mod credentials;
 #[cfg(target_os = "linux")]
 mod diagnose;
 mod exit;

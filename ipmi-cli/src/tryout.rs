@@ -73,7 +73,7 @@ pub fn invocation(addr: SocketAddr, action: Action, settings: &TrySettings) -> I
             host: addr.ip().to_string(),
             port: addr.port(),
             username: DEFAULT_SERVE_USER.as_bytes().to_vec(),
-            password: DEFAULT_SERVE_PASSWORD.as_bytes().to_vec(),
+            password: DEFAULT_SERVE_PASSWORD.as_bytes().to_vec().into(),
             password_source: PasswordSource::BuiltIn,
             kg: None,
             privilege: PrivilegeLevel::Administrator,
