@@ -194,7 +194,7 @@ pub fn run(settings: &FleetSettings, registries: &[PathBuf], io: &mut Streams) -
     let hosts: Vec<fleet::Host> = settings
         .hosts
         .iter()
-        .map(|spec| spec.to_host(&shared, default_port))
+        .map(|spec| spec.to_host(shared, default_port))
         .collect();
     let total = hosts.len();
     let progress = total > PROGRESS_MIN && stderr_is_terminal();

@@ -106,7 +106,7 @@ impl Connector for LanConnector {
     }
 
     fn validate(&self) -> Result<(), Error> {
-        Ok(self.config.validate()?)
+        self.config.validate()
     }
 
     /// Resolves the host (bounded by `deadline`), then opens a session
