@@ -375,7 +375,7 @@ impl Words {
 /// `serve [--listen ADDR[:PORT[-PORT]]]... [--user NAME:PASSWORD[:PRIV]]... [--cipher-suites LIST] [--idle-timeout SECS]`
 ///
 /// The values are kept as given and checked by
-/// [`crate::invocation::resolve_serve`] (exit 2 when they do not parse).
+/// [`crate::plan::resolve_serve`] (exit 2 when they do not parse).
 #[derive(Args, Clone, PartialEq, Eq)]
 pub struct ServeArgs {
     /// Address and UDP port (or port range, one BMC per port) to listen on; may be repeated [default: 127.0.0.1:6230]
@@ -482,7 +482,7 @@ mod tests {
             Err(e) => assert_eq!(e.exit_code(), 2, "{args:?}: {e}"),
             Ok(cli) => {
                 let env: std::collections::HashMap<&str, &str> = Default::default();
-                match crate::invocation::plan(&cli, &env) {
+                match crate::plan::plan(&cli, &env) {
                     Err(e) => assert_eq!(e.exit_code(), 2, "{args:?}: {e}"),
                     Ok(plan) => panic!("{args:?} accepted: {plan:?}"),
                 }

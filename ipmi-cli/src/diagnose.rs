@@ -22,9 +22,9 @@ use std::sync::mpsc;
 use ipmi_core::ErrorClass;
 use ipmi_kcs::diagnose::{self, Options, Probe, Report, RootFs, System, SystemProbe};
 
-use crate::app::Streams;
 use crate::exit::CliError;
-use crate::invocation::DiagnoseSettings;
+use crate::output::Streams;
+use crate::plan::DiagnoseSettings;
 
 /// The triage's options for these settings.
 pub fn options(settings: &DiagnoseSettings) -> Options {

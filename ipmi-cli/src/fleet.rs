@@ -21,12 +21,12 @@ use std::path::PathBuf;
 use ipmi_core::{Command, CommandError, ErrorClass, NetFn, Response, Target};
 use ipmi_lanplus::fleet::{self, HostResult, Options};
 
-use crate::app::Streams;
+use crate::connect::lan::{stage_of, LanConnector};
 use crate::exit::{self, CliError};
 use crate::families::{self as actions, ActionError, Outcome};
-use crate::invocation::{Action, FleetSettings};
-use crate::lan::{stage_of, LanConnector};
 use crate::output;
+use crate::output::Streams;
+use crate::plan::{Action, FleetSettings};
 
 /// More hosts than this get a progress line (when stderr is a terminal).
 pub const PROGRESS_MIN: usize = 50;

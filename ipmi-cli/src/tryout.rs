@@ -12,12 +12,13 @@ use std::time::Duration;
 use ipmi_core::{PrivilegeLevel, Target};
 use ipmi_lanplus::server::ServerConfig;
 
-use crate::app::{self, Streams};
-use crate::invocation::{
+use crate::connect::lan::LanConnector;
+use crate::output::Streams;
+use crate::plan::{
     default_serve_user, Action, Invocation, LanSettings, Link, PasswordSource, TrySettings,
     DEFAULT_SERVE_PASSWORD, DEFAULT_SERVE_USER,
 };
-use crate::lan::LanConnector;
+use crate::run;
 use crate::serve::BackgroundBmc;
 
 /// Most time the virtual BMC gets to start listening.
@@ -56,7 +57,7 @@ pub fn run(settings: &TrySettings, registries: &[PathBuf], io: &mut Streams) -> 
             unreachable!("try builds lan invocations")
         };
         let mut connector = LanConnector::new(lan.clone(), inv.timeout);
-        let c = app::run(&mut connector, &inv, registries, io);
+        let c = run::run(&mut connector, &inv, registries, io);
         if code == 0 {
             code = c;
         }

@@ -12,8 +12,60 @@ use std::sync::Arc;
 use ipmi_core::Deadline;
 use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
 
-use crate::app::Connector;
-use crate::invocation::{LanSettings, PasswordSource};
+use std::time::Duration;
+
+use ipmi_core::{PrivilegeLevel, Target};
+
+use super::Connector;
+use crate::credentials::{PasswordSource, Secret};
+
+/// Everything a LAN session needs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LanSettings {
+    /// Host name or address.
+    pub host: String,
+    /// UDP port.
+    pub port: u16,
+    /// User name bytes (empty = null user).
+    pub username: Vec<u8>,
+    /// Password bytes.
+    pub password: Secret,
+    /// Where the password came from.
+    pub password_source: PasswordSource,
+    /// BMC key, when one that is not all zero was given.
+    pub kg: Option<Secret>,
+    /// Requested privilege level.
+    pub privilege: PrivilegeLevel,
+    /// Pinned cipher suite.
+    pub cipher_suite: Option<u8>,
+    /// `-N`
+    pub per_try_timeout: Option<Duration>,
+    /// `-R`
+    pub retries: Option<u32>,
+    /// `--allow-insecure`
+    pub allow_insecure: bool,
+    /// Where requests go: the BMC, or a controller behind it (`-b`/`-t`).
+    pub target: Target,
+}
+
+impl std::fmt::Debug for LanSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LanSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &String::from_utf8_lossy(&self.username))
+            .field("password", &"<redacted>")
+            .field("password_source", &self.password_source)
+            .field("kg", &self.kg.as_ref().map(|_| "<redacted>"))
+            .field("privilege", &self.privilege)
+            .field("cipher_suite", &self.cipher_suite)
+            .field("per_try_timeout", &self.per_try_timeout)
+            .field("retries", &self.retries)
+            .field("allow_insecure", &self.allow_insecure)
+            .field("target", &self.target)
+            .finish()
+    }
+}
 
 /// What a RAKP 2 failure adds when no password was given (issue 10.4):
 /// the empty password was used because standard input is no terminal.
@@ -424,7 +476,7 @@ mod tests {
     /// (the BMC logs it) once the BMC hears again.
     #[test]
     fn an_interrupt_mid_request_leaves_the_session_closable() {
-        use crate::invocation::default_serve_user;
+        use crate::plan::default_serve_user;
         use crate::serve::BackgroundBmc;
         use ipmi_core::cmd::GetDeviceId;
         use ipmi_core::Command;

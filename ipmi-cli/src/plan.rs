@@ -1,4 +1,4 @@
-//! From the parsed command line (plus the environment) to what to do:
+//! The plan: from the parsed command line (plus the environment) to what to do:
 //! which interface, which BMC with which credentials, which action.
 //! Everything here is pure but for reading a password file, so the grammar
 //! and the environment fall-backs are unit-tested with a hand-made
@@ -14,8 +14,11 @@ use ipmi_lanplus::fleet::{parse_host_list, parse_hosts_file, HostSpec};
 use ipmi_lanplus::server::{parse_cipher_suites, parse_listen, ServerConfig, User};
 
 use crate::args::{Cli, DiagnoseArgs, InterfaceWord, Job, KcsBackend, Options, ServeArgs};
-use crate::credentials::{kg_of, os_bytes, password_of, KgOptions, PasswordOptions, Secret};
-pub use crate::credentials::{Env, PasswordSource, ProcessEnv};
+pub use crate::connect::kcs::KcsSettings;
+pub use crate::connect::lan::LanSettings;
+pub use crate::connect::local::{DeviceChoice, LocalSettings};
+use crate::credentials::{kg_of, os_bytes, password_of, KgOptions, PasswordOptions};
+pub use crate::credentials::{Env, PasswordSource};
 use crate::exit::CliError;
 pub use crate::families::Action;
 use crate::families::{unimplemented, Command};
@@ -31,103 +34,6 @@ pub enum Interface {
     Local,
     /// KCS system interface.
     Kcs,
-}
-
-/// Everything a LAN session needs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct LanSettings {
-    /// Host name or address.
-    pub host: String,
-    /// UDP port.
-    pub port: u16,
-    /// User name bytes (empty = null user).
-    pub username: Vec<u8>,
-    /// Password bytes.
-    pub password: Secret,
-    /// Where the password came from.
-    pub password_source: PasswordSource,
-    /// BMC key, when one that is not all zero was given.
-    pub kg: Option<Secret>,
-    /// Requested privilege level.
-    pub privilege: PrivilegeLevel,
-    /// Pinned cipher suite.
-    pub cipher_suite: Option<u8>,
-    /// `-N`
-    pub per_try_timeout: Option<Duration>,
-    /// `-R`
-    pub retries: Option<u32>,
-    /// `--allow-insecure`
-    pub allow_insecure: bool,
-    /// Where requests go: the BMC, or a controller behind it (`-b`/`-t`).
-    pub target: Target,
-}
-
-impl std::fmt::Debug for LanSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LanSettings")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("username", &String::from_utf8_lossy(&self.username))
-            .field("password", &"<redacted>")
-            .field("password_source", &self.password_source)
-            .field("kg", &self.kg.as_ref().map(|_| "<redacted>"))
-            .field("privilege", &self.privilege)
-            .field("cipher_suite", &self.cipher_suite)
-            .field("per_try_timeout", &self.per_try_timeout)
-            .field("retries", &self.retries)
-            .field("allow_insecure", &self.allow_insecure)
-            .field("target", &self.target)
-            .finish()
-    }
-}
-
-/// Which local IPMI device: `-d N` or `--device PATH`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeviceChoice {
-    /// Interface N: `/dev/ipmiN`, else `/dev/ipmi/N`, else `/dev/ipmidev/N`
-    /// (ipmitool's order); 0 when neither option is given.
-    Number(u32),
-    /// This device file (`--device`).
-    Path(PathBuf),
-}
-
-impl std::fmt::Display for DeviceChoice {
-    /// `/dev/ipmi0` for a number (the first file tried), else the path.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeviceChoice::Number(n) => write!(f, "/dev/ipmi{n}"),
-            DeviceChoice::Path(p) => write!(f, "{}", p.display()),
-        }
-    }
-}
-
-/// Everything the local (in-band, `/dev/ipmiN`) interface needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LocalSettings {
-    /// The device.
-    pub device: DeviceChoice,
-    /// Where requests go: the BMC, or a controller behind it (`-b`/`-t`).
-    pub target: Target,
-    /// Options of the lan interface that were given and do not apply
-    /// in-band (ignored, like ipmitool ignores them; said with `-v`).
-    pub ignored: Vec<&'static str>,
-}
-
-/// Everything the kcs interface (direct port I/O, no kernel driver) needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KcsSettings {
-    /// `--kcs-addr`; `None`: SMBIOS type 38, else 0xCA2.
-    pub address: Option<KcsAddress>,
-    /// `--kcs-backend`; `Auto` without it.
-    pub backend: Backend,
-    /// `--kcs-force`: use the ports even while ipmi_si owns them.
-    pub force: bool,
-    /// Where `/proc`, `/sys` and `/dev` are read to find the address and
-    /// the ports' owner (`/`; unit tests use a fake tree).
-    pub root: PathBuf,
-    /// Options of the lan interface that were given and do not apply
-    /// (ignored, like ipmitool ignores them in-band; said with `-v`).
-    pub ignored: Vec<&'static str>,
 }
 
 /// The interface a resolved invocation goes through, with its settings.

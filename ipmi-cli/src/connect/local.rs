@@ -10,13 +10,45 @@
 //! the whole flow of `app::run` over it) is unit-tested with a scripted
 //! transport that fails with the library's own errors.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ipmi_core::{CompletionCode, Deadline, Target, Transport};
 use ipmi_kcs::linux::{error::completion_hint, Error, LinuxClient};
 
-use crate::app::Connector;
-use crate::invocation::{DeviceChoice, LocalSettings};
+use super::Connector;
+
+/// Which local IPMI device: `-d N` or `--device PATH`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// Interface N: `/dev/ipmiN`, else `/dev/ipmi/N`, else `/dev/ipmidev/N`
+    /// (ipmitool's order); 0 when neither option is given.
+    Number(u32),
+    /// This device file (`--device`).
+    Path(PathBuf),
+}
+
+impl std::fmt::Display for DeviceChoice {
+    /// `/dev/ipmi0` for a number (the first file tried), else the path.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceChoice::Number(n) => write!(f, "/dev/ipmi{n}"),
+            DeviceChoice::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// Everything the local (in-band, `/dev/ipmiN`) interface needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalSettings {
+    /// The device.
+    pub device: DeviceChoice,
+    /// Where requests go: the BMC, or a controller behind it (`-b`/`-t`).
+    pub target: Target,
+    /// Options of the lan interface that were given and do not apply
+    /// in-band (ignored, like ipmitool ignores them; said with `-v`).
+    pub ignored: Vec<&'static str>,
+}
 
 /// Opens the device and makes the client the connector uses.
 pub trait Opener {
@@ -174,9 +206,10 @@ impl<O: Opener> Connector for LocalConnector<O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{run, Streams};
     use crate::families::mc::ResetKind;
-    use crate::invocation::{Action, Invocation, Link};
+    use crate::output::Streams;
+    use crate::plan::{Action, Invocation, Link};
+    use crate::run::run;
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::{NetFn, Request, Response};
     use ipmi_kcs::linux::RequestInfo;

@@ -13,26 +13,24 @@
 //! closed at all (the BMC is not answering; ipmi_lanplus still sends one
 //! Close Session datagram, without waiting, when the client is dropped).
 //!
-//! Three connectors: [`crate::lan::LanConnector`] (RMCP+ sessions),
-//! `crate::local::LocalConnector` (the Linux `/dev/ipmiN` device, where
-//! "opening" and "closing" are those of the device file and the deadline
-//! bounds each wait for the kernel's answer) and `crate::kcs::KcsConnector`
-//! (the KCS ports without the kernel driver; opening takes the ports).
+//! The connectors are [`crate::connect`]'s, one per interface.
 //!
 //! Signals: over `lan`, SIGINT and SIGTERM stop the wait (see
 //! [`crate::signals`]); the session is then closed within
 //! [`INTERRUPT_CLOSE_MAX`] and the exit code is 128 + the signal's number.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ipmi_core::{CompletionCode, Deadline, ErrorClass, Target, Transport};
+use ipmi_core::{Deadline, ErrorClass, Target, Transport};
 
-use crate::args::{Cli, Job};
+use crate::connect::lan::LanSettings;
+use crate::connect::Connector;
+use crate::credentials::PasswordSource;
 use crate::exit::{self, CliError};
 use crate::families::{self as actions, Outcome};
-use crate::invocation::{self, Env, Invocation, LanSettings, Link, PasswordSource, Plan};
+use crate::output::Streams;
+use crate::plan::{Invocation, Link};
 
 /// Least time given to Close Session after an answer.
 pub const CLOSE_MIN: Duration = Duration::from_millis(250);
@@ -40,172 +38,6 @@ pub const CLOSE_MIN: Duration = Duration::from_millis(250);
 pub const CLOSE_MAX: Duration = Duration::from_secs(2);
 /// Most time given to Close Session after SIGINT or SIGTERM.
 pub const INTERRUPT_CLOSE_MAX: Duration = Duration::from_secs(1);
-
-/// Opens and closes sessions of one interface.
-pub trait Connector {
-    /// The open session.
-    type Session: Transport;
-
-    /// "host:port", for messages.
-    fn peer(&self) -> String;
-
-    /// Checks the settings before anything is sent.
-    fn validate(&self) -> Result<(), <Self::Session as Transport>::Error>;
-
-    /// Opens a session by `deadline`.
-    fn open(
-        &mut self,
-        deadline: Deadline,
-    ) -> Result<Self::Session, <Self::Session as Transport>::Error>;
-
-    /// Closes the session by `deadline`.
-    fn close(
-        &mut self,
-        session: Self::Session,
-        deadline: Deadline,
-    ) -> Result<(), <Self::Session as Transport>::Error>;
-
-    /// The session step an error stalled in.
-    fn stage(&self, error: &<Self::Session as Transport>::Error) -> Option<String>;
-
-    /// What is opened and closed, for `-v`: "session", or "device".
-    fn opened(&self) -> &'static str {
-        "session"
-    }
-
-    /// Said with `-v` when the BMC stopped answering and the session is
-    /// dropped without closing it.
-    fn abandon_note(&self) -> &'static str {
-        "the BMC stopped answering: not waiting for Close Session"
-    }
-
-    /// What a failure to open adds at its end (e.g. that no password was
-    /// given, when the password check failed).
-    fn open_hint(&self, _error: &<Self::Session as Transport>::Error) -> Option<String> {
-        None
-    }
-
-    /// What a failure to open says first.
-    fn open_context(&self) -> String {
-        format!("cannot open a session with {}", self.peer())
-    }
-
-    /// What this interface adds to the message of a completion-code
-    /// refusal of a request to `target` (e.g. what the kernel driver means
-    /// by a code it makes up itself), after ipmitool's words.
-    fn completion_note(&self, _code: CompletionCode, _target: Target) -> Option<String> {
-        None
-    }
-
-    /// One line about the open session, for `-v`.
-    fn describe(&self, _session: &Self::Session) -> Option<String> {
-        None
-    }
-
-    /// Datagram counts, for `-vv`.
-    fn statistics(&self, _session: &Self::Session) -> Option<String> {
-        None
-    }
-
-    /// The signal (SIGINT, SIGTERM) that asked this interface to stop, once
-    /// one did; its waits then end with an error and [`run`] closes the
-    /// session within [`INTERRUPT_CLOSE_MAX`] and exits 128 + the number.
-    /// Interfaces that do not catch signals (they die of them) say `None`.
-    fn signal(&self) -> Option<i32> {
-        None
-    }
-}
-
-/// Standard output and standard error.
-pub struct Streams<'a> {
-    /// Standard output: ipmitool's text or one JSON line.
-    pub out: &'a mut dyn Write,
-    /// Standard error: errors and `-v` notes.
-    pub err: &'a mut dyn Write,
-}
-
-impl Streams<'_> {
-    fn note(&mut self, verbose: u8, level: u8, text: impl AsRef<str>) {
-        if verbose >= level {
-            let _ = writeln!(self.err, "ipmirs: {}", text.as_ref());
-        }
-    }
-
-    /// Reports an error on stderr (and as JSON on stdout with `--json`);
-    /// returns its exit code.
-    pub fn fail(&mut self, json: bool, e: &CliError) -> u8 {
-        let _ = writeln!(self.err, "ipmirs: {e}");
-        if json {
-            let _ = self.out.write_all(&crate::output::json::error(e));
-            let _ = self.out.flush();
-        }
-        e.exit_code()
-    }
-}
-
-/// The warning `-P` gets (issue #6): the password is in argv, which any
-/// user can read (`ps`, `/proc/PID/cmdline`) while the command runs. Only
-/// when standard error is a terminal (issue 10.4): scripts often capture
-/// `2>&1` and parse it.
-pub const PASSWORD_OPTION_WARNING: &str =
-    "ipmirs: warning: -P exposes the password in the process list; prefer -E, -f or IPMI_PASSWORD";
-
-/// Resolves and runs; returns the exit code.
-pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Streams) -> u8 {
-    if matches!(cli.command.job(), Job::Client(..))
-        && cli.options.password.is_some()
-        && env.stderr_is_terminal()
-    {
-        let _ = writeln!(io.err, "{PASSWORD_OPTION_WARNING}");
-    }
-    match invocation::plan(cli, env) {
-        Err(e) => io.fail(cli.options.json, &e),
-        Ok(Plan::Client(inv)) => match &inv.link {
-            Link::Lan(settings) => {
-                let mut connector = crate::lan::LanConnector::new(settings.clone(), inv.timeout);
-                // SIGINT/SIGTERM: close the session, then exit 130/143.
-                match crate::signals::install() {
-                    Ok(flag) => connector = connector.with_interrupt(flag),
-                    Err(e) => io.note(
-                        inv.verbose,
-                        1,
-                        format!("cannot catch SIGINT/SIGTERM ({e}): a signal ends the process without closing the session"),
-                    ),
-                }
-                run(&mut connector, &inv, registries, io)
-            }
-            #[cfg(target_os = "linux")]
-            Link::Local(settings) => {
-                let mut connector =
-                    crate::local::LocalConnector::new(settings.clone(), inv.timeout);
-                run(&mut connector, &inv, registries, io)
-            }
-            #[cfg(target_os = "linux")]
-            Link::Kcs(settings) => {
-                let mut connector = crate::kcs::KcsConnector::new(settings.clone(), inv.timeout);
-                run(&mut connector, &inv, registries, io)
-            }
-            #[cfg(not(target_os = "linux"))]
-            Link::Local(_) | Link::Kcs(_) => io.fail(
-                inv.json,
-                &CliError::Usage(
-                    "the local and kcs interfaces need Linux (its IPMI driver, or its port access)"
-                        .into(),
-                ),
-            ),
-        },
-        Ok(Plan::Fleet(settings)) => crate::fleet::run(&settings, registries, io),
-        Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
-        Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
-        #[cfg(target_os = "linux")]
-        Ok(Plan::Diagnose(settings)) => crate::diagnose::run(&settings, io),
-        #[cfg(not(target_os = "linux"))]
-        Ok(Plan::Diagnose(settings)) => io.fail(
-            settings.json,
-            &CliError::Usage("diagnose needs Linux (/proc, /sys, the IPMI driver)".into()),
-        ),
-    }
-}
 
 /// Runs a resolved invocation through `connector`; returns the exit code.
 pub fn run<C: Connector>(
@@ -445,10 +277,10 @@ fn describe_settings(inv: &Invocation, peer: &str, io: &mut Streams) {
         Link::Local(s) => {
             let v = inv.verbose;
             let device = match &s.device {
-                invocation::DeviceChoice::Number(n) => {
+                crate::connect::local::DeviceChoice::Number(n) => {
                     format!("{peer} (else /dev/ipmi/{n}, /dev/ipmidev/{n})")
                 }
-                invocation::DeviceChoice::Path(_) => peer.to_string(),
+                crate::connect::local::DeviceChoice::Path(_) => peer.to_string(),
             };
             io.note(
                 v,
@@ -553,7 +385,6 @@ mod tests {
     use crate::families::mc::ResetKind;
     use crate::families::tests::{answer, MockError, Scripted};
     use crate::families::Action;
-    use crate::invocation::LanSettings;
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::{CommandError, NetFn, PrivilegeLevel, Response};
     use std::collections::VecDeque;
@@ -853,52 +684,6 @@ mod tests {
         assert_eq!(err, "ipmirs: interrupted by SIGINT after the answer\n");
         assert!(m.closed);
         assert!(m.close_budget.unwrap() <= INTERRUPT_CLOSE_MAX);
-    }
-
-    #[test]
-    fn the_password_option_warns_on_a_terminal_only() {
-        use crate::credentials::TestEnv;
-        use clap::Parser;
-        let run_line = |args: &[&str], stderr_tty: bool| {
-            let cli =
-                Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied())).unwrap();
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            let env = TestEnv {
-                stderr_tty,
-                ..TestEnv::default()
-            };
-            let code = main_with(
-                &cli,
-                &env,
-                &[],
-                &mut Streams {
-                    out: &mut out,
-                    err: &mut err,
-                },
-            );
-            (code, out, String::from_utf8(err).unwrap())
-        };
-        // Refused before any I/O (bad -b), so nothing else happens.
-        let line = ["-H", "h", "-U", "u", "-P", "pw", "-b", "3", "mc", "info"];
-        let (code, out, err) = run_line(&line, true);
-        assert_eq!(code, 2);
-        assert!(out.is_empty());
-        let mut lines = err.lines();
-        assert_eq!(lines.next(), Some(PASSWORD_OPTION_WARNING));
-        assert!(lines.next().unwrap().contains("-b 3 needs -t"), "{err}");
-        assert!(!err.contains("pw "), "{err}");
-        // stderr not a terminal (a script capturing 2>&1): no warning.
-        let (code, _, err) = run_line(&line, false);
-        assert_eq!(code, 2);
-        assert!(!err.contains("warning"), "{err}");
-        assert!(err.contains("-b 3 needs -t"), "{err}");
-        // No -P, no warning.
-        let (_, _, err) = run_line(&["-H", "h", "-U", "u", "-E", "-b", "3", "mc", "info"], true);
-        assert!(!err.contains("warning"), "{err}");
-        // serve refuses -P anyway: no warning, just the refusal.
-        let (code, _, err) = run_line(&["serve", "-P", "x"], true);
-        assert_eq!(code, 2);
-        assert!(!err.contains("warning"), "{err}");
     }
 
     #[test]

@@ -15,15 +15,32 @@
 //! and the whole flow of `app::run` over it are unit-tested against the
 //! software KCS BMC of `ipmi_kcs::kcs::model`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ipmi_core::{
     CommandError, Deadline, ErrorClass, Failure, NetFn, Request, Response, Target, Transport,
 };
-use ipmi_kcs::kcs::{AddressSource, Error, KcsClient, KcsOptions};
+use ipmi_kcs::kcs::{AddressSource, Backend, Error, KcsAddress, KcsClient, KcsOptions};
 
-use crate::app::Connector;
-use crate::invocation::KcsSettings;
+use super::Connector;
+
+/// Everything the kcs interface (direct port I/O, no kernel driver) needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KcsSettings {
+    /// `--kcs-addr`; `None`: SMBIOS type 38, else 0xCA2.
+    pub address: Option<KcsAddress>,
+    /// `--kcs-backend`; `Auto` without it.
+    pub backend: Backend,
+    /// `--kcs-force`: use the ports even while ipmi_si owns them.
+    pub force: bool,
+    /// Where `/proc`, `/sys` and `/dev` are read to find the address and
+    /// the ports' owner (`/`; unit tests use a fake tree).
+    pub root: PathBuf,
+    /// Options of the lan interface that were given and do not apply
+    /// (ignored, like ipmitool ignores them in-band; said with `-v`).
+    pub ignored: Vec<&'static str>,
+}
 
 /// Takes the ports and makes the client.
 pub trait PortOpener {
@@ -227,9 +244,10 @@ impl<O: PortOpener> Connector for KcsConnector<O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{run, Streams};
     use crate::families::mc::ResetKind;
-    use crate::invocation::{Action, Invocation, Link};
+    use crate::output::Streams;
+    use crate::plan::{Action, Invocation, Link};
+    use crate::run::run;
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_kcs::kcs::model::{Faults, KcsModel, SharedModel};
     use ipmi_kcs::kcs::{Backend, KcsAddress, KcsConfig};
@@ -319,7 +337,7 @@ mod tests {
 
     /// What `ipmitool -I open mc info` prints for QEMU's ipmi-bmc-sim,
     /// which the model answers like.
-    const QEMU_MC_INFO: &str = include_str!("../tests/data/qemu_mc_info.txt");
+    const QEMU_MC_INFO: &str = include_str!("../../tests/data/qemu_mc_info.txt");
 
     #[test]
     fn mc_info_over_the_software_kcs_bmc_prints_ipmitool_text() {
