@@ -24,7 +24,12 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The top-level module a source file belongs to (`main` for main.rs).
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -115,7 +120,10 @@ fn layers_import_in_one_direction() {
     }
     // The chain is there at all (a renamed module would pass vacuously).
     for pair in LAYERS.windows(2) {
-        assert!(edges.contains_key(pair[0]) && edges.contains_key(pair[1]), "{pair:?}");
+        assert!(
+            edges.contains_key(pair[0]) && edges.contains_key(pair[1]),
+            "{pair:?}"
+        );
     }
 }
 
