@@ -7,7 +7,7 @@ use crate::plan::{Action, Invocation, Link};
 use crate::run::run;
 use ipmi_core::cmd::{PowerAction, Raw};
 use ipmi_core::{NetFn, Request, Response};
-use ipmi_kcs::linux::RequestInfo;
+use ipmi_kcs::devintf::RequestInfo;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
