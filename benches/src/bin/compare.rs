@@ -330,21 +330,17 @@ fn fresh_session(
     notes: &mut Vec<String>,
 ) {
     let port = sim.port();
-    let limit = Duration::from_secs(15);
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for i in 0..FRESH_RUNS + 1 {
-        let a = measure(&mut ipmirs_cmd(ipmirs, port, 3, &[]), None, limit);
-        let b = measure(&mut ipmitool_cmd(port, 3), None, limit);
-        for (who, r) in [("ipmirs", &a), ("ipmitool", &b)] {
+    let (ours, theirs) = interleaved(
+        FRESH_RUNS,
+        || ipmirs_cmd(ipmirs, port, 3, &[]),
+        || ipmitool_cmd(port, 3),
+    );
+    for (a, b) in ours.iter().zip(&theirs) {
+        for (who, r) in [("ipmirs", a), ("ipmitool", b)] {
             assert!(
                 r.code == Some(0) && r.stdout == "Chassis Power is off\n",
                 "{who} on ipmi_sim: {r:?}"
             );
-        }
-        if i > 0 {
-            // The first pair warms the page cache and the simulator.
-            ours.push(a);
-            theirs.push(b);
         }
     }
     let wall = |v: &[Run]| median_by(v, |r| ms(r.wall));
@@ -384,6 +380,26 @@ fn fresh_session(
     ));
 }
 
+/// `runs` interleaved pairs of two commands (after one warm-up pair, which
+/// fills the page cache and wakes the simulator), each under a 15 s limit.
+fn interleaved(
+    runs: usize,
+    a: impl Fn() -> Command,
+    b: impl Fn() -> Command,
+) -> (Vec<Run>, Vec<Run>) {
+    let limit = Duration::from_secs(15);
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for i in 0..runs + 1 {
+        let x = measure(&mut a(), None, limit);
+        let y = measure(&mut b(), None, limit);
+        if i > 0 {
+            first.push(x);
+            second.push(y);
+        }
+    }
+    (first, second)
+}
+
 /// Scenario 1b (issue 10.6): `ipmirs mc info`, which also names the
 /// manufacturer from the IANA registry, against `ipmirs raw 6 1`, the same
 /// Get Device ID without names: interleaved runs, medians of the wall time.
@@ -394,28 +410,17 @@ fn mc_info_cost(
     notes: &mut Vec<String>,
 ) {
     let port = sim.port();
-    let limit = Duration::from_secs(15);
-    let (mut info, mut raw) = (Vec::new(), Vec::new());
-    for i in 0..MC_INFO_RUNS + 1 {
-        let a = measure(
-            &mut ipmirs_command(ipmirs, port, 3, &[], &["mc", "info"]),
-            None,
-            limit,
-        );
-        let b = measure(
-            &mut ipmirs_command(ipmirs, port, 3, &[], &["raw", "6", "1"]),
-            None,
-            limit,
-        );
+    let (info, raw) = interleaved(
+        MC_INFO_RUNS,
+        || ipmirs_command(ipmirs, port, 3, &[], &["mc", "info"]),
+        || ipmirs_command(ipmirs, port, 3, &[], &["raw", "6", "1"]),
+    );
+    for (a, b) in info.iter().zip(&raw) {
         assert!(
             a.code == Some(0) && a.stdout.contains("Manufacturer Name         : MontaVista"),
             "mc info on ipmi_sim: {a:?}"
         );
         assert!(b.code == Some(0), "raw 6 1 on ipmi_sim: {b:?}");
-        if i > 0 {
-            info.push(a);
-            raw.push(b);
-        }
     }
     let (w1, w2) = (
         median_by(&info, |r| ms(r.wall)),

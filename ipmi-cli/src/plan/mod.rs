@@ -417,6 +417,15 @@ fn local_settings(o: &Options, explicit: bool) -> Result<LocalSettings, CliError
     })
 }
 
+/// "selects ... drop it" for one device option, "select ... drop them" for two.
+fn select_them(flags: &[&str]) -> (&'static str, &'static str) {
+    if flags.len() == 1 {
+        ("selects", "it")
+    } else {
+        ("select", "them")
+    }
+}
+
 /// The given options among `flags`, in the order of `--help`.
 fn flags_among(o: &Options, flags: &[&str]) -> Vec<&'static str> {
     o.client_flags()
@@ -439,20 +448,11 @@ fn kcs_settings(o: &Options) -> Result<KcsSettings, CliError> {
     }
     let device_flags = flags_among(o, &["-d", "--device"]);
     if !device_flags.is_empty() {
+        let (select, them) = select_them(&device_flags);
         return Err(CliError::Usage(format!(
-            "{} {} a device file of the kernel's IPMI driver, but the kcs interface uses the KCS \
-             ports without the driver: drop {}, or use `local` for /dev/ipmiN",
+            "{} {select} a device file of the kernel's IPMI driver, but the kcs interface uses the KCS \
+             ports without the driver: drop {them}, or use `local` for /dev/ipmiN",
             device_flags.join(", "),
-            if device_flags.len() == 1 {
-                "selects"
-            } else {
-                "select"
-            },
-            if device_flags.len() == 1 {
-                "it"
-            } else {
-                "them"
-            },
         )));
     }
     let target = target_of(o.bridge_channel, o.bridge_target)?;
@@ -485,20 +485,11 @@ fn lan_settings(o: &Options, env: &dyn Env) -> Result<LanSettings, CliError> {
         .filter(|f| matches!(*f, "-d" | "--device"))
         .collect();
     if !device_flags.is_empty() {
+        let (select, them) = select_them(&device_flags);
         return Err(CliError::Usage(format!(
-            "{} {} a local IPMI device, but the interface is lan (RMCP+ to -H HOST): \
-             drop {} or use `local` without -H",
+            "{} {select} a local IPMI device, but the interface is lan (RMCP+ to -H HOST): \
+             drop {them} or use `local` without -H",
             device_flags.join(", "),
-            if device_flags.len() == 1 {
-                "selects"
-            } else {
-                "select"
-            },
-            if device_flags.len() == 1 {
-                "it"
-            } else {
-                "them"
-            },
         )));
     }
     let Some(host) = o.host.clone() else {
