@@ -51,14 +51,7 @@ pub fn ipmirs_on_a_terminal(args: &[String], answer: Option<(&str, &str)>) -> Te
         .stdin(Stdio::from(slave.try_clone().unwrap()))
         .stdout(Stdio::from(slave.try_clone().unwrap()))
         .stderr(Stdio::from(slave));
-    for var in [
-        "IPMI_PASSWORD",
-        "IPMITOOL_PASSWORD",
-        "IPMI_USER",
-        "IPMI_KGKEY",
-    ] {
-        cmd.env_remove(var);
-    }
+    super::without_credentials(&mut cmd);
     // SAFETY: only async-signal-safe calls between fork and exec: a new
     // session, and its controlling terminal is fd 0 (the pty's slave).
     unsafe {
