@@ -1,5 +1,13 @@
 //! `ipmirs`: an IPMI client whose every operation has a deadline, with
-//! ipmitool's command line and output. See README-cli.md.
+//! ipmitool's command line and output (the repository's README has the
+//! user's guide).
+//!
+//! Modules, in the one direction they import: `main` (this file: parse,
+//! dispatch a job) -> [`plan`] (the command line resolved) -> [`connect`]
+//! (lan / local / kcs) -> [`families`] (mc, chassis, raw: grammar, call,
+//! renderers) -> [`output`]; [`run`] is the run loop of one client
+//! command; [`credentials`], [`exit`], [`numbers`], [`manufacturers`] and
+//! [`signals`] are leaves. tests/module_layers.rs checks the direction.
 
 mod args;
 mod connect;

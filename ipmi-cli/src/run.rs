@@ -1,5 +1,6 @@
-//! One invocation from start to exit code: resolve the command line, open
-//! a session, run the action, print, close. Generic over [`Connector`] so
+//! The run loop of one client command, from a resolved invocation to the
+//! exit code: open a session, run the action, print, close. Generic over
+//! [`Connector`] so
 //! that the whole flow (exit codes, what reaches stdout and stderr) is
 //! unit-tested with a scripted transport.
 //!
