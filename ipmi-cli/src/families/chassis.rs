@@ -11,8 +11,9 @@ use ipmi_core::cmd::{ChassisControl, ChassisStatus, GetChassisStatus, PowerActio
 use ipmi_core::{Command, CommandError, CompletionCode, Request, Response, Target};
 use serde::Serialize;
 
-use super::{json_line, unimplemented, Rendered};
+use super::{unimplemented, Rendered};
 use crate::exit::CliError;
+use crate::output::json::line as json_line;
 
 /// The family's first words.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]

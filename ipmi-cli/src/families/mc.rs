@@ -11,9 +11,10 @@ use ipmi_core::cmd::{ColdReset, DeviceId, GetDeviceId, WarmReset};
 use ipmi_core::{Command, CommandError, CompletionCode, Request, Response, Target};
 use serde::Serialize;
 
-use super::{json_line, unimplemented, Rendered};
+use super::{unimplemented, Rendered};
 use crate::exit::CliError;
 use crate::manufacturers;
+use crate::output::json::line as json_line;
 
 /// The family's first word.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]

@@ -274,8 +274,3 @@ pub fn check_completion(
         _ => Ok(()),
     }
 }
-
-/// Serializes in declaration order, on one line (with its newline).
-pub fn json_line<T: serde::Serialize>(v: &T) -> Vec<u8> {
-    crate::output::json::line(v)
-}

@@ -8,9 +8,10 @@ use ipmi_core::cmd::{Raw, RawResponse};
 use ipmi_core::{Command, CommandError, CompletionCode, NetFn, Request, Response, Target};
 use serde::Serialize;
 
-use super::{json_line, Rendered};
+use super::Rendered;
 use crate::exit::CliError;
 use crate::numbers;
+use crate::output::json::line as json_line;
 
 /// Most data bytes `raw` takes (ipmitool: 256 arguments in all).
 pub const MAX_RAW_DATA: usize = 254;
@@ -64,7 +65,8 @@ pub type Action = Raw;
 /// What `raw` got back: the completion code and the data.
 pub type Outcome = RawResponse;
 
-/// The request, the answer, and ipmitool's words for failures.
+/// The request, the answer, and ipmitool's words for failures (a trait
+/// because the action is ipmi-core's `Raw` itself).
 pub trait RawFamily {
     /// The request for `target`.
     fn request(&self, target: Target) -> Request;
@@ -100,7 +102,8 @@ impl RawFamily for Raw {
     }
 }
 
-/// Rendering of a `raw` answer.
+/// Rendering of a `raw` answer (a trait because the outcome is
+/// ipmi-core's `RawResponse` itself).
 pub trait RawRender {
     /// ipmitool's text or the JSON line.
     fn render(&self, json: bool, registries: &[PathBuf]) -> Rendered;
