@@ -17,9 +17,6 @@
 //!
 //! [`unimplemented`] refuses ipmitool's other commands with one line.
 
-pub mod chassis;
-pub mod mc;
-pub mod raw;
 pub mod unimplemented;
 
 #[cfg(test)]
@@ -52,9 +49,12 @@ impl Rendered {
     }
 }
 
-/// The table of families: `Variant => module`.
+/// The table of families: `Variant => module` declares the module and
+/// registers its grammar, action and outcome.
 macro_rules! families {
     ($($variant:ident => $module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
         /// The command words of every family.
         #[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
         pub enum Command {
