@@ -13,3 +13,5 @@ pub use raw::{Raw, RawResponse};
 pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
 };
+pub mod boot;
+mod support;
