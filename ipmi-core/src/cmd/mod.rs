@@ -15,3 +15,5 @@ pub use session::{
 };
 pub mod boot;
 mod support;
+pub mod chassis_ops;
+pub mod mc;
