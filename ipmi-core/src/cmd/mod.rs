@@ -17,3 +17,4 @@ pub mod boot;
 mod support;
 pub mod chassis_ops;
 pub mod mc;
+pub mod watchdog;
