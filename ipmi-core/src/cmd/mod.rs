@@ -18,3 +18,4 @@ mod support;
 pub mod chassis_ops;
 pub mod mc;
 pub mod watchdog;
+pub mod sysinfo;
