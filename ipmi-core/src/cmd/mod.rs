@@ -19,3 +19,4 @@ pub mod chassis_ops;
 pub mod mc;
 pub mod watchdog;
 pub mod sysinfo;
+pub mod dcmi;
