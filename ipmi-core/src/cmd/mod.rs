@@ -20,3 +20,4 @@ pub mod mc;
 pub mod watchdog;
 pub mod sysinfo;
 pub mod dcmi;
+pub mod lan_config;
