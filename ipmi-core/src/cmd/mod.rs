@@ -21,3 +21,4 @@ pub mod watchdog;
 pub mod sysinfo;
 pub mod dcmi;
 pub mod lan_config;
+pub mod user;
