@@ -22,3 +22,4 @@ pub mod sysinfo;
 pub mod dcmi;
 pub mod lan_config;
 pub mod user;
+pub mod channel;
