@@ -23,3 +23,4 @@ pub mod dcmi;
 pub mod lan_config;
 pub mod user;
 pub mod channel;
+pub mod session_info;
