@@ -6,10 +6,6 @@
 //! (caught unless the cut lands on a byte that happens to checksum: the
 //! 8-bit checksums cannot do better) (IPMI 2.0 §5.2, §13.8).
 
-use ipmi_core::cmd::{
-    ChassisControl, CloseSession, ColdReset, GetChannelAuthCapabilities, GetChassisStatus,
-    GetDeviceId, PowerAction, Raw, SetSessionPrivilegeLevel, WarmReset,
-};
 use ipmi_core::cmd::boot::{BootParam, GetSystemBootOptions, SetSystemBootOptions};
 use ipmi_core::cmd::channel::{
     AccessSet, CipherSuiteRecord, GetChannelAccess, GetChannelCipherSuites, GetChannelInfo,
@@ -31,6 +27,10 @@ use ipmi_core::cmd::user::{
     SetUserPassword,
 };
 use ipmi_core::cmd::watchdog::{GetWatchdogTimer, ResetWatchdogTimer, SetWatchdogTimer};
+use ipmi_core::cmd::{
+    ChassisControl, CloseSession, ColdReset, GetChannelAuthCapabilities, GetChassisStatus,
+    GetDeviceId, PowerAction, Raw, SetSessionPrivilegeLevel, WarmReset,
+};
 use ipmi_core::wire::lan_message::{checksum, LanMessage, REMOTE_CONSOLE_SWID};
 use ipmi_core::{
     Command, CommandError, CompletionCode, ErrorClass, Failure, NetFn, PrivilegeLevel, Request,
@@ -145,7 +145,7 @@ fn every_admin_decoder_under_every_completion_code_and_length() {
     assert!(hostile(&GetSystemGuid, 16, r) > 0);
     assert!(hostile(&GetSelfTestResults, 2, r) > 0);
     assert!(hostile(&GetBmcGlobalEnables, 1, r) > 0);
-    assert!(hostile(&GetWatchdogTimer, 8, r) > 0);
+    assert!(hostile(&GetWatchdogTimer, 6, r) > 0);
     assert!(hostile(&ResetWatchdogTimer, 0, r) > 0);
     assert!(hostile(&SetWatchdogTimer::off(), 0, r) > 0);
     assert!(hostile(&GetSystemInfoParameters::new(1, 0), 1, r) > 0);
@@ -158,7 +158,14 @@ fn every_admin_decoder_under_every_completion_code_and_length() {
     // so successes are rare here; the valid answers are unit-tested.
     hostile(&GetDcmiCapabilities { selector: 1 }, 4, r);
     hostile(&GetPowerReading::default(), 18, r);
-    hostile(&GetMcIdString { offset: 0, count: 16 }, 2, r);
+    hostile(
+        &GetMcIdString {
+            offset: 0,
+            count: 16,
+        },
+        2,
+        r,
+    );
     // LAN, users, channels, sessions (§22, §23).
     assert!(hostile(&GetLanConfig::new(1, 3), 1, r) > 0);
     let set = SetLanConfig {
@@ -230,13 +237,20 @@ fn typed_parameter_parsers_never_panic() {
             let _ = SetWatchdogTimer::parse_request(&d);
             let _ = GetChannelCipherSuites::parse_request(&d);
             let _ = CipherSuiteRecord::parse_list(&d);
-            let _ = (string_set_count(&d), assemble_string(&[d.clone(), d.clone()]));
+            let _ = (
+                string_set_count(&d),
+                assemble_string(&[d.clone(), d.clone()]),
+            );
         }
     }
     for _ in 0..10_000 {
         let g = Guid(rng.bytes(16).try_into().unwrap());
         let _ = g.detect(rng.next() as i64);
-        for e in [GuidEncoding::Ipmi, GuidEncoding::Rfc4122, GuidEncoding::Smbios] {
+        for e in [
+            GuidEncoding::Ipmi,
+            GuidEncoding::Rfc4122,
+            GuidEncoding::Smbios,
+        ] {
             let f = g.fields(e);
             assert_eq!(f.to_string().len(), 36);
             let _ = f.unix_time();

@@ -599,9 +599,18 @@ mod tests {
             o.param(),
             Some(BootParam::SetInProgress(SetInProgress::InProgress))
         );
-        assert_eq!(SetInProgress::from_bits(3).to_string(), "error, reserved bit");
+        assert_eq!(
+            SetInProgress::from_bits(3).to_string(),
+            "error, reserved bit"
+        );
         let a = BootParam::parse(4, &[0x00, 0x1f]).unwrap();
-        assert_eq!(a, BootParam::BootInfoAck { mask: 0, bits: 0x1f });
+        assert_eq!(
+            a,
+            BootParam::BootInfoAck {
+                mask: 0,
+                bits: 0x1f
+            }
+        );
         assert_eq!(BootParam::parse(4, &[0]), None);
         assert_eq!(
             BootParam::parse(0x87, &[1, 2]),

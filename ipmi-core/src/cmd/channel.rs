@@ -112,8 +112,12 @@ impl ChannelInfo {
     /// ipmitool's word for the session support: session-less,
     /// single-session, multi-session, session-based.
     pub fn session_support_word(&self) -> &'static str {
-        ["session-less", "single-session", "multi-session", "session-based"]
-            [usize::from(self.session_support & 3)]
+        [
+            "session-less",
+            "single-session",
+            "multi-session",
+            "session-based",
+        ][usize::from(self.session_support & 3)]
     }
     /// The response data bytes (for a responder).
     pub fn encode(&self, out: &mut Vec<u8>) {
@@ -360,9 +364,10 @@ impl CipherSuiteRecord {
         loop {
             let (rec, size) = match rest {
                 [RECORD_STANDARD, id, a, i, c, ..] => ((*id, None, *a, *i, *c), 5),
-                [RECORD_OEM, id, x, y, z, a, i, c, ..] => {
-                    ((*id, Some(u32::from_le_bytes([*x, *y, *z, 0])), *a, *i, *c), 8)
-                }
+                [RECORD_OEM, id, x, y, z, a, i, c, ..] => (
+                    (*id, Some(u32::from_le_bytes([*x, *y, *z, 0])), *a, *i, *c),
+                    8,
+                ),
                 _ => break,
             };
             out.push(Self {
@@ -403,9 +408,15 @@ pub fn auth_name(alg: u8) -> Option<&'static str> {
 
 /// ipmitool's name of an integrity algorithm (IPMI 2.0 §13.28.4).
 pub fn integrity_name(alg: u8) -> Option<&'static str> {
-    ["none", "hmac_sha1_96", "hmac_md5_128", "md5_128", "sha256_128"]
-        .get(usize::from(alg))
-        .copied()
+    [
+        "none",
+        "hmac_sha1_96",
+        "hmac_md5_128",
+        "md5_128",
+        "sha256_128",
+    ]
+    .get(usize::from(alg))
+    .copied()
 }
 
 /// ipmitool's name of a confidentiality algorithm (IPMI 2.0 §13.28.5).
@@ -422,7 +433,9 @@ mod tests {
 
     #[test]
     fn channel_info_lan() {
-        let c = GetChannelInfo { channel: THIS_CHANNEL };
+        let c = GetChannelInfo {
+            channel: THIS_CHANNEL,
+        };
         assert_eq!(c.request().data, [0x0e]);
         // The project's responder answers this (ipmi-lanplus server/channel.rs).
         let raw = [0x01, 0x04, 0x01, 0x82, 0xf2, 0x1b, 0x00, 0x00, 0x00];
@@ -466,11 +479,41 @@ mod tests {
     #[test]
     fn cipher_suites_chunked_and_parsed() {
         let suites = [
-            CipherSuiteRecord { id: 1, oem_iana: None, auth: 1, integrity: 0, confidentiality: 0 },
-            CipherSuiteRecord { id: 2, oem_iana: None, auth: 1, integrity: 1, confidentiality: 0 },
-            CipherSuiteRecord { id: 3, oem_iana: None, auth: 1, integrity: 1, confidentiality: 1 },
-            CipherSuiteRecord { id: 0x30, oem_iana: Some(0x0002a2), auth: 1, integrity: 1, confidentiality: 1 },
-            CipherSuiteRecord { id: 17, oem_iana: None, auth: 3, integrity: 4, confidentiality: 1 },
+            CipherSuiteRecord {
+                id: 1,
+                oem_iana: None,
+                auth: 1,
+                integrity: 0,
+                confidentiality: 0,
+            },
+            CipherSuiteRecord {
+                id: 2,
+                oem_iana: None,
+                auth: 1,
+                integrity: 1,
+                confidentiality: 0,
+            },
+            CipherSuiteRecord {
+                id: 3,
+                oem_iana: None,
+                auth: 1,
+                integrity: 1,
+                confidentiality: 1,
+            },
+            CipherSuiteRecord {
+                id: 0x30,
+                oem_iana: Some(0x0002a2),
+                auth: 1,
+                integrity: 1,
+                confidentiality: 1,
+            },
+            CipherSuiteRecord {
+                id: 17,
+                oem_iana: None,
+                auth: 3,
+                integrity: 4,
+                confidentiality: 1,
+            },
         ];
         let mut list = Vec::new();
         suites.iter().for_each(|s| s.encode(&mut list));
@@ -480,7 +523,10 @@ mod tests {
         for index in 0..CIPHER_MAX_CHUNKS {
             let c = GetChannelCipherSuites::records(THIS_CHANNEL, index);
             assert_eq!(c.request().data, [0x0e, 0x00, 0x80 | index]);
-            assert_eq!(GetChannelCipherSuites::parse_request(&c.request().data), Some(c));
+            assert_eq!(
+                GetChannelCipherSuites::parse_request(&c.request().data),
+                Some(c)
+            );
             let mut raw = Vec::new();
             CipherSuiteChunk::of(1, &list, index).encode(&mut raw);
             let chunk = c.decode(&ok(&c, &raw)).unwrap();
@@ -500,10 +546,16 @@ mod tests {
             integrity_name(r.integrity).unwrap(),
             confidentiality_name(r.confidentiality).unwrap()
         );
-        assert_eq!(row, "17   N/A     hmac_sha256     sha256_128      aes_cbc_128    ");
+        assert_eq!(
+            row,
+            "17   N/A     hmac_sha256     sha256_128      aes_cbc_128    "
+        );
         // A cut record or a stray byte ends the list.
         assert_eq!(CipherSuiteRecord::parse_list(&list[..9]).len(), 1);
-        assert_eq!(CipherSuiteRecord::parse_list(&[0x00, 0xc0, 1, 1, 0x40, 0x80]), []);
+        assert_eq!(
+            CipherSuiteRecord::parse_list(&[0x00, 0xc0, 1, 1, 0x40, 0x80]),
+            []
+        );
         // An over-long answer is refused.
         let c = GetChannelCipherSuites::records(1, 0);
         assert!(c.decode(&ok(&c, &[1; 18])).is_err());

@@ -235,11 +235,17 @@ mod tests {
             force: true,
         };
         assert_eq!(f.request().data, [0, 1]);
-        assert_eq!(ChassisIdentify::parse_request(&[0, 1]), ChassisIdentify {
-            interval: Some(0),
-            force: true
-        });
-        assert_eq!(ChassisIdentify::parse_request(&[]), ChassisIdentify::default());
+        assert_eq!(
+            ChassisIdentify::parse_request(&[0, 1]),
+            ChassisIdentify {
+                interval: Some(0),
+                force: true
+            }
+        );
+        assert_eq!(
+            ChassisIdentify::parse_request(&[]),
+            ChassisIdentify::default()
+        );
     }
 
     #[test]
@@ -251,7 +257,9 @@ mod tests {
         let s = l.decode(&ok(&l, &[0xfa])).unwrap();
         assert_eq!(s, SupportedPolicies(2));
         assert_eq!(
-            SetPowerRestorePolicy("always-on".parse().unwrap()).request().data,
+            SetPowerRestorePolicy("always-on".parse().unwrap())
+                .request()
+                .data,
             [2]
         );
         assert!("sometimes".parse::<PolicyRequest>().is_err());

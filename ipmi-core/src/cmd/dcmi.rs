@@ -234,10 +234,12 @@ impl GetMcIdString {
     /// The reads that fetch a string of `total` bytes, 16 at a time
     /// (the first answer of any read gives `total`).
     pub fn chunks(total: u8) -> impl Iterator<Item = GetMcIdString> {
-        (0..total).step_by(usize::from(MC_ID_CHUNK)).map(move |o| GetMcIdString {
-            offset: o,
-            count: (total - o).min(MC_ID_CHUNK),
-        })
+        (0..total)
+            .step_by(usize::from(MC_ID_CHUNK))
+            .map(move |o| GetMcIdString {
+                offset: o,
+                count: (total - o).min(MC_ID_CHUNK),
+            })
     }
 }
 
@@ -270,7 +272,11 @@ impl McIdChunk {
 
 impl Command for GetMcIdString {
     type Output = McIdChunk;
-    ident!("Get Management Controller Identifier String", DCMI_NETFN, 0x09);
+    ident!(
+        "Get Management Controller Identifier String",
+        DCMI_NETFN,
+        0x09
+    );
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[GROUP_EXTENSION, self.offset, self.count]);
     }
@@ -306,7 +312,10 @@ mod tests {
             0x03, 0x00, 0x00, 0x40,
         ];
         let r = c.decode(&ok(&c, &raw)).unwrap();
-        assert_eq!((r.current, r.minimum, r.maximum, r.average), (250, 100, 300, 200));
+        assert_eq!(
+            (r.current, r.minimum, r.maximum, r.average),
+            (250, 100, 300, 200)
+        );
         assert_eq!(r.timestamp, 0x9602_d200);
         assert_eq!(r.period_ms, 1000);
         assert!(r.active());
@@ -336,7 +345,10 @@ mod tests {
             ..refused
         };
         assert!(!unsupported(&c.decode(&other).unwrap_err()));
-        assert_eq!(completion_text(CompletionCode(0x80)), Some("Parameter not supported"));
+        assert_eq!(
+            completion_text(CompletionCode(0x80)),
+            Some("Parameter not supported")
+        );
         assert_eq!(completion_text(CompletionCode(0xc1)), None);
     }
 
@@ -348,10 +360,16 @@ mod tests {
         let caps = c.decode(&ok(&c, &raw)).unwrap();
         assert_eq!((caps.major, caps.minor, caps.revision), (1, 5, 2));
         assert_eq!(caps.names(1, &MANDATORY_CAPABILITIES).len(), 4);
-        assert_eq!(caps.names(2, &OPTIONAL_CAPABILITIES), ["Power management available"]);
+        assert_eq!(
+            caps.names(2, &OPTIONAL_CAPABILITIES),
+            ["Power management available"]
+        );
         assert_eq!(
             caps.names(3, &ACCESS_CAPABILITIES),
-            ["In-band KCS channel available", "Out-of-band primary LAN channel available"]
+            [
+                "In-band KCS channel available",
+                "Out-of-band primary LAN channel available"
+            ]
         );
         assert_eq!(caps.names(9, &ACCESS_CAPABILITIES), [] as [&str; 0]);
         let mut out = Vec::new();
@@ -366,8 +384,14 @@ mod tests {
         assert_eq!(
             reads,
             [
-                GetMcIdString { offset: 0, count: 16 },
-                GetMcIdString { offset: 16, count: 7 }
+                GetMcIdString {
+                    offset: 0,
+                    count: 16
+                },
+                GetMcIdString {
+                    offset: 16,
+                    count: 7
+                }
             ]
         );
         let mut text = Vec::new();
@@ -382,7 +406,15 @@ mod tests {
         assert_eq!(text, id);
         assert_eq!(GetMcIdString::chunks(0).count(), 0);
         // More bytes than asked for are not taken.
-        let r = GetMcIdString { offset: 0, count: 2 };
-        assert_eq!(r.decode(&ok(&r, &[0xdc, 5, b'a', b'b', b'c'])).unwrap().bytes, b"ab");
+        let r = GetMcIdString {
+            offset: 0,
+            count: 2,
+        };
+        assert_eq!(
+            r.decode(&ok(&r, &[0xdc, 5, b'a', b'b', b'c']))
+                .unwrap()
+                .bytes,
+            b"ab"
+        );
     }
 }

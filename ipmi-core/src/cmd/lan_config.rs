@@ -476,7 +476,11 @@ pub fn set_lan_sequence(channel: u8, params: Vec<LanParam>) -> Vec<SetLanConfig>
         param: LanParam::SetInProgress(s),
     };
     let mut out = vec![lock(SetInProgress::InProgress)];
-    out.extend(params.into_iter().map(|param| SetLanConfig { channel, param }));
+    out.extend(
+        params
+            .into_iter()
+            .map(|param| SetLanConfig { channel, param }),
+    );
     out.push(lock(SetInProgress::CommitWrite));
     out.push(lock(SetInProgress::Complete));
     out
@@ -520,15 +524,24 @@ mod tests {
             get(6, &[255, 255, 255, 0]),
             LanParam::SubnetMask(Ipv4Addr::new(255, 255, 255, 0))
         );
-        assert!(matches!(get(12, &[10, 0, 0, 1]), LanParam::DefaultGatewayIp(_)));
-        assert!(matches!(get(15, &[1, 2, 3, 4, 5, 6]), LanParam::BackupGatewayMac(_)));
+        assert!(matches!(
+            get(12, &[10, 0, 0, 1]),
+            LanParam::DefaultGatewayIp(_)
+        ));
+        assert!(matches!(
+            get(15, &[1, 2, 3, 4, 5, 6]),
+            LanParam::BackupGatewayMac(_)
+        ));
         let c = GetLanConfig::new(1, 3);
         assert_eq!(c.decode(&ok(&c, &[0x11, 1, 2])).unwrap().param(), None);
     }
 
     #[test]
     fn auth_vlan_ciphers() {
-        assert_eq!(get(1, &[0x17]).clone(), LanParam::AuthTypeSupport(AuthTypes(0x17)));
+        assert_eq!(
+            get(1, &[0x17]).clone(),
+            LanParam::AuthTypeSupport(AuthTypes(0x17))
+        );
         assert_eq!(AuthTypes(0x37).to_string(), "NONE MD2 MD5 PASSWORD OEM ");
         assert_eq!(AuthTypes(0).to_string(), "");
         let LanParam::AuthTypeEnables(e) = get(2, &[0x01, 0x06, 0x06, 0x14, 0x00]) else {
@@ -543,8 +556,7 @@ mod tests {
             get(23, &[0, 1, 2, 3, 17]),
             LanParam::CipherSuites(vec![1, 2, 3, 17])
         );
-        let LanParam::CipherSuitePrivileges(p) =
-            get(24, &[0, 0x40, 0x44, 0x04, 0, 0, 0, 0, 0x30])
+        let LanParam::CipherSuitePrivileges(p) = get(24, &[0, 0x40, 0x44, 0x04, 0, 0, 0, 0, 0x30])
         else {
             panic!()
         };

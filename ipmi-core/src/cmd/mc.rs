@@ -246,7 +246,11 @@ pub struct GlobalEnables(pub u8);
 /// The global enable bits: (mask, ipmitool's `setenables` name, its description), in its order.
 pub const GLOBAL_ENABLES: [(u8, &str, &str); 7] = [
     (0x01, "recv_msg_intr", "Receive Message Queue Interrupt"),
-    (0x02, "event_msg_intr", "Event Message Buffer Full Interrupt"),
+    (
+        0x02,
+        "event_msg_intr",
+        "Event Message Buffer Full Interrupt",
+    ),
     (0x04, "event_msg", "Event Message Buffer"),
     (0x08, "system_event_log", "System Event Logging"),
     (0x20, "oem0", "OEM 0"),
@@ -318,7 +322,7 @@ mod tests {
         let f = g.fields(GuidEncoding::Rfc4122);
         assert_eq!(f.version(), 1);
         assert_eq!(f.unix_time(), 886_630_433); // 1998-02-04 22:13:53 UTC
-        // The same UUID as an IPMI BMC sends it (reversed) is found as IPMI.
+                                                // The same UUID as an IPMI BMC sends it (reversed) is found as IPMI.
         let mut ipmi = rfc;
         ipmi.reverse();
         let g = Guid(ipmi);

@@ -14,13 +14,13 @@ pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
 };
 pub mod boot;
-mod support;
+pub mod channel;
 pub mod chassis_ops;
-pub mod mc;
-pub mod watchdog;
-pub mod sysinfo;
 pub mod dcmi;
 pub mod lan_config;
-pub mod user;
-pub mod channel;
+pub mod mc;
 pub mod session_info;
+mod support;
+pub mod sysinfo;
+pub mod user;
+pub mod watchdog;

@@ -78,7 +78,11 @@ pub struct SessionInfo {
 impl SessionInfo {
     /// The response data bytes (for a responder).
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&[self.handle, self.slot_count & 0x3f, self.active_count & 0x3f]);
+        out.extend_from_slice(&[
+            self.handle,
+            self.slot_count & 0x3f,
+            self.active_count & 0x3f,
+        ]);
         if let Some(d) = &self.detail {
             out.extend_from_slice(&[
                 d.user_id & 0x3f,
@@ -182,7 +186,9 @@ mod tests {
         none.encode(&mut out);
         assert_eq!(out, [0, 0x3f, 0]);
         // A serial form keeps its bytes raw.
-        let serial = c.decode(&ok(&c, &[1, 4, 1, 3, 3, 0x02, 0, 1, 10, 0, 0, 1])).unwrap();
+        let serial = c
+            .decode(&ok(&c, &[1, 4, 1, 3, 3, 0x02, 0, 1, 10, 0, 0, 1]))
+            .unwrap();
         let d = serial.detail.unwrap();
         assert_eq!((d.lan, d.channel_data.len()), (None, 6));
     }

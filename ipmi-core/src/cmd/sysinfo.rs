@@ -140,7 +140,7 @@ pub fn string_sets(encoding: u8, text: &[u8], max_sets: usize) -> Vec<Vec<u8>> {
 /// least 1 (IPMI 2.0 table 22-16a). `None` when the data is too short.
 pub fn string_set_count(set0: &[u8]) -> Option<usize> {
     let len = usize::from(*set0.get(2)?);
-    Some((len + 2 + 15) / 16).map(|n| n.max(1))
+    Some((len + 2).div_ceil(16).max(1))
 }
 
 /// Reassembles a string parameter from its sets' data in order (each
@@ -197,7 +197,12 @@ mod tests {
     #[test]
     fn short_and_capped_strings() {
         let sets = string_sets(0, b"node7", 4);
-        assert_eq!(sets, [vec![0, 0, 5, b'n', b'o', b'd', b'e', b'7', 0, 0, 0, 0, 0, 0, 0, 0, 0]]);
+        assert_eq!(
+            sets,
+            [vec![
+                0, 0, 5, b'n', b'o', b'd', b'e', b'7', 0, 0, 0, 0, 0, 0, 0, 0, 0
+            ]]
+        );
         assert_eq!(string_set_count(&sets[0]), Some(1));
         assert_eq!(assemble_string(&sets), "node7");
         let long = [b'x'; 100];

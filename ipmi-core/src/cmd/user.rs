@@ -368,7 +368,10 @@ mod tests {
         assert_eq!(c.request().data, [1, 2]);
         let raw = [0x0a, 0x42, 0x01, 0x34];
         let a = c.decode(&ok(&c, &raw)).unwrap();
-        assert_eq!((a.max_user_ids, a.enabled_user_ids, a.fixed_name_ids), (10, 2, 1));
+        assert_eq!(
+            (a.max_user_ids, a.enabled_user_ids, a.fixed_name_ids),
+            (10, 2, 1)
+        );
         assert_eq!(a.enable_status, 0x40);
         assert!(!a.callback_only && a.link_auth && a.ipmi_messaging);
         assert_eq!(a.privilege_limit.to_string(), "ADMINISTRATOR");
@@ -376,7 +379,10 @@ mod tests {
             "{:<4}{:<17}{:<8}{:<11}{:<11}{}",
             2, "admin", "true ", "true ", "true ", a.privilege_limit
         );
-        assert_eq!(row, "2   admin            true    true       true       ADMINISTRATOR");
+        assert_eq!(
+            row,
+            "2   admin            true    true       true       ADMINISTRATOR"
+        );
         let mut out = Vec::new();
         a.encode(&mut out);
         assert_eq!(out, raw);
@@ -422,7 +428,10 @@ mod tests {
         let data = s.request().data;
         assert_eq!(&data[..4], &[4, b'o', b'p', b'e']);
         assert_eq!(data.len(), 17);
-        assert_eq!(SetUserName::parse_request(&data), Some((4, "operator1".into())));
+        assert_eq!(
+            SetUserName::parse_request(&data),
+            Some((4, "operator1".into()))
+        );
         assert!(SetUserName::new(4, "seventeen-chars!!").is_none());
     }
 
@@ -435,11 +444,17 @@ mod tests {
             op: PasswordOp::Set(p),
         };
         let data = s.request().data;
-        assert_eq!(&data[..8], &[0x02, 0x02, b's', b'e', b'c', b'r', b'e', b't']);
+        assert_eq!(
+            &data[..8],
+            &[0x02, 0x02, b's', b'e', b'c', b'r', b'e', b't']
+        );
         assert_eq!(data.len(), 18);
         assert_eq!(SetUserPassword::parse_request(&data), Some(s.clone()));
         let debug = format!("{s:?}");
-        assert!(!debug.contains("115") && !debug.contains("secret"), "{debug}");
+        assert!(
+            !debug.contains("115") && !debug.contains("secret"),
+            "{debug}"
+        );
         assert!(debug.contains("redacted"));
 
         let long = Password::new(b"a-longer-password-17", false).unwrap();

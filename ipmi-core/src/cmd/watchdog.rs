@@ -102,8 +102,10 @@ pub struct WatchdogTimer {
     pub expiration_flags: u8,
     /// Initial countdown, 100 ms units.
     pub initial_countdown: u16,
-    /// Present countdown, 100 ms units.
-    pub present_countdown: u16,
+    /// Present countdown, 100 ms units; `None` when the answer stops
+    /// after the initial countdown, as OpenIPMI's `ipmi_sim` 2.0.33 does
+    /// (it sends 6 data bytes and ipmitool then prints whatever its buffer held).
+    pub present_countdown: Option<u16>,
 }
 
 impl WatchdogTimer {
@@ -142,7 +144,9 @@ impl WatchdogTimer {
             self.expiration_flags,
         ]);
         out.extend_from_slice(&self.initial_countdown.to_le_bytes());
-        out.extend_from_slice(&self.present_countdown.to_le_bytes());
+        if let Some(p) = self.present_countdown {
+            out.extend_from_slice(&p.to_le_bytes());
+        }
     }
 }
 
@@ -154,14 +158,14 @@ impl Command for GetWatchdogTimer {
     type Output = WatchdogTimer;
     ident!("Get Watchdog Timer", NetFn::APP, 0x25);
     fn decode(&self, response: &Response) -> Result<WatchdogTimer, CommandError> {
-        let d = expect_data(self, response, 8)?;
+        let d = expect_data(self, response, 6)?;
         Ok(WatchdogTimer {
             use_byte: d[0],
             actions_byte: d[1],
             pre_timeout: d[2],
             expiration_flags: d[3],
             initial_countdown: u16::from_le_bytes([d[4], d[5]]),
-            present_countdown: u16::from_le_bytes([d[6], d[7]]),
+            present_countdown: d.get(6..8).map(|p| u16::from_le_bytes([p[0], p[1]])),
         })
     }
 }
@@ -282,13 +286,28 @@ mod tests {
         assert_eq!(w.pre_timeout, 5);
         let expired: Vec<String> = w.expired().map(|u| u.to_string()).collect();
         assert_eq!(expired, ["BIOS FRB2", "SMS/OS"]);
-        assert_eq!((w.initial_countdown, w.present_countdown), (600, 300));
+        assert_eq!((w.initial_countdown, w.present_countdown), (600, Some(300)));
         let mut out = Vec::new();
         w.encode(&mut out);
         assert_eq!(out, raw);
         assert_eq!(TimerUse(0).word(), Some("none"));
         assert_eq!(TimerUse(6).word(), None);
         assert_eq!(TimerUse(7).to_string(), "Reserved");
-        assert!(c.decode(&ok(&c, &raw[..7])).is_err());
+        assert!(c.decode(&ok(&c, &raw[..5])).is_err());
+    }
+
+    #[test]
+    fn ipmi_sim_short_answer() {
+        // `ipmitool raw 6 0x25` against ipmi_sim 2.0.33: 6 data bytes.
+        let c = GetWatchdogTimer;
+        let w = c.decode(&ok(&c, &[0, 0, 0, 0, 0, 0])).unwrap();
+        assert_eq!(w.timer_use().to_string(), "Reserved");
+        assert!(!w.running() && w.logging());
+        assert_eq!(w.action().to_string(), "No action");
+        assert_eq!(w.pre_timeout_interrupt().to_string(), "None");
+        assert_eq!((w.initial_countdown, w.present_countdown), (0, None));
+        let mut out = Vec::new();
+        w.encode(&mut out);
+        assert_eq!(out, [0; 6]);
     }
 }
