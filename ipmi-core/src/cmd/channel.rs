@@ -333,12 +333,14 @@ impl Command for GetChannelCipherSuites {
     }
 }
 
+/// The header line ipmitool's `channel getciphers` prints above the rows (IPMI 2.0 §22.15).
+pub const CIPHER_SUITES_HEADER: &str =
+    "ID   IANA    Auth Alg        Integrity Alg   Confidentiality Alg";
+
 /// A cipher suite record (IPMI 2.0 §22.15.1, table 22-18) in the
-/// one-algorithm-each form BMCs send. ipmitool's `channel getciphers`
-/// prints "ID   IANA    Auth Alg        Integrity Alg   Confidentiality Alg"
-/// then `format!("{:<4} {:<7} {:<15} {:<15} {:<15}", id, iana, auth, integrity, conf)`
-/// with IANA as "N/A" (standard) or 6 hex digits, names from [`auth_name`],
-/// [`integrity_name`], [`confidentiality_name`].
+/// one-algorithm-each form BMCs send. Display is ipmitool's `channel
+/// getciphers` row: ID, IANA ("N/A" or 6 hex digits) and the names of
+/// [`auth_name`], [`integrity_name`], [`confidentiality_name`] in padded columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CipherSuiteRecord {
@@ -396,6 +398,31 @@ impl CipherSuiteRecord {
             0x40 | (self.integrity & 0x3f),
             0x80 | (self.confidentiality & 0x3f),
         ]);
+    }
+}
+
+impl fmt::Display for CipherSuiteRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |n: Option<&'static str>, v: u8| match n {
+            Some(n) => n.to_string(),
+            None => format!("Unknown (0x{v:02X})"),
+        };
+        let iana = match self.oem_iana {
+            Some(i) if i != 0 => format!("{i:06x}"),
+            _ => "N/A".to_string(),
+        };
+        write!(
+            f,
+            "{:<4} {:<7} {:<15} {:<15} {:<15}",
+            self.id,
+            iana,
+            name(auth_name(self.auth), self.auth),
+            name(integrity_name(self.integrity), self.integrity),
+            name(
+                confidentiality_name(self.confidentiality),
+                self.confidentiality
+            )
+        )
     }
 }
 
@@ -537,19 +564,19 @@ mod tests {
         }
         assert_eq!(got, list);
         assert_eq!(CipherSuiteRecord::parse_list(&got), suites);
-        let r = &suites[4];
-        let row = format!(
-            "{:<4} {:<7} {:<15} {:<15} {:<15}",
-            r.id,
-            "N/A",
-            auth_name(r.auth).unwrap(),
-            integrity_name(r.integrity).unwrap(),
-            confidentiality_name(r.confidentiality).unwrap()
-        );
         assert_eq!(
-            row,
+            suites[4].to_string(),
             "17   N/A     hmac_sha256     sha256_128      aes_cbc_128    "
         );
+        assert_eq!(
+            suites[3].to_string(),
+            "48   0002a2  hmac_sha1       hmac_sha1_96    aes_cbc_128    "
+        );
+        let odd = CipherSuiteRecord {
+            auth: 9,
+            ..suites[0]
+        };
+        assert!(odd.to_string().contains("Unknown (0x09)"));
         // A cut record or a stray byte ends the list.
         assert_eq!(CipherSuiteRecord::parse_list(&list[..9]).len(), 1);
         assert_eq!(
