@@ -11,7 +11,7 @@ use ipmi_core::cmd::channel::{
     AccessSet, CipherSuiteRecord, GetChannelAccess, GetChannelCipherSuites, GetChannelInfo,
 };
 use ipmi_core::cmd::chassis_ops::{
-    ChassisIdentify, GetPohCounter, GetSystemRestartCause, PolicyRequest, SetPowerRestorePolicy,
+    ChassisIdentify, GetPohCounter, GetSystemRestartCause, SetPowerRestorePolicy,
 };
 use ipmi_core::cmd::dcmi::{GetDcmiCapabilities, GetMcIdString, GetPowerReading};
 use ipmi_core::cmd::lan_config::{GetLanConfig, LanParam, SetLanConfig};
@@ -137,7 +137,7 @@ fn every_admin_decoder_under_every_completion_code_and_length() {
     let set = SetSystemBootOptions::new(BootParam::Other(3, vec![0x1f]));
     assert!(hostile(&set, 0, r) > 0);
     assert!(hostile(&ChassisIdentify::default(), 0, r) > 0);
-    assert!(hostile(&SetPowerRestorePolicy(PolicyRequest::NoChange), 1, r) > 0);
+    assert!(hostile(&SetPowerRestorePolicy(None), 1, r) > 0);
     assert!(hostile(&GetSystemRestartCause, 2, r) > 0);
     assert!(hostile(&GetPohCounter, 5, r) > 0);
     // MC and watchdog (§20, §22, §27).

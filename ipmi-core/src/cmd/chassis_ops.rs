@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::chassis::PowerRestorePolicy;
 use super::support::ident;
 use crate::command::expect_data;
 use crate::{Command, CommandError, NetFn, Response};
@@ -45,27 +46,41 @@ impl Command for ChassisIdentify {
     }
 }
 
-/// The request byte of Set Power Restore Policy (IPMI 2.0 §28.8, table 28-9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[repr(u8)]
-pub enum PolicyRequest {
-    /// Stay off after AC returns (`always-off`).
-    AlwaysOff = 0,
-    /// Restore the previous state (`previous`).
-    Previous = 1,
-    /// Always power up (`always-on`).
-    AlwaysOn = 2,
-    /// No change: only ask which policies are supported (`list`).
-    NoChange = 3,
-}
-
 /// Set Power Restore Policy (NetFn Chassis, cmd 0x06; IPMI 2.0 §28.8).
 /// ipmitool prints "Set chassis power restore policy to WORD", or for
 /// `list` "Supported chassis power policy:  " and the supported words, each
 /// followed by a space except the last, in the order always-off always-on previous.
+/// `None` (or [`PowerRestorePolicy::Unknown`]) sends 3, "no change":
+/// only the supported-policies answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SetPowerRestorePolicy(pub PolicyRequest);
+pub struct SetPowerRestorePolicy(pub Option<PowerRestorePolicy>);
+
+impl SetPowerRestorePolicy {
+    /// From ipmitool's `chassis policy` words: `list` or a policy's
+    /// [`PowerRestorePolicy::name`] (always-on, previous, always-off).
+    pub fn from_word(word: &str) -> Result<Self, String> {
+        use PowerRestorePolicy::*;
+        if word == "list" {
+            return Ok(Self(None));
+        }
+        [AlwaysOn, Previous, AlwaysOff]
+            .into_iter()
+            .find(|p| p.name() == word)
+            .map(|p| Self(Some(p)))
+            .ok_or_else(|| format!("Invalid chassis policy: {word}"))
+    }
+
+    /// Parses the request byte as a responder receives it (3 = no change).
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        match data {
+            [0] => Some(Self(Some(PowerRestorePolicy::AlwaysOff))),
+            [1] => Some(Self(Some(PowerRestorePolicy::Previous))),
+            [2] => Some(Self(Some(PowerRestorePolicy::AlwaysOn))),
+            [3] => Some(Self(None)),
+            _ => None,
+        }
+    }
+}
 
 /// The supported-policies bitmap Set Power Restore Policy answers (IPMI 2.0 §28.8, table 28-9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,25 +102,16 @@ impl SupportedPolicies {
     }
 }
 
-impl std::str::FromStr for PolicyRequest {
-    type Err = String;
-    /// ipmitool's `chassis policy` words: list, always-on, previous, always-off.
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "list" => Ok(Self::NoChange),
-            "always-on" => Ok(Self::AlwaysOn),
-            "previous" => Ok(Self::Previous),
-            "always-off" => Ok(Self::AlwaysOff),
-            _ => Err(format!("Invalid chassis policy: {s}")),
-        }
-    }
-}
-
 impl Command for SetPowerRestorePolicy {
     type Output = SupportedPolicies;
     ident!("Set Power Restore Policy", NetFn::CHASSIS, 0x06);
     fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.0 as u8);
+        out.push(match self.0 {
+            Some(PowerRestorePolicy::AlwaysOff) => 0,
+            Some(PowerRestorePolicy::Previous) => 1,
+            Some(PowerRestorePolicy::AlwaysOn) => 2,
+            Some(PowerRestorePolicy::Unknown) | None => 3,
+        });
     }
     fn decode(&self, response: &Response) -> Result<SupportedPolicies, CommandError> {
         let d = expect_data(self, response, 1)?;
@@ -250,19 +256,21 @@ mod tests {
 
     #[test]
     fn policy_list_and_set() {
-        let l = SetPowerRestorePolicy("list".parse().unwrap());
+        let l = SetPowerRestorePolicy::from_word("list").unwrap();
         assert_eq!(l.request().data, [3]);
+        assert_eq!(SetPowerRestorePolicy::parse_request(&[3]), Some(l));
         let s = l.decode(&ok(&l, &[0x07])).unwrap();
         assert!(s.always_off() && s.previous() && s.always_on());
         let s = l.decode(&ok(&l, &[0xfa])).unwrap();
         assert_eq!(s, SupportedPolicies(2));
-        assert_eq!(
-            SetPowerRestorePolicy("always-on".parse().unwrap())
-                .request()
-                .data,
-            [2]
-        );
-        assert!("sometimes".parse::<PolicyRequest>().is_err());
+        for (word, byte) in [("always-off", 0), ("previous", 1), ("always-on", 2)] {
+            let p = SetPowerRestorePolicy::from_word(word).unwrap();
+            assert_eq!(p.request().data, [byte]);
+            assert_eq!(SetPowerRestorePolicy::parse_request(&[byte]), Some(p));
+        }
+        assert!(SetPowerRestorePolicy::from_word("sometimes").is_err());
+        assert!(SetPowerRestorePolicy::from_word("unknown").is_err());
+        assert_eq!(SetPowerRestorePolicy::parse_request(&[4]), None);
     }
 
     #[test]
