@@ -99,6 +99,24 @@ fn lan_print_lines_match_ipmitool() {
         panic!()
     };
     assert_eq!(line(16, cs), "SNMP Community String   : public");
+    let LanParam::IpHeader {
+        ttl,
+        flags,
+        service,
+    } = get(7, &[0x11, 0, 0, 0])
+    else {
+        panic!()
+    };
+    let header = format!(
+        "TTL=0x{ttl:02x} Flags=0x{:02x} Precedence=0x{:02x} TOS=0x{:02x}",
+        flags & 0xe0,
+        service & 0xe0,
+        service & 0x1e
+    );
+    assert_eq!(
+        line(7, header),
+        "IP Header               : TTL=0x00 Flags=0x00 Precedence=0x00 TOS=0x00"
+    );
     assert_eq!(get(20, &[0x11, 0, 0]), LanParam::VlanId(None)); // "802.1q VLAN ID          : Disabled"
     let LanParam::CipherSuiteCount(n) = get(22, &[0x11, 0x0f]) else {
         panic!()

@@ -182,6 +182,29 @@ pub enum LanParam {
     MacAddress(MacAddr),
     /// 6: subnet mask.
     SubnetMask(Ipv4Addr),
+    /// 7: IPv4 header parameters: TTL, flags (bits 7:5), precedence (bits
+    /// 7:5) and type of service (bits 4:1) (ipmitool: "TTL=0x%02x
+    /// Flags=0x%02x Precedence=0x%02x TOS=0x%02x" of `ttl`, `flags & 0xe0`,
+    /// `service & 0xe0`, `service & 0x1e`).
+    IpHeader {
+        /// Time-to-live.
+        ttl: u8,
+        /// Byte 2: IP header flags in bits 7:5.
+        flags: u8,
+        /// Byte 3: precedence (7:5) and type of service (4:1).
+        service: u8,
+    },
+    /// 10: BMC-generated ARP control (ipmitool: "ARP Responses En|Disabled,
+    /// Gratuitous ARP En|Disabled").
+    BmcArp {
+        /// Bit 1: answer ARP requests.
+        respond: bool,
+        /// Bit 0: generate gratuitous ARPs.
+        gratuitous: bool,
+    },
+    /// 11: gratuitous ARP interval in 500 ms units (ipmitool prints
+    /// `(n + 1) / 2` in whole seconds with one decimal, e.g. "2.0 seconds").
+    GratuitousArpInterval(u8),
     /// 12: default gateway address.
     DefaultGatewayIp(Ipv4Addr),
     /// 13: default gateway MAC.
@@ -239,6 +262,9 @@ impl LanParam {
             Self::IpSource(_) => 4,
             Self::MacAddress(_) => 5,
             Self::SubnetMask(_) => 6,
+            Self::IpHeader { .. } => 7,
+            Self::BmcArp { .. } => 10,
+            Self::GratuitousArpInterval(_) => 11,
             Self::DefaultGatewayIp(_) => 12,
             Self::DefaultGatewayMac(_) => 13,
             Self::BackupGatewayIp(_) => 14,
@@ -270,6 +296,16 @@ impl LanParam {
             | Self::DefaultGatewayIp(a)
             | Self::BackupGatewayIp(a) => out.extend_from_slice(&a.octets()),
             Self::IpSource(s) => out.push(s.value()),
+            Self::IpHeader {
+                ttl,
+                flags,
+                service,
+            } => out.extend_from_slice(&[*ttl, *flags, *service]),
+            Self::BmcArp {
+                respond,
+                gratuitous,
+            } => out.push((u8::from(*respond) << 1) | u8::from(*gratuitous)),
+            Self::GratuitousArpInterval(n) => out.push(*n),
             Self::MacAddress(m) | Self::DefaultGatewayMac(m) | Self::BackupGatewayMac(m) => {
                 out.extend_from_slice(&m.0)
             }
@@ -320,6 +356,19 @@ impl LanParam {
             4 => Self::IpSource(IpSource::from_value(first?)),
             5 => Self::MacAddress(mac(d)?),
             6 => Self::SubnetMask(ip(d)?),
+            7 => {
+                let b = d.get(..3)?;
+                Self::IpHeader {
+                    ttl: b[0],
+                    flags: b[1],
+                    service: b[2],
+                }
+            }
+            10 => Self::BmcArp {
+                respond: first? & 2 != 0,
+                gratuitous: first? & 1 != 0,
+            },
+            11 => Self::GratuitousArpInterval(first?),
             12 => Self::DefaultGatewayIp(ip(d)?),
             13 => Self::DefaultGatewayMac(mac(d)?),
             14 => Self::BackupGatewayIp(ip(d)?),
@@ -578,6 +627,22 @@ mod tests {
             }
         ));
         assert_eq!(get(8, &[0x6f, 0x02]), LanParam::Other(8, vec![0x6f, 0x02]));
+        assert_eq!(
+            get(7, &[0x40, 0x40, 0x10]),
+            LanParam::IpHeader {
+                ttl: 0x40,
+                flags: 0x40,
+                service: 0x10
+            }
+        );
+        assert_eq!(
+            get(10, &[0x02]),
+            LanParam::BmcArp {
+                respond: true,
+                gratuitous: false
+            }
+        );
+        assert_eq!(get(11, &[3]), LanParam::GratuitousArpInterval(3));
         assert_eq!(LanParam::label(11), Some("Gratituous ARP Intrvl"));
         assert_eq!(LanParam::label(99), None);
     }
