@@ -238,6 +238,23 @@ fn typed_parameter_parsers_never_panic() {
             let _ = GetChannelCipherSuites::parse_request(&d);
             let _ = CipherSuiteRecord::parse_list(&d);
             let _ = (
+                GetSystemBootOptions::parse_request(&d),
+                GetLanConfig::parse_request(&d),
+                GetSystemInfoParameters::parse_request(&d),
+                SetSystemInfoParameters::parse_request(&d),
+                GetUserAccess::parse_request(&d),
+                GetUserName::parse_request(&d),
+                GetChannelInfo::parse_request(&d),
+                GetChannelAccess::parse_request(&d),
+                GetSessionInfo::parse_request(&d),
+                GetDcmiCapabilities::parse_request(&d),
+                GetPowerReading::parse_request(&d),
+                GetMcIdString::parse_request(&d),
+                SetPowerRestorePolicy::parse_request(&d),
+                ChassisIdentify::parse_request(&d),
+            );
+
+            let _ = (
                 string_set_count(&d),
                 assemble_string(&[d.clone(), d.clone()]),
             );

@@ -462,6 +462,17 @@ impl GetSystemBootOptions {
             block: 0,
         }
     }
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [param, set, block] = *data else {
+            return None;
+        };
+        Some(Self {
+            param: param & 0x7f,
+            set,
+            block,
+        })
+    }
 }
 
 /// The Get System Boot Options response (IPMI 2.0 §28.13). ipmitool prints

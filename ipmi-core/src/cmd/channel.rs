@@ -132,6 +132,14 @@ impl ChannelInfo {
     }
 }
 
+impl GetChannelInfo {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [c] = *data else { return None };
+        Some(Self { channel: c & 0x0f })
+    }
+}
+
 impl Command for GetChannelInfo {
     type Output = ChannelInfo;
     ident!("Get Channel Info", NetFn::APP, 0x42);
@@ -209,6 +217,23 @@ impl ChannelAccess {
                 | (self.access_mode & 7),
         );
         out.push(self.privilege_limit.0 & 0x0f);
+    }
+}
+
+impl GetChannelAccess {
+    /// Parses request data as a responder receives it; `None` when malformed
+    /// (bits 7:6 of byte 2 neither 01b nor 10b).
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [c, w] = *data else { return None };
+        let which = match w & 0xc0 {
+            0x40 => AccessSet::NonVolatile,
+            0x80 => AccessSet::Volatile,
+            _ => return None,
+        };
+        Some(Self {
+            channel: c & 0x0f,
+            which,
+        })
     }
 }
 

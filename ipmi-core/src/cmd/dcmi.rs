@@ -124,6 +124,16 @@ impl DcmiCapabilities {
     }
 }
 
+impl GetDcmiCapabilities {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [GROUP_EXTENSION, selector] = *data else {
+            return None;
+        };
+        Some(Self { selector })
+    }
+}
+
 impl Command for GetDcmiCapabilities {
     type Output = DcmiCapabilities;
     ident!("Get DCMI Capabilities Info", DCMI_NETFN, 0x01);
@@ -194,6 +204,19 @@ impl PowerReading {
     }
 }
 
+impl GetPowerReading {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        match *data {
+            [GROUP_EXTENSION, 0x01, _, _] => Some(Self::default()),
+            [GROUP_EXTENSION, 0x02, t, _] => Some(Self {
+                rolling_period: Some(t),
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl Command for GetPowerReading {
     type Output = PowerReading;
     ident!("Get Power Reading", DCMI_NETFN, 0x02);
@@ -231,6 +254,14 @@ pub struct GetMcIdString {
 }
 
 impl GetMcIdString {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [GROUP_EXTENSION, offset, count] = *data else {
+            return None;
+        };
+        Some(Self { offset, count })
+    }
+
     /// The reads that fetch a string of `total` bytes, 16 at a time
     /// (the first answer of any read gives `total`).
     pub fn chunks(total: u8) -> impl Iterator<Item = GetMcIdString> {

@@ -431,6 +431,19 @@ impl GetLanConfig {
             block: 0,
         }
     }
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [c, param, set, block] = *data else {
+            return None;
+        };
+        Some(Self {
+            channel: c & 0x0f,
+            revision_only: c & 0x80 != 0,
+            param,
+            set,
+            block,
+        })
+    }
 }
 
 /// A Get LAN Configuration Parameters answer (IPMI 2.0 §23.2).

@@ -101,6 +101,19 @@ impl SessionInfo {
     }
 }
 
+impl GetSessionInfo {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        Some(Self(match data {
+            [0xfe, h] => SessionSelector::Handle(*h),
+            [0xff, a, b, c, d] => SessionSelector::Id(u32::from_le_bytes([*a, *b, *c, *d])),
+            [0] => SessionSelector::Current,
+            [n @ 1..=0x3f] => SessionSelector::Index(*n),
+            _ => return None,
+        }))
+    }
+}
+
 impl Command for GetSessionInfo {
     type Output = SessionInfo;
     ident!("Get Session Info", NetFn::APP, 0x3d);

@@ -48,6 +48,18 @@ impl GetSystemInfoParameters {
             block: 0,
         }
     }
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [r, param, set, block] = *data else {
+            return None;
+        };
+        Some(Self {
+            revision_only: r & 0x80 != 0,
+            param,
+            set,
+            block,
+        })
+    }
 }
 
 /// A Get System Info Parameters answer: revision and the parameter data
@@ -96,6 +108,17 @@ pub struct SetSystemInfoParameters {
     pub param: u8,
     /// Parameter data (for strings: one of [`string_sets`]).
     pub data: Vec<u8>,
+}
+
+impl SetSystemInfoParameters {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let (&param, rest) = data.split_first()?;
+        Some(Self {
+            param,
+            data: rest.to_vec(),
+        })
+    }
 }
 
 impl Command for SetSystemInfoParameters {

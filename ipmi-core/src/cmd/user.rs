@@ -95,6 +95,17 @@ impl UserAccess {
     }
 }
 
+impl GetUserAccess {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [c, u] = *data else { return None };
+        Some(Self {
+            channel: c & 0x0f,
+            user_id: u & 0x3f,
+        })
+    }
+}
+
 impl Command for GetUserAccess {
     type Output = UserAccess;
     ident!("Get User Access", NetFn::APP, 0x44);
@@ -198,6 +209,14 @@ pub fn encode_user_name(name: &str, out: &mut Vec<u8>) {
     let mut b = name.as_bytes()[..name.len().min(USER_NAME_LEN)].to_vec();
     b.resize(USER_NAME_LEN, 0);
     out.extend_from_slice(&b);
+}
+
+impl GetUserName {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [u] = *data else { return None };
+        Some(Self { user_id: u & 0x3f })
+    }
 }
 
 impl Command for GetUserName {
