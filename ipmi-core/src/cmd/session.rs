@@ -76,6 +76,17 @@ impl ChannelAuthCapabilities {
     pub fn supports_v15(&self) -> bool {
         self.extended & 0x01 != 0
     }
+    /// The response data bytes (for a responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[
+            self.channel,
+            self.auth_types,
+            self.auth_status,
+            self.extended,
+        ]);
+        out.extend_from_slice(&self.oem_id.to_le_bytes()[..3]);
+        out.push(self.oem_aux);
+    }
 }
 
 impl Command for GetChannelAuthCapabilities {
@@ -189,6 +200,9 @@ mod tests {
         assert!(caps.extended_data() && caps.supports_v15());
         assert!(caps.per_message_auth() && caps.user_level_auth());
         assert!(caps.non_null_usernames() && !caps.null_usernames() && !caps.anonymous_login());
+        let mut out = Vec::new();
+        caps.encode(&mut out);
+        assert_eq!(out, r.data);
     }
 
     #[test]
