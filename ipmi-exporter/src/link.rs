@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use ipmi_core::{AsyncTransport, Command, Deadline, ErrorClass, Failure};
+use ipmi_core::{
+    AsyncTransport, Command, CommandError, CompletionCode, Deadline, ErrorClass, Failure,
+};
 use ipmi_kcs::devintf::AsyncLinuxClient;
 use ipmi_lanplus::config::DEFAULT_KEEPALIVE;
 use ipmi_lanplus::{AsyncClient, ClientConfig};
@@ -44,6 +46,19 @@ pub enum LinkError {
 }
 
 impl LinkError {
+    /// The completion code, when the BMC refused the command with one.
+    pub fn completion_code(&self) -> Option<CompletionCode> {
+        let command = match self {
+            LinkError::Lan(ipmi_lanplus::Error::Command(c)) => c,
+            LinkError::Local(ipmi_kcs::devintf::Error::Command(c)) => c,
+            _ => return None,
+        };
+        match command {
+            CommandError::Completion { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
     /// Nothing (valid) arrived before the deadline.
     pub fn is_timeout(&self) -> bool {
         self.class() == ErrorClass::Timeout

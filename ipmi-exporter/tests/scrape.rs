@@ -109,15 +109,24 @@ fn responder_scrape_is_complete_and_reuses_one_session() {
     );
 }
 
-/// The value of a `Label : value` line of FreeIPMI's output.
+/// The value of a `Label : value` line of FreeIPMI's output, if there is one.
+fn line<'a>(output: &'a str, label: &str) -> Option<&'a str> {
+    output.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == label).then(|| v.trim())
+    })
+}
+
+/// The value of a `Label : value` line that must be there.
 fn field<'a>(output: &'a str, label: &str) -> &'a str {
-    output
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            (k.trim() == label).then(|| v.trim())
-        })
-        .unwrap_or_else(|| panic!("no {label:?} in\n{output}"))
+    line(output, label).unwrap_or_else(|| panic!("no {label:?} in\n{output}"))
+}
+
+/// The exporter keeps the leading digits and dots of versions.
+fn leading_version(text: &str) -> String {
+    text.chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect()
 }
 
 #[test]
@@ -130,8 +139,8 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
     assert_up(b, &[("bmc", 1.0), ("chassis", 1.0)]);
 
     let host = format!("127.0.0.1:{}", sim.port());
-    let freeipmi = |program: &str, arg: &str| {
-        let args = [
+    let freeipmi = |program: &str, extra: &[&str]| {
+        let mut args = vec![
             "-h",
             &host,
             "-u",
@@ -144,16 +153,20 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
             "ADMIN",
             "-W",
             "opensesspriv",
-            arg,
         ];
-        run(program, &args, LIMIT).assert_ok(program).stdout.clone()
+        args.extend_from_slice(extra);
+        run(program, &args, LIMIT)
     };
-    let info = freeipmi("bmc-info", "--get-device-id");
-    // The exporter keeps the leading digits and dots of the revision.
-    let revision: String = field(&info, "Firmware Revision")
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
+    // Plain bmc-info, as the exporter runs it. Its system info lines are
+    // used only when it succeeded; missing ones are `N/A`.
+    let full = freeipmi("bmc-info", &[]);
+    let info = full.stdout.clone();
+    let ok = full.code == Some(0);
+    let revision = leading_version(field(&info, "Firmware Revision"));
+    let system_firmware = line(&info, "System Firmware Version")
+        .filter(|_| ok)
+        .map_or("N/A".to_string(), leading_version);
+    let bmc_url = line(&info, "BMC URL").filter(|_| ok).unwrap_or("N/A");
     // bmc-info prints `NAME (NUMBER)` when it knows the number; the
     // number is what ipmirs has without an IANA table (listed difference).
     let manufacturer = field(&info, "Manufacturer ID");
@@ -167,15 +180,17 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
             &[
                 ("firmware_revision", &revision),
                 ("manufacturer_id", number),
-                ("system_firmware_version", "N/A"),
-                ("bmc_url", "N/A"),
+                ("system_firmware_version", &system_firmware),
+                ("bmc_url", bmc_url),
             ]
         ),
         Some(1.0),
         "bmc-info:\n{info}\nexporter:\n{b}"
     );
 
-    let chassis = freeipmi("ipmi-chassis", "--get-chassis-status");
+    let chassis = freeipmi("ipmi-chassis", &["--get-chassis-status"]);
+    chassis.assert_ok("ipmi-chassis");
+    let chassis = chassis.stdout.clone();
     let flag = |label: &str, when: &str| {
         if field(&chassis, label) == when {
             1.0
