@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::any;
 use axum::Router;
 use ipmi_core::Deadline;
 
@@ -57,8 +57,9 @@ impl App {
 /// The router over `app`.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/metrics", get(local))
-        .route("/ipmi", get(remote))
+        // Any method, like the Go exporter's handlers.
+        .route("/metrics", any(local))
+        .route("/ipmi", any(remote))
         .route("/-/reload", any(reload))
         .fallback(landing)
         .with_state(app)

@@ -78,6 +78,23 @@ fn reload_takes_post_only_and_keeps_the_old_config_on_error() {
 }
 
 #[test]
+fn scrape_endpoints_take_any_method() {
+    let exporter = Running::start(CONFIG);
+    let a = request("POST", &exporter.url("/ipmi"), None);
+    assert_eq!(
+        (a.status, a.body.as_str()),
+        (400, "'target' parameter must be specified\n")
+    );
+    let a = request("POST", &exporter.url("/metrics"), Some("5"));
+    assert_eq!(a.status, 200);
+    assert!(
+        a.body.contains("ipmi_scrape_duration_seconds"),
+        "{}",
+        a.body
+    );
+}
+
+#[test]
 fn landing_page_on_every_other_path() {
     let exporter = Running::start(CONFIG);
     for path in ["/", "/config", "/anything/else"] {
