@@ -11,7 +11,7 @@ use std::time::Instant;
 use ipmi_core::Deadline;
 use tokio::sync::watch;
 
-use crate::collector::{collect, CollectorName, Context};
+use crate::collector::{collect, CollectError, CollectorName, Context};
 use crate::config::Module;
 use crate::link::{Link, Target};
 use crate::metric::Sample;
@@ -155,7 +155,11 @@ impl Flights {
                         if e.is_timeout() {
                             self.metrics.deadline_hit(name);
                         }
-                        tracing::warn!(target = ?key.0, collector = name.as_str(), "collector failed: {e}");
+                        if matches!(e, CollectError::NotImplemented(_)) {
+                            tracing::debug!(collector = name.as_str(), "{e}");
+                        } else {
+                            tracing::warn!(target = ?key.0, collector = name.as_str(), "collector failed: {e}");
+                        }
                         if e.breaks_session() {
                             slot.discard();
                         }

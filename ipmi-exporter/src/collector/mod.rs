@@ -2,6 +2,15 @@
 //! samples. A collector is one file exporting
 //! `async fn collect(link, ctx, out) -> Result<(), CollectError>`,
 //! dispatched by [`collect`]; the names are the Go exporter's.
+//!
+//! Adding one (`ipmi`, `dcmi`, `sel`, `sel-events`, `bmc-watchdog`,
+//! `sm-lan-mode` are waiting for their library commands): its families
+//! go to `metric.rs` (name and help as `docs/exporter-rules.md` lists
+//! them), its file here runs the commands with `ctx.deadline` and pushes
+//! samples (on an error what it pushed is dropped and the collector is
+//! reported with `ipmi_up 0` and nothing else), and
+//! one arm in [`collect`] replaces the `NotImplemented` answer. The
+//! session, the deadline, `ipmi_up` and the exposition are not its business.
 
 mod bmc;
 mod chassis;
