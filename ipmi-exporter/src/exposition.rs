@@ -10,7 +10,7 @@ use prometheus_client::registry::Registry;
 
 use crate::metric::Sample;
 
-/// The content type of [`render`]'s output.
+/// The content type of `render`'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 type GaugeFamily = Family<Vec<(&'static str, String)>, Gauge<f64, AtomicU64>>;

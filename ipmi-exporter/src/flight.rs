@@ -124,10 +124,7 @@ impl Flights {
         let slot = self.pool.slot(&SessionKey::new(&key.0, &module));
         let until = deadline.instant().into();
         if let Ok(mut slot) = tokio::time::timeout_at(until, slot.lock_owned()).await {
-            let ctx = Context {
-                module: &module,
-                deadline,
-            };
+            let ctx = Context { deadline };
             for &name in &module.collectors {
                 if deadline.is_expired(Instant::now()) {
                     break;

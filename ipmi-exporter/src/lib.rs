@@ -16,8 +16,8 @@ pub mod collector;
 pub mod config;
 mod exposition;
 mod flight;
-pub mod link;
-pub mod metric;
+mod link;
+mod metric;
 mod selfmetrics;
 mod server;
 mod sessions;
@@ -29,8 +29,6 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 pub use config::{Config, ConfigError, Module};
-pub use exposition::CONTENT_TYPE;
-pub use server::{scrape_budget, SCRAPE_TIMEOUT_HEADER};
 
 use flight::Flights;
 use selfmetrics::SelfMetrics;

@@ -26,7 +26,7 @@ const MAX_SETS: u8 = 17;
 /// One `ipmi_bmc_info` sample.
 pub async fn collect(
     link: &mut Link,
-    ctx: &Context<'_>,
+    ctx: &Context,
     out: &mut Vec<Sample>,
 ) -> Result<(), CollectError> {
     let id = link.execute(&GetDeviceId, ctx.deadline).await?;

@@ -10,7 +10,7 @@ use crate::metric::{Sample, CHASSIS_COOLING_FAULT, CHASSIS_DRIVE_FAULT, CHASSIS_
 /// Power on → 1; no drive fault → 1; no cooling fault → 1.
 pub async fn collect(
     link: &mut Link,
-    ctx: &Context<'_>,
+    ctx: &Context,
     out: &mut Vec<Sample>,
 ) -> Result<(), CollectError> {
     let status = link.execute(&GetChassisStatus, ctx.deadline).await?;

@@ -1,7 +1,7 @@
-//! Collectors: each reads one part of a BMC over a [`Link`] and appends
+//! Collectors: each reads one part of a BMC over a `Link` and appends
 //! samples. A collector is one file exporting
 //! `async fn collect(link, ctx, out) -> Result<(), CollectError>`,
-//! dispatched by [`collect`]; the names are the Go exporter's.
+//! dispatched by `collect`; the names are the Go exporter's.
 //!
 //! Adding one (`ipmi`, `dcmi`, `sel`, `sel-events`, `bmc-watchdog`,
 //! `sm-lan-mode` are waiting for their library commands): its families
@@ -9,7 +9,7 @@
 //! them), its file here runs the commands with `ctx.deadline` and pushes
 //! samples (on an error what it pushed is dropped and the collector is
 //! reported with `ipmi_up 0` and nothing else), and
-//! one arm in [`collect`] replaces the `NotImplemented` answer. The
+//! one arm in `collect` replaces the `NotImplemented` answer. The
 //! session, the deadline, `ipmi_up` and the exposition are not its business.
 
 mod bmc;
@@ -18,7 +18,6 @@ mod chassis;
 use ipmi_core::Deadline;
 use serde::Deserialize;
 
-use crate::config::Module;
 use crate::link::{Link, LinkError};
 use crate::metric::Sample;
 
@@ -63,17 +62,17 @@ impl CollectorName {
     }
 }
 
-/// What a collector gets besides the link.
-pub struct Context<'a> {
-    /// The module's settings.
-    pub module: &'a Module,
+/// What a collector gets besides the link. The module's settings
+/// (`exclude_sensor_ids`, `sel_events`) join it with the first collector
+/// that reads them.
+pub(crate) struct Context {
     /// Every exchange finishes by this.
     pub deadline: Deadline,
 }
 
 /// Why a collector reported `ipmi_up 0`.
 #[derive(Debug, thiserror::Error)]
-pub enum CollectError {
+pub(crate) enum CollectError {
     /// The exchange with the BMC failed.
     #[error(transparent)]
     Link(#[from] LinkError),
@@ -95,10 +94,10 @@ impl CollectError {
 }
 
 /// Runs collector `name`, appending its samples to `out` (only on success).
-pub async fn collect(
+pub(crate) async fn collect(
     name: CollectorName,
     link: &mut Link,
-    ctx: &Context<'_>,
+    ctx: &Context,
     out: &mut Vec<Sample>,
 ) -> Result<(), CollectError> {
     match name {
