@@ -73,9 +73,9 @@ pub struct Module {
 }
 
 /// One `sel_events` entry: SEL rows whose event text `regex` finds are
-/// counted under `name`.
+/// counted under `name`. Other keys are ignored, as the Go exporter
+/// ignores them here (it checks only the top level and modules).
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SelEvent {
     /// The `name` label value.
     pub name: String,
