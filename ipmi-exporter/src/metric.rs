@@ -67,3 +67,9 @@ pub static CHASSIS_COOLING_FAULT: Family = Family {
     name: "ipmi_chassis_cooling_fault_state",
     help: "Current Cooling/fan fault state (1=false, 0=true).",
 };
+
+/// `ipmi_dcmi_power_consumption_watts`.
+pub static DCMI_POWER: Family = Family {
+    name: "ipmi_dcmi_power_consumption_watts",
+    help: "Current power consumption in Watts.",
+};

@@ -133,8 +133,10 @@ fn leading_version(text: &str) -> String {
 fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
     let sim = IpmiSim::start();
     sim.set_power(true);
-    let exporter = Running::start(&config(""));
-    let url = format!("/ipmi?target=127.0.0.1:{}&module=default", sim.port());
+    let exporter = Running::start(&config(
+        "  withdcmi:\n    user: admin\n    pass: secret\n    privilege: admin\n    collectors: [bmc, chassis, dcmi]\n",
+    ));
+    let url = format!("/ipmi?target=127.0.0.1:{}&module=withdcmi", sim.port());
     let b = &scrape(&exporter.url(&url), "10");
     assert_up(b, &[("bmc", 1.0), ("chassis", 1.0)]);
 
@@ -186,6 +188,31 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
         ),
         Some(1.0),
         "bmc-info:\n{info}\nexporter:\n{b}"
+    );
+
+    // ipmi-dcmi as the exporter runs it: a failure is `ipmi_up 0`; "Power
+    // Measurement : Not Available" is up without the metric.
+    let dcmi = freeipmi("ipmi-dcmi", &["--get-system-power-statistics"]);
+    let (dcmi_up, watts) = if dcmi.code == Some(0) {
+        let active = field(&dcmi.stdout, "Power Measurement") == "Active";
+        let watts = active.then(|| {
+            let text = field(&dcmi.stdout, "Current Power");
+            text.trim_end_matches("Watts")
+                .trim()
+                .parse::<f64>()
+                .unwrap()
+        });
+        (1.0, watts)
+    } else {
+        (0.0, None)
+    };
+    assert_up(b, &[("dcmi", dcmi_up)]);
+    assert_eq!(
+        value(b, "ipmi_dcmi_power_consumption_watts", &[]),
+        watts,
+        "ipmi-dcmi:\n{}{}\nexporter:\n{b}",
+        dcmi.stdout,
+        dcmi.stderr
     );
 
     let chassis = freeipmi("ipmi-chassis", &["--get-chassis-status"]);

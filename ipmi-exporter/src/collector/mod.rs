@@ -3,8 +3,8 @@
 //! `async fn collect(link, ctx, out) -> Result<(), CollectError>`,
 //! dispatched by `collect`; the names are the Go exporter's.
 //!
-//! Adding one (`ipmi`, `dcmi`, `sel`, `sel-events`, `bmc-watchdog`,
-//! `sm-lan-mode` are waiting for their library commands): its families
+//! Adding one (`ipmi`, `sel`, `sel-events` wait for their library
+//! commands; `bmc-watchdog`, `sm-lan-mode` are next): its families
 //! go to `metric.rs` (name and help as `docs/exporter-rules.md` lists
 //! them), its file here runs the commands with `ctx.deadline` and pushes
 //! samples (on an error what it pushed is dropped and the collector is
@@ -14,6 +14,7 @@
 
 mod bmc;
 mod chassis;
+mod dcmi;
 
 use ipmi_core::Deadline;
 use serde::Deserialize;
@@ -103,6 +104,7 @@ pub(crate) async fn collect(
     match name {
         CollectorName::Bmc => bmc::collect(link, ctx, out).await,
         CollectorName::Chassis => chassis::collect(link, ctx, out).await,
+        CollectorName::Dcmi => dcmi::collect(link, ctx, out).await,
         other => Err(CollectError::NotImplemented(other.as_str())),
     }
 }
