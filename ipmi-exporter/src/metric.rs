@@ -73,3 +73,52 @@ pub static DCMI_POWER: Family = Family {
     name: "ipmi_dcmi_power_consumption_watts",
     help: "Current power consumption in Watts.",
 };
+
+/// `ipmi_bmc_watchdog_timer_state`.
+pub static WATCHDOG_TIMER: Family = Family {
+    name: "ipmi_bmc_watchdog_timer_state",
+    help: "Watchdog timer running (1: running, 0: stopped)",
+};
+
+/// `ipmi_bmc_watchdog_timer_use_state{name}`.
+pub static WATCHDOG_TIMER_USE: Family = Family {
+    name: "ipmi_bmc_watchdog_timer_use_state",
+    help: "Watchdog timer use (1: active, 0: inactive)",
+};
+
+/// `ipmi_bmc_watchdog_logging_state`.
+pub static WATCHDOG_LOGGING: Family = Family {
+    name: "ipmi_bmc_watchdog_logging_state",
+    help: "Watchdog log flag (1: Enabled, 0: Disabled / note: reverse of freeipmi)",
+};
+
+/// `ipmi_bmc_watchdog_timeout_action_state{action}`.
+pub static WATCHDOG_TIMEOUT_ACTION: Family = Family {
+    name: "ipmi_bmc_watchdog_timeout_action_state",
+    help: "Watchdog timeout action (1: active, 0: inactive)",
+};
+
+/// `ipmi_bmc_watchdog_pretimeout_interrupt_state{interrupt}`.
+pub static WATCHDOG_PRETIMEOUT_INTERRUPT: Family = Family {
+    name: "ipmi_bmc_watchdog_pretimeout_interrupt_state",
+    help: "Watchdog pre-timeout interrupt (1: active, 0: inactive)",
+};
+
+/// `ipmi_bmc_watchdog_pretimeout_interval_seconds`.
+pub static WATCHDOG_PRETIMEOUT_INTERVAL: Family = Family {
+    name: "ipmi_bmc_watchdog_pretimeout_interval_seconds",
+    help: "Watchdog pre-timeout interval in seconds",
+};
+
+/// `ipmi_bmc_watchdog_initial_countdown_seconds`.
+pub static WATCHDOG_INITIAL_COUNTDOWN: Family = Family {
+    name: "ipmi_bmc_watchdog_initial_countdown_seconds",
+    help: "Watchdog initial countdown in seconds",
+};
+
+/// `ipmi_bmc_watchdog_current_countdown_seconds` (the exporter's help text
+/// is the initial countdown's).
+pub static WATCHDOG_CURRENT_COUNTDOWN: Family = Family {
+    name: "ipmi_bmc_watchdog_current_countdown_seconds",
+    help: "Watchdog initial countdown in seconds",
+};

@@ -274,3 +274,92 @@ fn idle_session_is_closed_and_reopened_when_needed() {
     let opened = bmc.log().iter().filter(|l| l.contains(" opened: ")).count();
     assert_eq!(opened, 2, "{:#?}", bmc.log());
 }
+
+#[test]
+fn ipmi_sim_watchdog_as_set() {
+    let sim = IpmiSim::start();
+    // Set Watchdog Timer (IPMI 2.0 §27.6): use SMS/OS, stopped, don't
+    // log; no action, no pre-timeout interrupt (ipmi_sim refuses actions
+    // and interrupts with CCh); initial countdown 300 × 100 ms.
+    sim.ipmitool(
+        &[
+            "raw", "0x06", "0x24", "0x84", "0x00", "0x00", "0x00", "0x2c", "0x01",
+        ],
+        LIMIT,
+    )
+    .assert_ok("Set Watchdog Timer");
+    let reference = sim.ipmitool(&["mc", "watchdog", "get"], LIMIT);
+    reference.assert_ok("ipmitool mc watchdog get");
+    let r = &reference.stdout;
+    for line in [
+        "SMS/OS (0x84)",
+        "Stopped",
+        "Logging: Off",
+        "No action (0x00)",
+        "30.0 sec",
+    ] {
+        assert!(r.contains(line), "{line:?} in\n{r}");
+    }
+
+    let exporter = Running::start(&config(
+        "  wd:\n    user: admin\n    pass: secret\n    collectors: [bmc-watchdog]\n",
+    ));
+    let b = &scrape(
+        &exporter.url(&format!("/ipmi?target=127.0.0.1:{}&module=wd", sim.port())),
+        "10",
+    );
+    assert_up(b, &[("bmc-watchdog", 1.0)]);
+    let v = |name: &str, labels: &[(&str, &str)]| value(b, name, labels);
+    assert_eq!(v("ipmi_bmc_watchdog_timer_state", &[]), Some(0.0), "{b}");
+    assert_eq!(v("ipmi_bmc_watchdog_logging_state", &[]), Some(0.0), "{b}");
+    for (use_, on) in [
+        ("BIOS FRB2", 0.0),
+        ("BIOS POST", 0.0),
+        ("OS LOAD", 0.0),
+        ("SMS/OS", 1.0),
+        ("OEM", 0.0),
+    ] {
+        let got = v("ipmi_bmc_watchdog_timer_use_state", &[("name", use_)]);
+        assert_eq!(got, Some(on), "{use_}\n{b}");
+    }
+    for (action, on) in [
+        ("None", 1.0),
+        ("Hard Reset", 0.0),
+        ("Power Down", 0.0),
+        ("Power Cycle", 0.0),
+    ] {
+        let got = v(
+            "ipmi_bmc_watchdog_timeout_action_state",
+            &[("action", action)],
+        );
+        assert_eq!(got, Some(on), "{action}\n{b}");
+    }
+    for (interrupt, on) in [
+        ("None", 1.0),
+        ("SMI", 0.0),
+        ("NMI / Diagnostic Interrupt", 0.0),
+        ("Messaging Interrupt", 0.0),
+    ] {
+        let labels = [("interrupt", interrupt)];
+        let got = v("ipmi_bmc_watchdog_pretimeout_interrupt_state", &labels);
+        assert_eq!(got, Some(on), "{interrupt}\n{b}");
+    }
+    assert_eq!(
+        v("ipmi_bmc_watchdog_pretimeout_interval_seconds", &[]),
+        Some(0.0),
+        "{b}"
+    );
+    assert_eq!(
+        v("ipmi_bmc_watchdog_initial_countdown_seconds", &[]),
+        Some(30.0),
+        "{b}"
+    );
+    // ipmi_sim leaves the present countdown out of its answer.
+    assert_eq!(
+        v("ipmi_bmc_watchdog_current_countdown_seconds", &[]),
+        Some(0.0),
+        "{b}"
+    );
+    let help = "# HELP ipmi_bmc_watchdog_current_countdown_seconds Watchdog initial countdown in seconds.\n";
+    assert!(b.contains(help), "{b}");
+}

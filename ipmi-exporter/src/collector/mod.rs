@@ -4,7 +4,7 @@
 //! dispatched by `collect`; the names are the Go exporter's.
 //!
 //! Adding one (`ipmi`, `sel`, `sel-events` wait for their library
-//! commands; `bmc-watchdog`, `sm-lan-mode` are next): its families
+//! commands; `sm-lan-mode` is next): its families
 //! go to `metric.rs` (name and help as `docs/exporter-rules.md` lists
 //! them), its file here runs the commands with `ctx.deadline` and pushes
 //! samples (on an error what it pushed is dropped and the collector is
@@ -13,6 +13,7 @@
 //! session, the deadline, `ipmi_up` and the exposition are not its business.
 
 mod bmc;
+mod bmc_watchdog;
 mod chassis;
 mod dcmi;
 
@@ -103,6 +104,7 @@ pub(crate) async fn collect(
 ) -> Result<(), CollectError> {
     match name {
         CollectorName::Bmc => bmc::collect(link, ctx, out).await,
+        CollectorName::BmcWatchdog => bmc_watchdog::collect(link, ctx, out).await,
         CollectorName::Chassis => chassis::collect(link, ctx, out).await,
         CollectorName::Dcmi => dcmi::collect(link, ctx, out).await,
         other => Err(CollectError::NotImplemented(other.as_str())),
