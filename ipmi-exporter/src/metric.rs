@@ -122,3 +122,9 @@ pub static WATCHDOG_CURRENT_COUNTDOWN: Family = Family {
     name: "ipmi_bmc_watchdog_current_countdown_seconds",
     help: "Watchdog initial countdown in seconds",
 };
+
+/// `ipmi_config_lan_mode`.
+pub static LAN_MODE: Family = Family {
+    name: "ipmi_config_lan_mode",
+    help: "Returns configured LAN mode (0=dedicated, 1=shared, 2=failover).",
+};

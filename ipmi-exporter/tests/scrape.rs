@@ -134,7 +134,7 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
     let sim = IpmiSim::start();
     sim.set_power(true);
     let exporter = Running::start(&config(
-        "  withdcmi:\n    user: admin\n    pass: secret\n    privilege: admin\n    collectors: [bmc, chassis, dcmi]\n",
+        "  withdcmi:\n    user: admin\n    pass: secret\n    privilege: admin\n    collectors: [bmc, chassis, dcmi, sm-lan-mode]\n",
     ));
     let url = format!("/ipmi?target=127.0.0.1:{}&module=withdcmi", sim.port());
     let b = &scrape(&exporter.url(&url), "10");
@@ -213,6 +213,31 @@ fn ipmi_sim_scrape_matches_freeipmi_read_by_the_exporters_rules() {
         "ipmi-dcmi:\n{}{}\nexporter:\n{b}",
         dcmi.stdout,
         dcmi.stderr
+    );
+
+    // ipmi-raw as the exporter runs it: exactly `rcvd: CMD CC MODE` with
+    // MODE 00, 01 or 02 is up with that value, anything else down.
+    let raw = freeipmi("ipmi-raw", &["0x0", "0x30", "0x70", "0x0c", "0"]);
+    let octets: Vec<&str> = raw
+        .stdout
+        .trim()
+        .strip_prefix("rcvd: ")
+        .map(|o| o.split(' ').collect())
+        .unwrap_or_default();
+    let mode = match octets.as_slice() {
+        [_, _, m @ ("00" | "01" | "02")] if raw.code == Some(0) => Some(m.parse::<f64>().unwrap()),
+        _ => None,
+    };
+    assert_up(
+        b,
+        &[("sm-lan-mode", if mode.is_some() { 1.0 } else { 0.0 })],
+    );
+    assert_eq!(
+        value(b, "ipmi_config_lan_mode", &[]),
+        mode,
+        "ipmi-raw: {}{}\nexporter:\n{b}",
+        raw.stdout,
+        raw.stderr
     );
 
     let chassis = freeipmi("ipmi-chassis", &["--get-chassis-status"]);

@@ -4,7 +4,7 @@
 //! dispatched by `collect`; the names are the Go exporter's.
 //!
 //! Adding one (`ipmi`, `sel`, `sel-events` wait for their library
-//! commands; `sm-lan-mode` is next): its families
+//! commands): its families
 //! go to `metric.rs` (name and help as `docs/exporter-rules.md` lists
 //! them), its file here runs the commands with `ctx.deadline` and pushes
 //! samples (on an error what it pushed is dropped and the collector is
@@ -16,6 +16,7 @@ mod bmc;
 mod bmc_watchdog;
 mod chassis;
 mod dcmi;
+mod sm_lan_mode;
 
 use ipmi_core::Deadline;
 use serde::Deserialize;
@@ -78,6 +79,9 @@ pub(crate) enum CollectError {
     /// The exchange with the BMC failed.
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// The BMC answered, but not with what the collector reads.
+    #[error("unexpected answer: {0}")]
+    Answer(String),
     /// The library does not have this collector's commands yet.
     #[error("collector {0} is not implemented yet")]
     NotImplemented(&'static str),
@@ -107,6 +111,7 @@ pub(crate) async fn collect(
         CollectorName::BmcWatchdog => bmc_watchdog::collect(link, ctx, out).await,
         CollectorName::Chassis => chassis::collect(link, ctx, out).await,
         CollectorName::Dcmi => dcmi::collect(link, ctx, out).await,
+        CollectorName::SmLanMode => sm_lan_mode::collect(link, ctx, out).await,
         other => Err(CollectError::NotImplemented(other.as_str())),
     }
 }
