@@ -83,7 +83,7 @@ pub struct Options {
     #[arg(short = 'f', value_name = "FILE", global = true)]
     pub password_file: Option<PathBuf>,
 
-    /// Cipher suite ID [default: 17, falling back to 3 when the BMC refuses it]
+    /// Cipher suite ID [default: the strongest the BMC lists; 17, then 3]
     #[arg(short = 'C', value_name = "SUITE", value_parser = parse_byte, global = true)]
     pub cipher_suite: Option<u8>,
 

@@ -13,7 +13,6 @@ use ipmi_core::{
     CommandError, Deadline, ErrorClass, Failure, Request, Response, Target, Transport,
 };
 use ipmi_lanplus::client::{Session, Stats};
-use ipmi_lanplus::crypto::suite::CipherSuite;
 use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
 
 use crate::app::Connector;
@@ -108,11 +107,6 @@ impl LanSession {
         Ok(LanSession { client })
     }
 
-    /// The negotiated cipher suite.
-    pub fn suite(&self) -> Option<CipherSuite> {
-        self.client.suite()
-    }
-
     /// The session's counters.
     pub fn stats(&self) -> Stats {
         self.client.session().stats()
@@ -183,11 +177,10 @@ impl LanConnector {
         if let Some(kg) = &s.kg {
             c = c.kg(kg.clone());
         }
-        if s.per_try_timeout.is_some() || s.retries.is_some() {
-            let per_try = s.per_try_timeout.unwrap_or(c.per_try_timeout);
-            let retries = s.retries.unwrap_or(c.retries);
-            c = c.retries(per_try, retries);
-        }
+        // -N and -R exactly as given; each left out keeps the library's
+        // default (adaptive per-try timeout, tries until the deadline).
+        c.per_try_timeout = s.per_try_timeout;
+        c.retries = s.retries;
         c
     }
 }
@@ -235,17 +228,17 @@ impl Connector for LanConnector {
     }
 
     fn describe(&self, session: &LanSession) -> Option<String> {
-        let suite = session
-            .suite()
-            .map(|s| s.id.to_string())
-            .unwrap_or_else(|| "?".into());
+        let suite = match session.session().negotiation() {
+            Some(n) => n.to_string(),
+            None => "cipher suite ?".into(),
+        };
         let privilege = session
             .session()
             .privilege()
             .map(|p| p.to_string())
             .unwrap_or_else(|| "?".into());
         Some(format!(
-            "RMCP+ session with {}: cipher suite {suite}, privilege {privilege}",
+            "RMCP+ session with {}: {suite}; privilege {privilege}",
             self.peer()
         ))
     }
@@ -298,8 +291,8 @@ mod tests {
         assert_eq!(c.privilege, PrivilegeLevel::Operator);
         assert_eq!(c.cipher_suite, Some(3));
         assert_eq!(c.timeout, Duration::from_secs(5));
-        assert_eq!(c.retries, 2);
-        assert_eq!(c.per_try_timeout, ClientConfig::new("", "").per_try_timeout);
+        assert_eq!(c.retries, Some(2));
+        assert_eq!(c.per_try_timeout, None);
         assert!(c.kg.is_none());
         assert!(c.target.is_bmc());
         assert!(c.validate().is_ok());
