@@ -16,13 +16,14 @@ use ipmi_core::cmd::{
 };
 use ipmi_core::wire::lan_message::LanMessage;
 use ipmi_core::{Command, CommandError, CompletionCode, NetFn, PrivilegeLevel, Request};
-use ipmi_lanplus::client::Event;
+use ipmi_core::{ErrorClass, Failure};
+use ipmi_lanplus::client::{Event, Reason};
 use ipmi_lanplus::crypto::suite::{AuthAlg, CipherSuite};
 use ipmi_lanplus::packet::{self, classify, Datagram};
 use ipmi_lanplus::server::cipher_suites::{parse_suite_records, CipherSuitesRequest};
 use ipmi_lanplus::server::{
-    CloseReason, DeviceIdentity, HandshakeStep, ServerConfig, ServerEvent, SessionState,
-    SimulatedBmc, User,
+    CipherSuitesQuirk, CloseReason, DeviceIdentity, HandshakeStep, Quirks, ServerConfig,
+    ServerEvent, SessionState, SimulatedBmc, User,
 };
 use ipmi_lanplus::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use ipmi_lanplus::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4};
@@ -144,23 +145,158 @@ fn every_suite_handshake_and_commands() {
 }
 
 #[test]
-fn default_client_gets_17_or_falls_back_to_3() {
-    let mut net = Net::new(server(), Link::perfect(), 1);
+fn default_client_asks_the_bmc_and_picks_the_strongest_listed_suite() {
+    for (offered, want) in [(&ALL_SUITES[..], 17), (&[1, 2, 3][..], 3), (&[1, 2][..], 2)] {
+        let mut net = Net::new(server().cipher_suites(offered), Link::perfect(), 1);
+        let c = net.add_client(ClientConfig::new("admin", "secret"));
+        net.connect(c, 5 * SECOND).unwrap();
+        assert_eq!(net.client(c).suite().unwrap().id, want, "{offered:?}");
+        let n = net.client(c).negotiation().unwrap().clone();
+        assert_eq!(n.reason, Reason::Listed(offered.to_vec()));
+        assert_eq!((n.suite, n.offered), (want, want));
+        // Asked first: the one Open Session offered was accepted.
+        let refused = net.server_events.iter().any(|e| {
+            matches!(
+                e,
+                ServerEvent::HandshakeRefused {
+                    step: HandshakeStep::OpenSession,
+                    ..
+                }
+            )
+        });
+        assert!(!refused, "{:?}", net.server_events);
+    }
+}
+
+#[test]
+fn default_client_falls_back_to_17_then_3_when_the_bmc_does_not_list_its_suites() {
+    // Silent (like ipmi_sim) and C1h (not implemented): offered 17, refused
+    // with 0x04, then 3. The silence costs its grace, not a 10 s stall:
+    // the whole connect takes less than a second of virtual time.
+    for (quirk, why) in [
+        (
+            CipherSuitesQuirk::Silent,
+            "no answer in its share of the deadline",
+        ),
+        (
+            CipherSuitesQuirk::NotImplemented,
+            "it refused Get Channel Cipher Suites",
+        ),
+    ] {
+        let quirks = Quirks {
+            cipher_suites: quirk,
+            ..Quirks::default()
+        };
+        let config = server().cipher_suites([3]).quirks(quirks);
+        let mut net = Net::new(config, Link::perfect(), 2);
+        let c = net.add_client(ClientConfig::new("admin", "secret"));
+        let t0 = net.now;
+        net.connect(c, 15 * SECOND).unwrap();
+        assert!(net.now - t0 < SECOND, "{quirk:?}: {:?}", net.now - t0);
+        assert_eq!(net.client(c).suite().unwrap().id, 3);
+        let n = net.client(c).negotiation().unwrap();
+        assert_eq!(n.reason, Reason::NotListed(why));
+        assert!(net.server_events.iter().any(|e| matches!(
+            e,
+            ServerEvent::HandshakeRefused {
+                step: HandshakeStep::OpenSession,
+                status: RakpStatus(0x04),
+                ..
+            }
+        )));
+    }
+}
+
+#[test]
+fn a_bmc_that_answers_every_open_session_with_suite_3_is_followed_unless_pinned() {
+    // The field BMC: Open Session always accepted with suite 3's
+    // algorithms, Get Channel Cipher Suites never answered.
+    let config = server().quirks(Quirks::suite3_only());
+    let mut net = Net::new(config.clone(), Link::perfect(), 3);
     let c = net.add_client(ClientConfig::new("admin", "secret"));
-    net.connect(c, 5 * SECOND).unwrap();
-    assert_eq!(net.client(c).suite().unwrap().id, 17);
-    let mut net = Net::new(server().cipher_suites([3]), Link::perfect(), 2);
-    let c = net.add_client(ClientConfig::new("admin", "secret"));
-    net.connect(c, 5 * SECOND).unwrap();
+    net.connect(c, 15 * SECOND).unwrap();
     assert_eq!(net.client(c).suite().unwrap().id, 3);
-    assert!(net.server_events.iter().any(|e| matches!(
-        e,
-        ServerEvent::HandshakeRefused {
-            step: HandshakeStep::OpenSession,
-            status: RakpStatus(0x04),
-            ..
-        }
-    )));
+    let n = net.client(c).negotiation().unwrap();
+    assert_eq!((n.suite, n.offered), (3, 17));
+    assert!(n.to_string().contains("with suite 3's algorithms"), "{n}");
+    net.execute(c, &GetDeviceId, SECOND).unwrap();
+    // Pinned to 17: the BMC must honour it; the error names both.
+    let mut net = Net::new(config.clone(), Link::perfect(), 4);
+    let c = net.add_client(client(17));
+    let e = net.connect(c, 15 * SECOND).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::AlgorithmMismatch {
+                asked: 17,
+                answered: Some(3),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.class(), ErrorClass::Protocol);
+    assert!(
+        e.to_string().contains("cipher suite 17") && e.to_string().contains("suite 3's"),
+        "{e}"
+    );
+    // Pinned to 3: what it answers anyway.
+    let mut net = Net::new(config, Link::perfect(), 5);
+    let c = net.add_client(client(3));
+    net.connect(c, 15 * SECOND).unwrap();
+    assert_eq!(net.client(c).negotiation().unwrap().reason, Reason::Pinned);
+}
+
+#[test]
+fn a_bmc_answering_suite_0_is_refused_without_allow_insecure() {
+    let quirks = Quirks {
+        open_session_suite: Some(0),
+        ..Quirks::default()
+    };
+    let config = server().quirks(quirks);
+    let mut net = Net::new(config.clone(), Link::perfect(), 6);
+    // It lists 17 (and 0): 17 is offered, answered with suite 0's algorithms.
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    let e = net.connect(c, 5 * SECOND).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::AlgorithmMismatch {
+                asked: 17,
+                answered: Some(0),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let mut net = Net::new(config, Link::perfect(), 7);
+    let c = net.add_client(ClientConfig::new("admin", "secret").allow_insecure(true));
+    net.connect(c, 5 * SECOND).unwrap();
+    assert_eq!(net.client(c).suite().unwrap().id, 0);
+}
+
+#[test]
+fn a_bmc_listing_no_usable_suite_gets_a_clear_error() {
+    let mut net = Net::new(server().cipher_suites([0, 15, 16]), Link::perfect(), 8);
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    let e = net.connect(c, 5 * SECOND).unwrap_err();
+    assert!(
+        matches!(&e, Error::NoCommonSuite { listed } if listed == &[0, 15, 16]),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("-C"), "{e}");
+}
+
+#[test]
+fn a_long_suite_list_is_read_page_by_page() {
+    // 7 suites = 35 bytes of records: three pages of Get Channel Cipher Suites.
+    let list = [1, 2, 3, 15, 16, 17, 0];
+    let mut net = Net::new(server().cipher_suites(list), Link::perfect(), 9);
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    net.connect(c, 5 * SECOND).unwrap();
+    let n = net.client(c).negotiation().unwrap();
+    assert_eq!(n.reason, Reason::Listed(list.to_vec()));
+    assert_eq!(n.suite, 17);
 }
 
 #[test]

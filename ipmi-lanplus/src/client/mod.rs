@@ -11,6 +11,6 @@ mod retransmit;
 mod session;
 
 pub use bridge::is_delivery_failure;
-pub use negotiate::{Negotiation, Reason};
 pub use connection::{Connection, ConnectionStats, PROBES_TO_PRESUME_DROPPED};
+pub use negotiate::{Negotiation, Reason};
 pub use session::{Action, Event, Session, Stats};

@@ -41,9 +41,10 @@ impl fmt::Display for Negotiation {
         match &self.reason {
             Reason::Pinned => f.write_str("asked for by ID")?,
             Reason::Listed(ids) => write!(f, "the strongest of those the BMC lists {ids:?}")?,
-            Reason::NotListed(why) => {
-                write!(f, "the BMC does not list its suites ({why}); offered 17, then 3")?
-            }
+            Reason::NotListed(why) => write!(
+                f,
+                "the BMC does not list its suites ({why}); offered 17, then 3"
+            )?,
         }
         if self.offered != self.suite {
             write!(
@@ -141,7 +142,10 @@ mod tests {
     use crate::server::cipher_suites::suite_records;
 
     fn records(ids: &[u8]) -> Vec<u8> {
-        let s: Vec<CipherSuite> = ids.iter().filter_map(|&i| CipherSuite::from_id(i)).collect();
+        let s: Vec<CipherSuite> = ids
+            .iter()
+            .filter_map(|&i| CipherSuite::from_id(i))
+            .collect();
         suite_records(&s)
     }
 
@@ -191,7 +195,13 @@ mod tests {
         let insecure = ClientConfig::new("u", "p").allow_insecure(true);
         assert_eq!(accept_answer(&insecure, s(17), (0, 0, 0)).unwrap().id, 0);
         let e = accept_answer(&free, s(17), (3, 4, 0)).unwrap_err();
-        assert!(matches!(e, Error::AlgorithmMismatch { answered: Some(16), .. }));
+        assert!(matches!(
+            e,
+            Error::AlgorithmMismatch {
+                answered: Some(16),
+                ..
+            }
+        ));
         // Pinned: must be honoured; the error names both suites.
         let pinned = ClientConfig::new("u", "p").cipher_suite(17);
         let e = accept_answer(&pinned, s(17), (1, 1, 1)).unwrap_err();
@@ -200,7 +210,10 @@ mod tests {
             "Open Session: asked for cipher suite 17 (3, 4, 1), the BMC answered with cipher suite 3's algorithms (1, 1, 1)"
         );
         let e = accept_answer(&free, s(3), (9, 9, 9)).unwrap_err();
-        assert!(e.to_string().contains("algorithms of no supported suite"), "{e}");
+        assert!(
+            e.to_string().contains("algorithms of no supported suite"),
+            "{e}"
+        );
         let n = Negotiation {
             suite: 3,
             offered: 17,

@@ -10,15 +10,19 @@
 //! Some BMCs fall over on a message their state does not call for, so
 //! the handshake only ever answers what arrived:
 //!
-//! * RAKP 3 with an error status goes out only as the reply to a RAKP 2
-//!   that was received and whose key exchange code did not verify (the
-//!   BMC waits for a RAKP 3 then). Never after silence: a console that
-//!   gives up waiting for RAKP 2 or RAKP 4 (deadline, cancellation, start
-//!   over) sends nothing; the BMC frees that half-open session by its
-//!   handshake timeout or its eviction of the oldest half-open session.
+//! * RAKP 3 with an error status goes out only once a RAKP 2 was
+//!   received, when the BMC holds a session that waits for a RAKP 3: in
+//!   reply to a RAKP 2 whose code did not verify (0x0F), to a RAKP 4 whose
+//!   check value did not (0x0F), or when giving up while RAKP 4 is awaited
+//!   (deadline, cancellation, start over: 0x01). Never after silence: a
+//!   console that gives up waiting for RAKP 2 sends nothing, since the BMC
+//!   may not even have taken RAKP 1 (some ignore RAKP 1 for an unknown
+//!   user, and fall over on a RAKP 3 they did not ask for); it frees that
+//!   half-open session by its handshake timeout or by evicting the oldest
+//!   half-open session when it needs the slot.
 //! * Close Session goes out only for a session the BMC activated: one
 //!   whose RAKP 4 arrived with status 0 (even if its integrity check then
-//!   failed: the BMC activated it all the same).
+//!   failed: the BMC activated it all the same), or that answered in it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -40,16 +44,18 @@ use crate::crypto::rakp::SessionKeys;
 use crate::crypto::suite::{CipherSuite, IntegrityAlg};
 use crate::error::{Error, Stage};
 use crate::packet::{self, Datagram, SessionCrypto};
-use crate::server::cipher_suites::{
-    CipherSuitesRequest, CHUNK_LEN, CMD_GET_CHANNEL_CIPHER_SUITES,
-};
+use crate::server::cipher_suites::{CipherSuitesRequest, CHUNK_LEN, CMD_GET_CHANNEL_CIPHER_SUITES};
 use crate::wire::open_session::OpenSessionResponse;
 use crate::wire::rakp::{Rakp2, Rakp4};
 use crate::wire::session_v20::PayloadType;
 use crate::ClientConfig;
 
-/// RAKP 3 status sent when RAKP 2 did not verify: "invalid integrity
-/// check value" (IPMI 2.0 §13.24).
+/// RAKP 3 status by which a console gives up a handshake whose RAKP 4 it
+/// no longer waits for: "insufficient resources to create a session"
+/// (IPMI 2.0 §13.24). Any non-zero status makes the BMC drop the session.
+const RAKP3_GIVE_UP: u8 = 0x01;
+/// RAKP 3 status sent when RAKP 2 or RAKP 4 did not verify: "invalid
+/// integrity check value" (IPMI 2.0 §13.24).
 const RAKP3_CHECK_FAILED: u8 = 0x0f;
 /// Tries of RAKP 3 without any answer before the handshake starts over:
 /// a BMC that activated the session on the first RAKP 3 (its RAKP 4 was
@@ -408,18 +414,19 @@ impl Session {
         true
     }
 
-    /// Gives up a handshake in progress at once, without an event and
-    /// without a datagram: nothing the BMC could not expect (see the
-    /// module documentation); it frees the half-open session itself. For
-    /// a driver dropped in the middle of a connect (a cancelled future).
-    /// Returns whether a handshake was given up; an active session is for
-    /// [`Self::close`].
+    /// Gives up a handshake in progress at once, without an event: queues
+    /// a RAKP 3 with a non-zero status when the BMC waits for one (a RAKP
+    /// 2 was received), nothing otherwise (see the module documentation).
+    /// For a driver dropped in the middle of a connect (a cancelled
+    /// future). Returns whether a handshake was given up; an active
+    /// session is for [`Self::close`].
     pub fn give_up(&mut self) -> bool {
         if self.op.as_ref().map(|op| op.kind) != Some(OpKind::Connect)
             || matches!(self.phase, Phase::Active(_))
         {
             return false;
         }
+        self.rakp3_error(RAKP3_GIVE_UP);
         self.op = None;
         self.phase = Phase::Failed;
         true
@@ -539,11 +546,12 @@ impl Session {
                 if rakp3_unanswered && self.restarts_left > 0 {
                     // Neither RAKP 3 got an answer: its RAKP 4 may have
                     // been lost after the BMC activated the session, and
-                    // some BMCs ignore RAKP 3 from then on. Start over,
-                    // sending the BMC nothing it did not ask for (its
-                    // idle timeout frees that session).
+                    // some BMCs ignore RAKP 3 from then on. Tell it to
+                    // drop that session (it sent RAKP 2: RAKP 3 is what it
+                    // expects) and start over.
                     self.restarts_left -= 1;
                     self.stats.retransmits += 1;
+                    self.rakp3_error(RAKP3_GIVE_UP);
                     return self.start_open_session(now);
                 }
                 match &op.outgoing {
@@ -577,9 +585,7 @@ impl Session {
             return self.drop_packet("no operation is waiting");
         }
         match self.phase {
-            Phase::AuthCaps { .. } | Phase::CipherSuites
-                if self.is_suites_answer(datagram) =>
-            {
+            Phase::AuthCaps { .. } | Phase::CipherSuites if self.is_suites_answer(datagram) => {
                 self.on_suites_page(now, datagram)
             }
             Phase::AuthCaps { rq_seq } => self.on_auth_caps(now, datagram, rq_seq),
@@ -1193,11 +1199,11 @@ impl Session {
     /// refused) it stays active so that it can still be closed. A failed
     /// close ends the session all the same.
     ///
-    /// A handshake that fails frees the BMC's session only where the BMC
-    /// can expect it (see the module documentation): a RAKP 2 that did not
-    /// verify is answered with RAKP 3 0x0f; a RAKP 4 that did not verify
-    /// came from a BMC that activated the session, which gets a Close
-    /// Session. A deadline that passes sends nothing.
+    /// A handshake that fails frees the BMC's session only with messages
+    /// the BMC can expect (see the module documentation): RAKP 3 0x0F for
+    /// a RAKP 2 or RAKP 4 that did not verify (and Close Session for the
+    /// latter: the BMC activated it), RAKP 3 0x01 for a deadline that
+    /// passes while RAKP 4 is awaited, nothing while RAKP 2 is.
     fn fail(&mut self, err: Error) {
         let kind = self.op.take().map(|op| op.kind);
         match (kind, &self.phase) {
@@ -1205,8 +1211,12 @@ impl Session {
             (_, Phase::Active(_)) => {}
             _ => {
                 match err {
-                    Error::Rakp2Mismatch => self.reply_rakp2_failed(),
-                    Error::Rakp4Mismatch => self.close_activated(),
+                    Error::Rakp2Mismatch => self.rakp3_error(RAKP3_CHECK_FAILED),
+                    Error::Rakp4Mismatch => {
+                        self.rakp3_error(RAKP3_CHECK_FAILED);
+                        self.close_activated();
+                    }
+                    Error::Timeout { .. } => self.rakp3_error(RAKP3_GIVE_UP),
                     _ => {}
                 }
                 self.phase = Phase::Failed;
@@ -1215,15 +1225,18 @@ impl Session {
         self.events.push_back(Event::Failed(err));
     }
 
-    /// Answers a RAKP 2 whose key exchange code did not verify with RAKP 3
-    /// status 0x0f, so that the BMC drops the half-open session at once
-    /// (IPMI 2.0 §13.22).
-    fn reply_rakp2_failed(&mut self) {
-        let Phase::Rakp2(agreed) = &self.phase else {
-            return;
+    /// Queues a RAKP 3 with the error `status` (IPMI 2.0 §13.22), which
+    /// makes the BMC drop the session, only when a RAKP 2 was received:
+    /// in phase RAKP 4, or in phase RAKP 2 for the 0x0F that answers a
+    /// RAKP 2 that did not verify. Nothing otherwise.
+    fn rakp3_error(&mut self, status: u8) {
+        let agreed = match &self.phase {
+            Phase::Rakp2(a) if status == RAKP3_CHECK_FAILED => a,
+            Phase::Rakp4 { agreed, .. } => agreed,
+            _ => return,
         };
         let username = &self.config.username;
-        let payload = handshake::rakp3(agreed, username, &self.config.password, RAKP3_CHECK_FAILED);
+        let payload = handshake::rakp3(agreed, username, &self.config.password, status);
         let mut d = Vec::with_capacity(payload.len() + 16);
         packet::emit_presession(PayloadType::Rakp3, &payload, &mut d);
         self.transmit.push_back(d);
