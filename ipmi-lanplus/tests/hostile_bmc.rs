@@ -31,7 +31,7 @@ use ipmi_lanplus::crypto::suite::CipherSuite;
 use ipmi_lanplus::fuzzing::KeyTap;
 use ipmi_lanplus::packet::{self, classify, Datagram, SessionCrypto, Unprotected};
 use ipmi_lanplus::server::cipher_suites::{self, CipherSuitesRequest};
-use ipmi_lanplus::server::{Responder, ServerConfig, SessionState, SimulatedBmc, User};
+use ipmi_lanplus::server::{Quirks, Responder, ServerConfig, SessionState, SimulatedBmc, User};
 use ipmi_lanplus::wire::open_session::OpenSessionResponse;
 use ipmi_lanplus::wire::rakp::{Rakp2, Rakp3, Rakp4};
 use ipmi_lanplus::wire::session_v15::SessionV15;
@@ -1187,4 +1187,36 @@ async fn cancelled_connect_waiting_for_rakp4_frees_the_session() {
     // The BMC activated the session; the client never hears of it.
     let never_rakp4 = on_presession(PayloadType::Rakp4, |_, _| vec![]);
     cancelled_connect_frees_the_session(never_rakp4, 17).await;
+}
+
+#[test]
+fn a_mistyped_user_name_over_udp_leaves_the_fragile_bmc_standing() {
+    // The BMC of issue 10.2 over loopback: it never answers RAKP 1 for an
+    // unknown user and falls over on a RAKP 3 nobody asked for. The
+    // blocking client times out waiting for RAKP 2 and, dropped, sends
+    // nothing more; the BMC still serves the right user.
+    let quirks = Quirks {
+        silent_on_unknown_user: true,
+        crash_on_unexpected_rakp3: true,
+        ..Quirks::default()
+    };
+    let m = Mitm::start_with(
+        server(PASSWORD).quirks(quirks),
+        Box::new(|_| true),
+        honest(),
+    );
+    for suite in [None, Some(3)] {
+        let mut config = ClientConfig::new("admn", PASSWORD)
+            .retries(Duration::from_millis(50), 30)
+            .timeout(SHORT);
+        config.cipher_suite = suite;
+        let r = Client::connect_by(m.addr, config, Deadline::from_now(SHORT));
+        timed_out(r, Stage::Rakp2);
+    }
+    assert_eq!(rakp3_sent(&m), 0, "a RAKP 3 after silence");
+    let stats = m.shared.lock().unwrap().responder.stats();
+    assert_eq!((stats.unexpected_rakp3, stats.crashed), (0, false));
+    let mut c = connect(&m, 17).expect("the BMC still serves");
+    assert_eq!(device_id(&mut c).unwrap().device_id, 0x20);
+    c.close().unwrap();
 }

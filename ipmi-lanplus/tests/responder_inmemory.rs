@@ -1224,3 +1224,74 @@ fn asf_presence_ping_gets_a_pong() {
         "IPMI supported"
     );
 }
+
+/// The BMC of issue 10.2: silent on RAKP 1 for an unknown user, and falls
+/// over on a RAKP 3 that no RAKP 2 asked for.
+fn fragile() -> ServerConfig {
+    server().quirks(Quirks {
+        silent_on_unknown_user: true,
+        crash_on_unexpected_rakp3: true,
+        ..Quirks::default()
+    })
+}
+
+#[test]
+fn the_fragile_bmc_model_falls_over_on_an_unasked_rakp3() {
+    // The model itself: a RAKP 3 (status 0x01) for a session still
+    // waiting for RAKP 1 takes it down for everyone. What the client
+    // used to send when its deadline passed after silence.
+    let mut net = Net::new(fragile(), Link::perfect(), 40);
+    let from = console();
+    let sid = open(&mut net, from, 0x77);
+    let r3 = Rakp3 {
+        tag: 7,
+        status: 0x01,
+        bmc_session_id: sid,
+        key_exchange_code: Vec::new(),
+    };
+    let mut p = Vec::new();
+    r3.emit(&mut p);
+    let mut d = Vec::new();
+    packet::emit_presession(PayloadType::Rakp3, &p, &mut d);
+    assert!(net.poke(from, &d).is_empty());
+    assert_eq!(net.responder.stats().unexpected_rakp3, 1);
+    assert!(net.responder.stats().crashed);
+    let c = net.add_client(client(3));
+    assert!(matches!(
+        net.connect(c, SECOND),
+        Err(Error::Timeout {
+            stage: Stage::ChannelAuthCapabilities,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_mistyped_user_name_sends_nothing_unasked_and_the_fragile_bmc_survives() {
+    let mut net = Net::new(fragile(), Link::perfect(), 41);
+    for config in [
+        ClientConfig::new("admn", "secret"),
+        ClientConfig::new("admn", "secret").cipher_suite(3),
+        ClientConfig::new("admn", "secret").retries(Duration::from_millis(200), 2),
+    ] {
+        let c = net.add_client(config);
+        let e = net.connect(c, 2 * SECOND).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Timeout {
+                    stage: Stage::Rakp2,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // Whatever the client does after giving up arrives here too.
+        net.advance(5 * SECOND);
+    }
+    let stats = net.responder.stats();
+    assert_eq!((stats.unexpected_rakp3, stats.crashed), (0, false));
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    net.connect(c, 2 * SECOND).unwrap();
+    net.execute(c, &GetDeviceId, SECOND).unwrap();
+}
