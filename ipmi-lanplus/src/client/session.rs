@@ -67,10 +67,12 @@ const MAX_RESTARTS: u8 = 4;
 /// this fraction (1/n) of the connect's budget, answered or not.
 const SUITES_SHARE_DIVISOR: u32 = 4;
 /// After Get Channel Authentication Capabilities was answered (both were
-/// sent together), how much longer an unanswered Get Channel Cipher
-/// Suites is waited for: a BMC that implements it answers as fast; one
-/// that ignores it (ipmi_sim does) must not hold the connect up.
-const SUITES_GRACE: Duration = Duration::from_millis(100);
+/// sent together), an unanswered Get Channel Cipher Suites is waited for
+/// 4 round trips more (as measured by that answer), at least this long: a
+/// BMC that implements it answers right after the first, one that ignores
+/// it (ipmi_sim does) must not hold the connect up. Waiting too little
+/// costs nothing but the fallback (17, then 3); ipmitool waits 10 s.
+const SUITES_GRACE_MIN: Duration = Duration::from_millis(20);
 /// Largest list index of Get Channel Cipher Suites (IPMI 2.0 §22.15).
 const MAX_LIST_INDEX: u8 = 0x3f;
 
@@ -641,7 +643,8 @@ impl Session {
             Some(Err(why)) => self.suites_known(now, None, why),
             None => {
                 if q.index == 0 {
-                    q.give_up_at = q.share_end.min(now + SUITES_GRACE);
+                    let rtt = self.rtt.srtt().unwrap_or(SUITES_GRACE_MIN);
+                    q.give_up_at = q.share_end.min(now + (rtt * 4).max(SUITES_GRACE_MIN));
                 }
                 self.phase = Phase::CipherSuites;
                 let page = self.suites_page_datagram();
