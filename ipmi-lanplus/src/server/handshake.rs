@@ -94,7 +94,7 @@ impl<H: Handler> Responder<H> {
             !(s.peer == from && s.console_id == raw.console_session_id && s.is_unestablished())
         });
         let live = self.sessions.values().filter(|s| s.is_live()).count();
-        if live >= self.config.max_sessions && !self.evict_oldest_half_open() {
+        if live >= self.config.max_sessions && !self.evict_oldest_half_open(None) {
             return self.refuse_open(
                 from,
                 raw.tag,
@@ -141,20 +141,21 @@ impl<H: Handler> Responder<H> {
 
     /// Frees the slot of the half-open session that has waited longest,
     /// if any (IPMI 2.0 §13.17, §13.21): one waiting for its RAKP 1 first,
-    /// else one waiting for its RAKP 3.
+    /// else one waiting for its RAKP 3; with `user`, only one of that
+    /// user's waiting for its RAKP 3 (to make room under its limit).
     /// Nothing authenticated the first kind yet, and a console that gave
     /// up on either may not free it: one that heard nothing back must not
     /// send a RAKP 3 nobody asked for. Without this, a burst of
     /// handshakes cut short (consoles whose deadline passed, or anyone who
     /// can send datagrams) would lock everyone out until the handshake
     /// timeout.
-    fn evict_oldest_half_open(&mut self) -> bool {
+    fn evict_oldest_half_open(&mut self, user: Option<usize>) -> bool {
         let oldest = |want_rakp1: bool| {
             self.sessions
                 .values()
                 .filter(|s| match &s.state {
-                    State::AwaitRakp1 => want_rakp1,
-                    State::AwaitRakp3(_) => !want_rakp1,
+                    State::AwaitRakp1 => want_rakp1 && user.is_none(),
+                    State::AwaitRakp3(h) => !want_rakp1 && user.is_none_or(|u| u == h.user),
                     _ => false,
                 })
                 .min_by_key(|s| (s.last_activity, s.id))
@@ -167,7 +168,7 @@ impl<H: Handler> Responder<H> {
         self.events.push_back(ServerEvent::HandshakeExpired {
             session_id: s.id,
             peer: s.peer,
-            username: None,
+            username: s.username().map(<[u8]>::to_vec),
         });
         true
     }
@@ -285,7 +286,21 @@ impl<H: Handler> Responder<H> {
                 return;
             }
         };
-        let (user, max_privilege) = match self.check_rakp1(sid, &msg) {
+        let mut checked = self.check_rakp1(sid, &msg);
+        if checked == Err(status::INSUFFICIENT_RESOURCES) {
+            // The user's limit is reached: the user's oldest session still
+            // waiting for its RAKP 3 makes room (its console may have
+            // given up without a word, as it must when RAKP 2 never came).
+            let user = self
+                .config
+                .users
+                .iter()
+                .position(|u| u.name == msg.username);
+            if user.is_some_and(|u| self.evict_oldest_half_open(Some(u))) {
+                checked = self.check_rakp1(sid, &msg);
+            }
+        }
+        let (user, max_privilege) = match checked {
             Err(status::UNAUTHORIZED_NAME) if self.config.quirks.silent_on_unknown_user => {
                 return self.drop_packet("RAKP 1 for an unknown user (quirk: never answered)");
             }
