@@ -8,7 +8,7 @@
 //! loses exactly the n-th datagram to the BMC of every client (n = 1..6:
 //! Get Channel Authentication Capabilities, Open Session, RAKP 1, RAKP 3,
 //! Set Session Privilege Level, Get Device ID) and nothing else. Their
-//! deadline (1–13 ms) is shorter than the per-try timeout (200 ms), so no
+//! deadline (1–150 ms) is shorter than the per-try timeout (200 ms), so no
 //! resend can fill the hole: each of them must time out, at the step the
 //! hole is in (or earlier on a slow machine), whatever the machine's
 //! speed. What the client sends after giving up goes through. The others
@@ -55,7 +55,13 @@ fn thousand_commands_with_a_third_cut_short_never_run_out_of_slots() {
             .retries(Duration::from_millis(200), 3);
         let tiny = i % 3 == 0;
         let budget = if tiny {
-            Duration::from_millis(1 + 2 * ((i as u64 / 3) % 7))
+            // 1-11 ms, and 150 ms (which still ends before any resend) so
+            // that every hole is reached: 75 times the ~2 ms the five
+            // loopback round trips before the last hole take.
+            match (i as u64 / 3) % 7 {
+                6 => Duration::from_millis(150),
+                k => Duration::from_millis(1 + 2 * k),
+            }
         } else {
             Duration::from_secs(2)
         };
@@ -103,7 +109,8 @@ fn thousand_commands_with_a_third_cut_short_never_run_out_of_slots() {
         .collect();
     assert!(refusals.is_empty(), "refused: {refusals:#?}");
     assert_eq!(cut_short, 334, "every command through a hole was cut short");
-    // Each stage of the handshake and the command were cut at least once.
+    // Each stage of the handshake and the command were cut at least once
+    // (the 150 ms budgets reach every hole).
     for stage in [
         "Get Channel Authentication Capabilities",
         "Open Session",
@@ -119,6 +126,7 @@ fn thousand_commands_with_a_third_cut_short_never_run_out_of_slots() {
     }
     // The session hygiene holds however long it took; this bound only
     // catches a client that waits out the per-try timeout or the 2 s
-    // budgets: expected about 3 s, the bound is 20 times that.
-    assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+    // budgets: expected about 15 s on a busy machine, the bound is 8
+    // times that.
+    assert!(elapsed < Duration::from_secs(120), "{elapsed:?}");
 }
