@@ -293,6 +293,21 @@ mod tests {
         assert_eq!(c.timeout, Duration::from_secs(5));
         assert_eq!(c.retries, Some(2));
         assert_eq!(c.per_try_timeout, None);
+        // Without -C, -N, -R: the library's defaults (negotiated suite,
+        // adaptive per-try timeout, tries until the deadline), which
+        // ipmi-lanplus's ipmisim_loss test runs through 30 % loss.
+        let mut s = settings();
+        (s.cipher_suite, s.per_try_timeout, s.retries) = (None, None, None);
+        let c = LanConnector::new(s, Duration::from_secs(15)).config();
+        let d = ClientConfig::new("admin", "secret");
+        assert_eq!(
+            (c.cipher_suite, c.per_try_timeout, c.retries),
+            (d.cipher_suite, d.per_try_timeout, d.retries)
+        );
+        assert_eq!(
+            (c.cipher_suite, c.per_try_timeout, c.retries),
+            (None, None, None)
+        );
         assert!(c.kg.is_none());
         assert!(c.target.is_bmc());
         assert!(c.validate().is_ok());

@@ -1300,3 +1300,100 @@ fn a_mistyped_user_name_sends_nothing_unasked_and_the_fragile_bmc_survives() {
     net.connect(c, 2 * SECOND).unwrap();
     net.execute(c, &GetDeviceId, SECOND).unwrap();
 }
+
+// ----- retransmission (issue 10.5), on the virtual clock -------------------------
+
+/// A link with `one_way` delay each way, nothing lost.
+fn slow_link(one_way: Duration) -> Link {
+    Link {
+        delay: one_way,
+        ..Link::perfect()
+    }
+}
+
+#[test]
+fn retry_count_and_per_try_timeout_are_honoured_exactly_when_given() {
+    // -N 0.3 -R 2 against a silent BMC: three tries 300 ms apart, then the
+    // error at 900 ms, long before the 10 s deadline.
+    let mut net = Net::new(server(), Link::perfect(), 50);
+    net.bmc_silent = true;
+    let c = net.add_client(client(3).retries(Duration::from_millis(300), 2));
+    let t0 = net.now;
+    let e = net.connect(c, 10 * SECOND).unwrap_err();
+    assert!(matches!(e, Error::Timeout { tries: 3, .. }), "{e:?}");
+    assert_eq!(net.now - t0, Duration::from_millis(900));
+    assert_eq!(net.client(c).stats().sent, 3);
+    // -N alone: that per-try timeout, tries until the deadline.
+    let mut net = Net::new(server(), Link::perfect(), 51);
+    net.bmc_silent = true;
+    let mut config = client(3);
+    config.per_try_timeout = Some(Duration::from_millis(250));
+    let c = net.add_client(config);
+    let t0 = net.now;
+    let e = net.connect(c, 2 * SECOND).unwrap_err();
+    assert!(matches!(e, Error::Timeout { tries: 8, .. }), "{e:?}");
+    assert_eq!(net.now - t0, 2 * SECOND);
+}
+
+#[test]
+fn defaults_try_until_the_deadline_at_an_adaptive_pace() {
+    // No -N, no -R, silent BMC: the first try waits the initial 500 ms,
+    // then a quarter longer each time, at most 1 s, until the deadline.
+    let mut net = Net::new(server(), Link::perfect(), 52);
+    net.bmc_silent = true;
+    let c = net.add_client(client(3));
+    let t0 = net.now;
+    let e = net.connect(c, 15 * SECOND).unwrap_err();
+    // 500, 625, 781, 976, then 1000 ms each: 15 s is 17 tries.
+    assert!(matches!(e, Error::Timeout { tries: 17, .. }), "{e:?}");
+    assert_eq!(net.now - t0, 15 * SECOND);
+}
+
+#[test]
+fn the_per_try_timeout_follows_the_measured_round_trip() {
+    // 150 ms each way: a round trip of 300 ms, more than the 200 ms floor.
+    // After the handshake the estimate is 300 ms + 4 x its variation: the
+    // lost request is resent after that, not after the 200 ms floor (which
+    // would resend needlessly) nor the 1 s ceiling.
+    let mut net = Net::new(server(), slow_link(Duration::from_millis(150)), 53);
+    let c = net.add_client(client(3));
+    net.connect(c, 15 * SECOND).unwrap();
+    let srtt = net.client(c).smoothed_rtt().unwrap();
+    assert_eq!(srtt, Duration::from_millis(300));
+    assert_eq!(net.client(c).stats().retransmits, 0, "no spurious resend");
+    net.execute(c, &GetDeviceId, 5 * SECOND).unwrap();
+    assert_eq!(net.client(c).stats().retransmits, 0, "no spurious resend");
+    // Now a BMC that stopped answering: the first resend comes after the
+    // estimate, 300 ms + 4 RTTVAR (150 ms decayed by 3/4 over the five
+    // later samples: 36 ms), 442 ms: not yet within 400 ms, within 500.
+    net.bmc_silent = true;
+    for (budget, want) in [(400, 1), (500, 2)] {
+        let sent = net.client(c).stats().sent;
+        let t0 = net.now;
+        net.request(c, &GetDeviceId.request(), Duration::from_millis(budget))
+            .unwrap_err();
+        assert_eq!(net.now - t0, Duration::from_millis(budget));
+        assert_eq!(net.client(c).stats().sent - sent, want, "in {budget} ms");
+    }
+}
+
+#[test]
+fn karn_no_round_trip_is_measured_from_a_resent_datagram() {
+    // Loopback-fast BMC whose capabilities answer is lost once: the
+    // answer to the resend (at 500 ms) is not a 500 ms round trip.
+    let mut net = Net::new(server(), Link::perfect(), 54);
+    net.bmc_silent = true;
+    let c = net.add_client(client(3));
+    let deadline = ipmi_core::Deadline::after(net.now, 5 * SECOND);
+    let now = net.now;
+    net.clients[c].1.connect(now, deadline).unwrap();
+    net.advance(Duration::from_millis(100));
+    net.bmc_silent = false;
+    match net.run_until_event(c) {
+        Event::Connected { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(net.client(c).stats().retransmits >= 1);
+    // Only the first tries after the resend were measured: 2 ms each.
+    assert_eq!(net.client(c).smoothed_rtt(), Some(Duration::from_millis(2)));
+}
