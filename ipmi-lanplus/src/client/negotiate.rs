@@ -78,9 +78,7 @@ pub(crate) fn choose(
     // A record counts when its algorithms are the standard ones of its ID.
     let standard = |id: u8| {
         CipherSuite::from_id(id).filter(|s| {
-            listed
-                .iter()
-                .any(|&r| r == (id, s.auth as u8, s.integrity as u8, s.confidentiality as u8))
+            listed.contains(&(id, s.auth as u8, s.integrity as u8, s.confidentiality as u8))
         })
     };
     let pick = allowed_ids(config).find_map(standard);

@@ -155,7 +155,7 @@ impl<H: Handler> Responder<H> {
                 .values()
                 .filter(|s| match &s.state {
                     State::AwaitRakp1 => want_rakp1 && user.is_none(),
-                    State::AwaitRakp3(h) => !want_rakp1 && user.is_none_or(|u| u == h.user),
+                    State::AwaitRakp3(h) => !want_rakp1 && user.map_or(true, |u| u == h.user),
                     _ => false,
                 })
                 .min_by_key(|s| (s.last_activity, s.id))
