@@ -14,11 +14,6 @@
 //! speed. What the client sends after giving up goes through. The others
 //! go straight to the BMC.
 
-#[path = "support/proxy.rs"]
-mod proxy;
-#[path = "responder_support.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -26,8 +21,9 @@ use ipmi_core::cmd::GetDeviceId;
 use ipmi_core::{Deadline, ErrorClass, Failure, PrivilegeLevel, Transport};
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{Client, ClientConfig, Error};
+use ipmirs_test_support::proxy;
+use ipmirs_test_support::responder::BackgroundServer;
 use proxy::{Faults, Proxy};
-use support::BackgroundServer;
 
 #[test]
 fn thousand_commands_with_a_third_cut_short_never_run_out_of_slots() {
