@@ -17,11 +17,6 @@
 //! well under a minute, the 200 commands go to four simulators (each
 //! behind its own proxy), 50 each, 5 at a time.
 
-#[path = "support/ipmisim.rs"]
-mod ipmisim;
-#[path = "support/proxy.rs"]
-mod proxy;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,8 +24,8 @@ use std::time::{Duration, Instant};
 use ipmi_core::cmd::GetChassisStatus;
 use ipmi_core::{Deadline, Transport};
 use ipmi_lanplus::{Client, ClientConfig};
-use ipmisim::IpmiSim;
-use proxy::{Faults, Proxy};
+use ipmirs_test_support::ipmisim::IpmiSim;
+use ipmirs_test_support::proxy::{Faults, Proxy};
 
 const COMMANDS: usize = 200;
 /// Simulators, each with its own proxy and COMMANDS / SIMS commands.

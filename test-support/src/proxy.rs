@@ -44,6 +44,9 @@ pub struct Faults {
     /// Lose exactly the n-th datagram (1 = the first) of every flow, and
     /// only that one: a deterministic hole, whatever the machine's speed.
     pub drop_nth: Option<u64>,
+    /// Lose the n-th datagram of every flow and all after it: a peer that
+    /// falls silent at a chosen step, whatever the machine's speed.
+    pub drop_from_nth: Option<u64>,
 }
 
 impl Faults {
@@ -310,7 +313,9 @@ impl World {
         data: &[u8],
     ) -> Vec<(Duration, Vec<u8>)> {
         let f = &self.faults[dir];
-        let lost = rng.gen::<f64>() < f.loss || f.drop_nth == Some(nth);
+        let lost = rng.gen::<f64>() < f.loss
+            || f.drop_nth == Some(nth)
+            || f.drop_from_nth.is_some_and(|n| nth >= n);
         let twice = rng.gen::<f64>() < f.duplicate;
         let mut stats = self.stats.lock().unwrap();
         stats.received += 1;
