@@ -1309,42 +1309,45 @@ fn slow_link(one_way: Duration) -> Link {
     }
 }
 
-#[test]
-fn retry_count_and_per_try_timeout_are_honoured_exactly_when_given() {
-    // -N 0.3 -R 2 against a silent BMC: three tries 300 ms apart, then the
-    // error at 900 ms, long before the 10 s deadline.
-    let mut net = Net::new(server(), Link::perfect(), 50);
+/// Connects `config` to a silent BMC with `budget`: how many tries, and
+/// how long (virtual time) until the error.
+fn against_a_silent_bmc(config: ClientConfig, budget: Duration, seed: u64) -> (u32, Duration) {
+    let mut net = Net::new(server(), Link::perfect(), seed);
     net.bmc_silent = true;
-    let c = net.add_client(client(3).retries(Duration::from_millis(300), 2));
-    let t0 = net.now;
-    let e = net.connect(c, 10 * SECOND).unwrap_err();
-    assert!(matches!(e, Error::Timeout { tries: 3, .. }), "{e:?}");
-    assert_eq!(net.now - t0, Duration::from_millis(900));
-    assert_eq!(net.client(c).stats().sent, 3);
-    // -N alone: that per-try timeout, tries until the deadline.
-    let mut net = Net::new(server(), Link::perfect(), 51);
-    net.bmc_silent = true;
-    let mut config = client(3);
-    config.per_try_timeout = Some(Duration::from_millis(250));
     let c = net.add_client(config);
     let t0 = net.now;
-    let e = net.connect(c, 2 * SECOND).unwrap_err();
-    assert!(matches!(e, Error::Timeout { tries: 8, .. }), "{e:?}");
-    assert_eq!(net.now - t0, 2 * SECOND);
+    match net.connect(c, budget) {
+        Err(Error::Timeout { tries, .. }) => {
+            assert_eq!(u64::from(tries), net.client(c).stats().sent);
+            (tries, net.now - t0)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn retry_count_and_per_try_timeout_are_honoured_exactly_when_given() {
+    // -N 0.3 -R 2: three tries 300 ms apart, then the error at 900 ms,
+    // long before the 10 s deadline.
+    let config = client(3).retries(Duration::from_millis(300), 2);
+    let r = against_a_silent_bmc(config, 10 * SECOND, 50);
+    assert_eq!(r, (3, Duration::from_millis(900)));
+    // -N alone: that per-try timeout, tries until the deadline.
+    let mut config = client(3);
+    config.per_try_timeout = Some(Duration::from_millis(250));
+    assert_eq!(
+        against_a_silent_bmc(config, 2 * SECOND, 51),
+        (8, 2 * SECOND)
+    );
 }
 
 #[test]
 fn defaults_try_until_the_deadline_at_an_adaptive_pace() {
-    // No -N, no -R, silent BMC: the first try waits the initial 500 ms,
-    // then a quarter longer each time, at most 1 s, until the deadline.
-    let mut net = Net::new(server(), Link::perfect(), 52);
-    net.bmc_silent = true;
-    let c = net.add_client(client(3));
-    let t0 = net.now;
-    let e = net.connect(c, 15 * SECOND).unwrap_err();
-    // 500, 625, 781, 976, then 1000 ms each: 15 s is 17 tries.
-    assert!(matches!(e, Error::Timeout { tries: 17, .. }), "{e:?}");
-    assert_eq!(net.now - t0, 15 * SECOND);
+    // No -N, no -R: the first try waits the initial 500 ms, then a quarter
+    // longer each time, at most 1 s, until the deadline: 500, 625, 781,
+    // 976, then 1000 ms each; 15 s is 17 tries.
+    let r = against_a_silent_bmc(client(3), 15 * SECOND, 52);
+    assert_eq!(r, (17, 15 * SECOND));
 }
 
 #[test]
