@@ -556,7 +556,15 @@ impl Session {
                     self.rakp3_error(RAKP3_GIVE_UP);
                     return self.start_open_session(now);
                 }
+                let caps_with_suites = matches!(self.phase, Phase::AuthCaps { .. })
+                    && self.query.as_ref().is_some_and(|q| q.outcome.is_none());
                 match &op.outgoing {
+                    Outgoing::Fixed(d) if caps_with_suites => {
+                        // The cipher suite request went with the first
+                        // try: it goes with every try.
+                        self.transmit.push_back(d.clone());
+                        self.send_suites_page();
+                    }
                     Outgoing::Fixed(d) => self.transmit.push_back(d.clone()),
                     Outgoing::InSession(m) => {
                         let m = m.clone();
