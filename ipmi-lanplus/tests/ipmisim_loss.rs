@@ -4,7 +4,7 @@
 //! `ipmirs --timeout 15 -U admin -P secret chassis status` builds: no
 //! `-C` (negotiated), no `-N` (adaptive per-try timeout), no `-R` (tries
 //! until the deadline), no transparent reconnection (ipmi-cli's
-//! `LanConnector::config` and `cli_config`; its unit test
+//! `connect::lan::LanConnector::new`; its unit test
 //! `config_carries_the_options` checks that these stay the defaults).
 //! At least 99 % must succeed.
 //!
