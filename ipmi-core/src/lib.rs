@@ -30,8 +30,11 @@ pub mod error;
 pub mod message;
 pub mod netfn;
 pub mod privilege;
+pub mod record;
+pub mod sensor;
 pub mod target;
 pub mod transport;
+pub mod walk;
 pub mod wire;
 
 pub use command::Command;

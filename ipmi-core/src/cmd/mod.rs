@@ -3,6 +3,8 @@
 pub mod app;
 pub mod chassis;
 pub mod raw;
+pub mod sdr_repository;
+pub mod sensor;
 pub mod session;
 
 pub use app::{ColdReset, DeviceId, GetDeviceId, WarmReset};
@@ -12,4 +14,12 @@ pub use chassis::{
 pub use raw::{Raw, RawResponse};
 pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
+};
+pub use sdr_repository::{
+    DeviceSdrInfo, GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, ReserveSdrRepository,
+    SdrChunk, SdrRepositoryInfo, SdrStore,
+};
+pub use sensor::{
+    GetSensorHysteresis, GetSensorReading, GetSensorThresholds, SensorHysteresis, SensorReading,
+    SensorThresholds,
 };

@@ -1,0 +1,248 @@
+//! Sensor commands: Get Sensor Reading (IPMI 2.0 §35.14), Get Sensor
+//! Thresholds (§35.9) and Get Sensor Hysteresis (§35.7), with response
+//! encoders for the responder.
+
+use crate::command::expect_data;
+use crate::sensor::{Threshold, ThresholdMask};
+use crate::{Command, CommandError, NetFn, Response};
+
+/// Get Sensor Reading (NetFn Sensor/Event, cmd 2Dh; IPMI 2.0 §35.14) of
+/// sensor `0` at the request's target and LUN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GetSensorReading(pub u8);
+
+/// The Get Sensor Reading response (IPMI 2.0 §35.14, table 35-15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SensorReading {
+    /// The raw reading byte (byte 2).
+    pub raw: u8,
+    /// Byte 3: bit 7 event messages enabled, bit 6 scanning enabled, bit 5 reading unavailable.
+    pub flags: u8,
+    /// Byte 4: threshold comparison status (threshold sensors) or states 0–7 (discrete).
+    pub state1: Option<u8>,
+    /// Byte 5: discrete states 8–14 (bit 7 reserved); absent for threshold sensors.
+    pub state2: Option<u8>,
+}
+
+impl SensorReading {
+    /// All event messages from this sensor are disabled (byte 3 bit 7 clear).
+    pub fn event_messages_disabled(&self) -> bool {
+        self.flags & 0x80 == 0
+    }
+    /// Sensor scanning is disabled (byte 3 bit 6 clear).
+    pub fn scanning_disabled(&self) -> bool {
+        self.flags & 0x40 == 0
+    }
+    /// The reading/state is unavailable (byte 3 bit 5 set, e.g. initial update in progress).
+    pub fn reading_unavailable(&self) -> bool {
+        self.flags & 0x20 != 0
+    }
+    /// The raw reading when it is valid: scanning enabled and reading available
+    /// (ipmitool's rule for showing a value).
+    pub fn valid_raw(&self) -> Option<u8> {
+        (!self.scanning_disabled() && !self.reading_unavailable()).then_some(self.raw)
+    }
+    /// Threshold comparison status (byte 4 bits 5:0; IPMI 2.0 §35.14).
+    pub fn threshold_status(&self) -> ThresholdMask {
+        ThresholdMask(self.state1.unwrap_or(0) & 0x3f)
+    }
+    /// Discrete state bits 0–14 (byte 4, byte 5 bits 6:0).
+    pub fn discrete_states(&self) -> u16 {
+        u16::from(self.state1.unwrap_or(0)) | u16::from(self.state2.unwrap_or(0) & 0x7f) << 8
+    }
+    /// The response data bytes (for the responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.raw);
+        out.push(self.flags);
+        out.extend(self.state1);
+        if self.state1.is_some() {
+            out.extend(self.state2);
+        }
+    }
+}
+
+impl Command for GetSensorReading {
+    type Output = SensorReading;
+    fn name(&self) -> &'static str {
+        "Get Sensor Reading"
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::SENSOR_EVENT
+    }
+    fn cmd(&self) -> u8 {
+        0x2D
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.0);
+    }
+    fn decode(&self, response: &Response) -> Result<SensorReading, CommandError> {
+        let d = expect_data(self, response, 2)?;
+        Ok(SensorReading {
+            raw: d[0],
+            flags: d[1],
+            state1: d.get(2).copied(),
+            state2: d.get(3).copied(),
+        })
+    }
+}
+
+/// Get Sensor Thresholds (NetFn Sensor/Event, cmd 27h; IPMI 2.0 §35.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GetSensorThresholds(pub u8);
+
+/// The Get Sensor Thresholds response: which thresholds are readable and
+/// their raw values (IPMI 2.0 §35.9, table 35-9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SensorThresholds {
+    /// Readable thresholds.
+    pub readable: ThresholdMask,
+    /// Raw values in [`Threshold::ALL`] order (LNC, LCR, LNR, UNC, UCR, UNR).
+    pub raw: [u8; 6],
+}
+
+impl SensorThresholds {
+    /// The raw value of `t` when readable.
+    pub fn get(&self, t: Threshold) -> Option<u8> {
+        self.readable
+            .contains(t)
+            .then_some(self.raw[t as usize])
+    }
+    /// The response data bytes (for the responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.readable.0);
+        out.extend_from_slice(&self.raw);
+    }
+}
+
+impl Command for GetSensorThresholds {
+    type Output = SensorThresholds;
+    fn name(&self) -> &'static str {
+        "Get Sensor Thresholds"
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::SENSOR_EVENT
+    }
+    fn cmd(&self) -> u8 {
+        0x27
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.0);
+    }
+    fn decode(&self, response: &Response) -> Result<SensorThresholds, CommandError> {
+        let d = expect_data(self, response, 7)?;
+        let mut raw = [0u8; 6];
+        raw.copy_from_slice(&d[1..7]);
+        Ok(SensorThresholds {
+            readable: ThresholdMask(d[0] & 0x3f),
+            raw,
+        })
+    }
+}
+
+/// Get Sensor Hysteresis (NetFn Sensor/Event, cmd 25h; IPMI 2.0 §35.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GetSensorHysteresis(pub u8);
+
+/// The raw positive- and negative-going hysteresis (IPMI 2.0 §35.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SensorHysteresis {
+    /// Positive-going threshold hysteresis (raw).
+    pub positive: u8,
+    /// Negative-going threshold hysteresis (raw).
+    pub negative: u8,
+}
+
+impl SensorHysteresis {
+    /// The response data bytes (for the responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.positive, self.negative]);
+    }
+}
+
+impl Command for GetSensorHysteresis {
+    type Output = SensorHysteresis;
+    fn name(&self) -> &'static str {
+        "Get Sensor Hysteresis"
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::SENSOR_EVENT
+    }
+    fn cmd(&self) -> u8 {
+        0x25
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        // Byte 2 is reserved; FFh as the specification asks.
+        out.extend_from_slice(&[self.0, 0xff]);
+    }
+    fn decode(&self, response: &Response) -> Result<SensorHysteresis, CommandError> {
+        let d = expect_data(self, response, 2)?;
+        Ok(SensorHysteresis {
+            positive: d[0],
+            negative: d[1],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CompletionCode;
+
+    fn answer<C: Command>(c: &C, data: Vec<u8>) -> Response {
+        Response {
+            netfn: c.netfn().response(),
+            cmd: c.cmd(),
+            completion: CompletionCode::SUCCESS,
+            data,
+        }
+    }
+
+    #[test]
+    fn reading_flags_and_states() {
+        let c = GetSensorReading(0xbe);
+        let r = c.request();
+        assert_eq!((r.netfn, r.cmd, r.data.as_slice()), (NetFn(4), 0x2d, &[0xbe][..]));
+        // 0xc0: events and scanning enabled, reading available.
+        let ok = c.decode(&answer(&c, vec![0x1a, 0xc0, 0x12, 0x80])).unwrap();
+        assert_eq!(ok.valid_raw(), Some(0x1a));
+        assert!(!ok.event_messages_disabled() && !ok.scanning_disabled());
+        assert_eq!(ok.threshold_status(), ThresholdMask(0x12));
+        assert_eq!(ok.discrete_states(), 0x0012);
+        let mut d = Vec::new();
+        ok.encode(&mut d);
+        assert_eq!(d, [0x1a, 0xc0, 0x12, 0x80]);
+        // Scanning disabled, unavailable, events disabled.
+        for (flags, valid) in [(0x80, false), (0xe0, false), (0x40, true)] {
+            let r = c.decode(&answer(&c, vec![5, flags])).unwrap();
+            assert_eq!(r.valid_raw().is_some(), valid, "{flags:#x}");
+        }
+        assert!(c.decode(&answer(&c, vec![5, 0x40])).unwrap().event_messages_disabled());
+        assert!(c.decode(&answer(&c, vec![5])).is_err());
+    }
+
+    #[test]
+    fn thresholds_and_hysteresis() {
+        let c = GetSensorThresholds(3);
+        let t = c
+            .decode(&answer(&c, vec![0x3b, 1, 2, 3, 4, 5, 6]))
+            .unwrap();
+        assert_eq!(t.get(Threshold::LowerNonCritical), Some(1));
+        assert_eq!(t.get(Threshold::LowerNonRecoverable), None);
+        assert_eq!(t.get(Threshold::UpperNonRecoverable), Some(6));
+        let mut d = Vec::new();
+        t.encode(&mut d);
+        assert_eq!(d, [0x3b, 1, 2, 3, 4, 5, 6]);
+        let h = GetSensorHysteresis(3);
+        assert_eq!(h.request().data, [3, 0xff]);
+        assert_eq!(
+            h.decode(&answer(&h, vec![2, 1])).unwrap(),
+            SensorHysteresis {
+                positive: 2,
+                negative: 1
+            }
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! Sensor semantics shared by the client and the responder: reading
+//! conversion (IPMI 2.0 §36.3), threshold status, units (§43.17), sensor
+//! type (§42.2), entity (§43.14) and discrete-state names (§42.1, §42.2),
+//! worded as ipmitool prints them.
+
+pub mod conversion;
+pub mod event_states;
+pub mod names;
+pub mod threshold;
+pub mod units;
+
+pub use conversion::{AnalogFormat, Conversion, Linearization, Value};
+pub use names::{entity_name, sensor_type_name, state_names};
+pub use threshold::{Threshold, ThresholdMask};
+pub use units::{RateUnit, UnitModifier, Units};
