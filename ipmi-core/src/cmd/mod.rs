@@ -16,8 +16,8 @@ pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
 };
 pub use sdr_repository::{
-    DeviceSdrInfo, GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, ReserveSdrRepository,
-    SdrChunk, SdrRepositoryInfo, SdrStore,
+    DeviceSdrInfo, GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, RecordStore, Reserve,
+    SdrChunk, SdrRepositoryInfo,
 };
 pub use sensor::{
     GetSensorHysteresis, GetSensorReading, GetSensorThresholds, SensorHysteresis, SensorReading,

@@ -7,36 +7,54 @@
 use crate::command::expect_data;
 use crate::{Command, CommandError, NetFn, Response};
 
-/// Which SDR store a reserve/get command addresses: the BMC's SDR
-/// repository (NetFn Storage, IPMI 2.0 §33) or a controller's device SDRs
-/// (NetFn Sensor/Event, §35).
+/// A record store read under a reservation with the same request layout
+/// (reservation ID, record ID, offset, count) and response (next record
+/// ID, bytes): the SDR repository (IPMI 2.0 §33.11–§33.12), device SDRs
+/// (§35.3–§35.4) and the SEL (Reserve SEL / Get SEL Entry, §31.4–§31.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SdrStore {
-    /// The SDR repository (Reserve 0Ah/22h, Get 0Ah/23h).
-    Repository,
-    /// A controller's device SDRs (Reserve 04h/22h, Get 04h/21h).
-    Device,
+pub struct RecordStore {
+    /// The NetFn of the store's commands.
+    pub netfn: NetFn,
+    /// The Reserve command number.
+    pub reserve_cmd: u8,
+    /// The Get command number.
+    pub get_cmd: u8,
+    /// The Reserve command's name.
+    pub reserve_name: &'static str,
+    /// The Get command's name.
+    pub get_name: &'static str,
+    /// Fixed record length (SEL: 16), or `None` when a 5-byte SDR header gives it.
+    pub fixed_len: Option<u8>,
 }
 
-impl SdrStore {
-    /// The NetFn of this store's commands.
-    pub fn netfn(self) -> NetFn {
-        match self {
-            SdrStore::Repository => NetFn::STORAGE,
-            SdrStore::Device => NetFn::SENSOR_EVENT,
-        }
-    }
-    /// The Reserve command number (22h for both, IPMI 2.0 §33.11, §35.4).
-    pub fn reserve_cmd(self) -> u8 {
-        0x22
-    }
-    /// The Get command number (23h repository, 21h device; §33.12, §35.3).
-    pub fn get_cmd(self) -> u8 {
-        match self {
-            SdrStore::Repository => 0x23,
-            SdrStore::Device => 0x21,
-        }
-    }
+impl RecordStore {
+    /// The SDR repository: Reserve 0Ah/22h, Get SDR 0Ah/23h (IPMI 2.0 §33).
+    pub const SDR_REPOSITORY: RecordStore = RecordStore {
+        netfn: NetFn::STORAGE,
+        reserve_cmd: 0x22,
+        get_cmd: 0x23,
+        reserve_name: "Reserve SDR Repository",
+        get_name: "Get SDR",
+        fixed_len: None,
+    };
+    /// A controller's device SDRs: Reserve 04h/22h, Get Device SDR 04h/21h (IPMI 2.0 §35).
+    pub const DEVICE_SDR: RecordStore = RecordStore {
+        netfn: NetFn::SENSOR_EVENT,
+        reserve_cmd: 0x22,
+        get_cmd: 0x21,
+        reserve_name: "Reserve Device SDR Repository",
+        get_name: "Get Device SDR",
+        fixed_len: None,
+    };
+    /// The SEL: Reserve SEL 0Ah/42h, Get SEL Entry 0Ah/43h, 16-byte records (IPMI 2.0 §31).
+    pub const SEL: RecordStore = RecordStore {
+        netfn: NetFn::STORAGE,
+        reserve_cmd: 0x42,
+        get_cmd: 0x43,
+        reserve_name: "Reserve SEL",
+        get_name: "Get SEL Entry",
+        fixed_len: Some(16),
+    };
 }
 
 /// Get SDR Repository Info (NetFn Storage, cmd 20h; IPMI 2.0 §33.9).
@@ -159,31 +177,29 @@ impl Command for GetDeviceSdrInfo {
     }
 }
 
-/// Reserve SDR Repository (0Ah/22h, IPMI 2.0 §33.11) or Reserve Device SDR
-/// Repository (04h/22h, §35.4); the output is the reservation ID.
+/// Reserve a [`RecordStore`]: Reserve SDR Repository (0Ah/22h, IPMI 2.0
+/// §33.11), Reserve Device SDR Repository (04h/22h, §35.4) or Reserve SEL
+/// (0Ah/42h, §31.4); the output is the reservation ID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReserveSdrRepository(pub SdrStore);
+pub struct Reserve(pub RecordStore);
 
-impl ReserveSdrRepository {
+impl Reserve {
     /// The response data bytes for reservation `id` (for the responder).
     pub fn encode_response(id: u16, out: &mut Vec<u8>) {
         out.extend_from_slice(&id.to_le_bytes());
     }
 }
 
-impl Command for ReserveSdrRepository {
+impl Command for Reserve {
     type Output = u16;
     fn name(&self) -> &'static str {
-        match self.0 {
-            SdrStore::Repository => "Reserve SDR Repository",
-            SdrStore::Device => "Reserve Device SDR Repository",
-        }
+        self.0.reserve_name
     }
     fn netfn(&self) -> NetFn {
-        self.0.netfn()
+        self.0.netfn
     }
     fn cmd(&self) -> u8 {
-        self.0.reserve_cmd()
+        self.0.reserve_cmd
     }
     fn decode(&self, response: &Response) -> Result<u16, CommandError> {
         let d = expect_data(self, response, 2)?;
@@ -191,13 +207,13 @@ impl Command for ReserveSdrRepository {
     }
 }
 
-/// Get SDR (0Ah/23h, IPMI 2.0 §33.12) or Get Device SDR (04h/21h, §35.3):
-/// `count` bytes of record `record_id` from `offset`; `count` FFh reads the
-/// whole record.
+/// Get SDR (0Ah/23h, IPMI 2.0 §33.12), Get Device SDR (04h/21h, §35.3) or
+/// Get SEL Entry (0Ah/43h, §31.5): `count` bytes of record `record_id`
+/// from `offset`; `count` FFh reads the whole record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GetSdr {
     /// Which store.
-    pub store: SdrStore,
+    pub store: RecordStore,
     /// Reservation ID (0 is accepted for reads at offset 0).
     pub reservation: u16,
     /// Record ID (0000h = first record).
@@ -233,7 +249,7 @@ impl GetSdr {
     pub const END_OF_LIST: u16 = 0xFFFF;
 
     /// Decodes a request's data bytes (for the responder); `None` when not 6 bytes.
-    pub fn parse_request(store: SdrStore, data: &[u8]) -> Option<GetSdr> {
+    pub fn parse_request(store: RecordStore, data: &[u8]) -> Option<GetSdr> {
         let d: &[u8; 6] = data.try_into().ok()?;
         Some(GetSdr {
             store,
@@ -248,16 +264,13 @@ impl GetSdr {
 impl Command for GetSdr {
     type Output = SdrChunk;
     fn name(&self) -> &'static str {
-        match self.store {
-            SdrStore::Repository => "Get SDR",
-            SdrStore::Device => "Get Device SDR",
-        }
+        self.store.get_name
     }
     fn netfn(&self) -> NetFn {
-        self.store.netfn()
+        self.store.netfn
     }
     fn cmd(&self) -> u8 {
-        self.store.get_cmd()
+        self.store.get_cmd
     }
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.reservation.to_le_bytes());
@@ -311,7 +324,7 @@ mod tests {
     #[test]
     fn get_sdr_request_bytes_and_store_numbers() {
         let g = GetSdr {
-            store: SdrStore::Repository,
+            store: RecordStore::SDR_REPOSITORY,
             reservation: 0x1234,
             record_id: 0x0102,
             offset: 5,
@@ -320,13 +333,13 @@ mod tests {
         let r = g.request();
         assert_eq!((r.netfn, r.cmd), (NetFn::STORAGE, 0x23));
         assert_eq!(r.data, [0x34, 0x12, 0x02, 0x01, 5, 16]);
-        assert_eq!(GetSdr::parse_request(SdrStore::Repository, &r.data), Some(g));
+        assert_eq!(GetSdr::parse_request(RecordStore::SDR_REPOSITORY, &r.data), Some(g));
         let dev = GetSdr {
-            store: SdrStore::Device,
+            store: RecordStore::DEVICE_SDR,
             ..g
         };
         assert_eq!((dev.netfn(), dev.cmd()), (NetFn::SENSOR_EVENT, 0x21));
-        let res = ReserveSdrRepository(SdrStore::Device);
+        let res = Reserve(RecordStore::DEVICE_SDR);
         assert_eq!((res.netfn(), res.cmd()), (NetFn::SENSOR_EVENT, 0x22));
         let chunk = SdrChunk {
             next_record_id: 0xffff,

@@ -297,4 +297,4 @@ pub fn split_records(mut bytes: &[u8]) -> impl Iterator<Item = Result<&[u8], Sdr
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
