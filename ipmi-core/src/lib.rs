@@ -27,6 +27,8 @@ pub mod command;
 pub mod completion;
 pub mod deadline;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod netfn;
 pub mod privilege;

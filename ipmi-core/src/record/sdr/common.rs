@@ -159,9 +159,9 @@ pub(crate) fn id_string(i: &[u8]) -> Res<'_, IdString> {
     ))
 }
 
-/// Appends a type/length byte and at most 16 ID string bytes.
+/// Appends the type/length byte and the ID string bytes it counts.
 pub(crate) fn emit_id_string(id: &IdString, out: &mut Vec<u8>) {
-    let bytes = &id.bytes[..id.bytes.len().min(16)];
-    out.push((id.encoding as u8) << 6 | bytes.len() as u8);
-    out.extend_from_slice(bytes);
+    let tl = id.type_length();
+    out.push(tl);
+    out.extend_from_slice(&id.bytes[..usize::from(tl & 0x1f)]);
 }
