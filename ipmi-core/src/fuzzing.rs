@@ -37,7 +37,7 @@ pub fn sdr_records(data: &[u8]) {
 
 /// Everything a printer asks of a record, for every raw byte.
 fn touch(rec: &Record) {
-    let _ = (rec.body.id_string().map(|i| (i.text(), i.ipmitool_text())), rec.body.sensor_key());
+    let _ = (rec.body.id_string().map(|i| (i.text(), i.ipmitool_bytes().len())), rec.body.sensor_key());
     if let Some(c) = rec.body.sensor_common() {
         let _ = (
             sensor_type_name(c.sensor_type),

@@ -45,7 +45,9 @@ impl IdString {
     /// The decoded text (unicode bytes shown as Latin-1; a NUL ends 8-bit text).
     pub fn text(&self) -> String {
         match self.encoding {
-            IdEncoding::Latin1 | IdEncoding::Unicode => self.ipmitool_text(),
+            IdEncoding::Latin1 | IdEncoding::Unicode => {
+                self.ipmitool_bytes().iter().map(|&b| char::from(b)).collect()
+            }
             IdEncoding::BcdPlus => self
                 .bytes
                 .iter()
@@ -69,14 +71,11 @@ impl IdString {
         }
     }
 
-    /// The bytes as ipmitool prints any ID string: raw, as Latin-1, up to
-    /// the first NUL (ipmitool does not decode 6-bit or BCD plus).
-    pub fn ipmitool_text(&self) -> String {
-        self.bytes
-            .iter()
-            .take_while(|&&b| b != 0)
-            .map(|&b| char::from(b))
-            .collect()
+    /// The bytes ipmitool prints for any ID string: raw, up to the first
+    /// NUL (ipmitool decodes neither 6-bit ASCII nor BCD plus).
+    pub fn ipmitool_bytes(&self) -> &[u8] {
+        let end = self.bytes.iter().position(|&b| b == 0).unwrap_or(self.bytes.len());
+        &self.bytes[..end]
     }
 }
 
@@ -104,6 +103,6 @@ mod tests {
             encoding: IdEncoding::Latin1,
             bytes: b"ab\0cd".to_vec(),
         };
-        assert_eq!(nul.ipmitool_text(), "ab");
+        assert_eq!(nul.ipmitool_bytes(), b"ab");
     }
 }
