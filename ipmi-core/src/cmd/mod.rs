@@ -20,6 +20,6 @@ pub use sdr_repository::{
     SdrChunk, SdrRepositoryInfo,
 };
 pub use sensor::{
-    GetSensorHysteresis, GetSensorReading, GetSensorThresholds, SensorHysteresis, SensorReading,
-    SensorThresholds,
+    GetSensorHysteresis, GetSensorReading, GetSensorReadingFactors, GetSensorThresholds,
+    ReadingFactors, SensorHysteresis, SensorReading, SensorThresholds,
 };

@@ -87,6 +87,59 @@ impl Command for GetSensorReading {
     }
 }
 
+/// Get Sensor Reading Factors (NetFn Sensor/Event, cmd 23h; IPMI 2.0
+/// §35.5): the conversion factors of a non-linear sensor at `reading`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GetSensorReadingFactors {
+    /// Sensor number.
+    pub number: u8,
+    /// The raw reading the factors are for.
+    pub reading: u8,
+}
+
+/// The Get Sensor Reading Factors response (IPMI 2.0 §35.5, table 35-6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReadingFactors {
+    /// The next reading at which the factors change.
+    pub next_reading: u8,
+    /// M, tolerance, B, accuracy, exponents: the layout of full-record bytes 25–30.
+    pub factors: [u8; 6],
+}
+
+impl ReadingFactors {
+    /// The response data bytes (for the responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.next_reading);
+        out.extend_from_slice(&self.factors);
+    }
+}
+
+impl Command for GetSensorReadingFactors {
+    type Output = ReadingFactors;
+    fn name(&self) -> &'static str {
+        "Get Sensor Reading Factors"
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::SENSOR_EVENT
+    }
+    fn cmd(&self) -> u8 {
+        0x23
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.number, self.reading]);
+    }
+    fn decode(&self, response: &Response) -> Result<ReadingFactors, CommandError> {
+        let d = expect_data(self, response, 7)?;
+        let mut factors = [0u8; 6];
+        factors.copy_from_slice(&d[1..7]);
+        Ok(ReadingFactors {
+            next_reading: d[0],
+            factors,
+        })
+    }
+}
+
 /// Get Sensor Thresholds (NetFn Sensor/Event, cmd 27h; IPMI 2.0 §35.9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GetSensorThresholds(pub u8);

@@ -182,6 +182,22 @@ impl Conversion {
         (conv, b[5] & 3)
     }
 
+    /// These factors with M, tolerance, B, accuracy and the exponents
+    /// replaced by `factors` (record bytes 25–30, as Get Sensor Reading
+    /// Factors returns them for a non-linear sensor; IPMI 2.0 §35.5).
+    pub fn with_factors(&self, factors: [u8; 6]) -> Conversion {
+        let [a, b, c, d, e, f] = factors;
+        let (mut conv, _) = Conversion::from_bytes(self.format, [self.linearization.code(), a, b, c, d, e, f]);
+        conv.linearization = self.linearization;
+        conv
+    }
+
+    /// True for non-linear sensors (70h–7Fh), whose factors depend on the
+    /// reading and come from Get Sensor Reading Factors.
+    pub fn needs_reading_factors(&self) -> bool {
+        matches!(self.linearization, Linearization::NonLinear(_))
+    }
+
     /// Bytes 24–30 with sensor direction `direction` (inverse of [`Conversion::from_bytes`]).
     pub fn to_bytes(&self, direction: u8) -> [u8; 7] {
         let m = self.m as u16 & 0x3ff;
@@ -338,6 +354,13 @@ mod tests {
             assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "{code}: {got}");
         }
         assert_eq!(Linearization::from_byte(0x71), Linearization::NonLinear(0x71));
+        let mut nl = conv(1, 0, 0, 0, AnalogFormat::Unsigned);
+        nl.linearization = Linearization::NonLinear(0x70);
+        assert!(nl.needs_reading_factors());
+        // Factors M=3, B=2, Rexp=-1: (3*10 + 2) / 10.
+        let f = nl.with_factors([3, 0, 2, 0, 0, 0xf0]);
+        assert!((f.convert(10).unwrap() - 3.2).abs() < 1e-9);
+        assert_eq!(f.linearization, Linearization::NonLinear(0x70));
         assert_eq!(Linearization::from_byte(0x20), Linearization::Reserved(0x20));
     }
 

@@ -7,7 +7,7 @@ use super::*;
 use super::reader;
 use crate::cmd::{GetSdr, RecordStore, SdrChunk, SdrRepositoryInfo};
 use crate::record::sdr::tests::{hex, IPMISIM1};
-use crate::record::sdr::{IdEncoding, IdString, Record, Sdr};
+use crate::record::sdr::{IdString, Record, Sdr};
 use crate::{
     CommandError, CompletionCode, Deadline, ErrorClass, Failure, NetFn, Request, Response, Target,
     Transport,
@@ -181,10 +181,7 @@ fn records() -> Vec<Vec<u8>> {
         let mut r = base.clone();
         r.record_id = 0x10 + k;
         if let Sdr::Full(f) = &mut r.body {
-            f.id = IdString {
-                encoding: IdEncoding::Latin1,
-                bytes: format!("Long sensor n{k:03}").into_bytes()[..16].to_vec(),
-            };
+            f.id = IdString::latin1(&format!("Long sensor n{k:03}"));
         }
         let mut b = Vec::new();
         r.emit(&mut b);

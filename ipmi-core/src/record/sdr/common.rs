@@ -143,25 +143,28 @@ impl Sharing {
 /// Parses a type/length byte and the ID string after it.
 pub(crate) fn id_string(i: &[u8]) -> Res<'_, IdString> {
     let (i, tl) = byte("ID string type/length")(i)?;
-    let (i, bytes) = field("ID string", take(usize::from(tl & 0x1f)))(i)?;
     let encoding = [
         IdEncoding::Unicode,
         IdEncoding::BcdPlus,
         IdEncoding::Ascii6,
         IdEncoding::Latin1,
     ][usize::from(tl >> 6)];
+    let length = tl & 0x1f;
+    let (i, bytes) = field("ID string", take(IdString::byte_len(encoding, length)))(i)?;
     Ok((
         i,
         IdString {
             encoding,
+            length,
             bytes: bytes.to_vec(),
         },
     ))
 }
 
-/// Appends the type/length byte and the ID string bytes it counts.
+/// Appends the type/length byte and the ID string bytes it counts
+/// (zero-padded if `bytes` is short).
 pub(crate) fn emit_id_string(id: &IdString, out: &mut Vec<u8>) {
-    let tl = id.type_length();
-    out.push(tl);
-    out.extend_from_slice(&id.bytes[..usize::from(tl & 0x1f)]);
+    out.push(id.type_length());
+    let n = IdString::byte_len(id.encoding, id.length);
+    out.extend((0..n).map(|k| id.bytes.get(k).copied().unwrap_or(0)));
 }

@@ -151,9 +151,11 @@ impl FullSensor {
         self.common.is_threshold() && self.common.units.format != AnalogFormat::NoAnalog
     }
     /// Converts raw reading `raw` with this record's factors; `None` when
-    /// the sensor has no analog reading.
+    /// the sensor has no analog reading, or is non-linear (its factors come
+    /// from Get Sensor Reading Factors: convert with
+    /// [`Conversion::with_factors`]; ipmitool shows no reading without them).
     pub fn value(&self, raw: u8) -> Option<Value> {
-        if !self.has_analog() {
+        if !self.has_analog() || self.conversion.needs_reading_factors() {
             return None;
         }
         Some(Value {
