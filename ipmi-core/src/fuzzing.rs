@@ -37,7 +37,12 @@ pub fn sdr_records(data: &[u8]) {
 
 /// Everything a printer asks of a record, for every raw byte.
 fn touch(rec: &Record) {
-    let _ = (rec.body.id_string().map(|i| (i.text(), i.ipmitool_bytes().len())), rec.body.sensor_key());
+    let _ = (
+        rec.body
+            .id_string()
+            .map(|i| (i.text(), i.ipmitool_bytes().len())),
+        rec.body.sensor_key(),
+    );
     if let Some(c) = rec.body.sensor_common() {
         let _ = (
             sensor_type_name(c.sensor_type),
@@ -52,7 +57,11 @@ fn touch(rec: &Record) {
     if let Sdr::Full(f) = &rec.body {
         for raw in 0..=255u8 {
             if let Some(v) = f.value(raw) {
-                let _ = (v.number(2), f.conversion.delta(raw), f.conversion.to_raw(v.value));
+                let _ = (
+                    v.number(2),
+                    f.conversion.delta(raw),
+                    f.conversion.to_raw(v.value),
+                );
             }
         }
         let _ = f.conversion.tolerance_value();
@@ -79,9 +88,17 @@ pub fn sensor_reading(data: &[u8]) {
     };
     if let Ok(s) = cmd.decode(&r) {
         let s: SensorReading = s;
-        let _ = (s.valid_raw(), s.threshold_status().word(), s.discrete_states());
+        let _ = (
+            s.valid_raw(),
+            s.threshold_status().word(),
+            s.discrete_states(),
+        );
         let mut out = Vec::new();
         s.encode(&mut out);
-        assert_eq!(out, body[..out.len()], "encode gives back the decoded bytes");
+        assert_eq!(
+            out,
+            body[..out.len()],
+            "encode gives back the decoded bytes"
+        );
     }
 }

@@ -114,10 +114,20 @@ fn sdr_and_sensor_decoders(rng: &mut Rng) {
         GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, GetSensorHysteresis, GetSensorReading,
         GetSensorThresholds, RecordStore, Reserve,
     };
-    let get = |store| GetSdr { store, reservation: 1, record_id: 2, offset: 0, count: 0xff };
+    let get = |store| GetSdr {
+        store,
+        reservation: 1,
+        record_id: 2,
+        offset: 0,
+        count: 0xff,
+    };
     assert!(hostile(&GetSdrRepositoryInfo, 14, rng) > 0);
     assert!(hostile(&GetDeviceSdrInfo { sdr_count: true }, 2, rng) > 0);
-    for store in [RecordStore::SDR_REPOSITORY, RecordStore::DEVICE_SDR, RecordStore::SEL] {
+    for store in [
+        RecordStore::SDR_REPOSITORY,
+        RecordStore::DEVICE_SDR,
+        RecordStore::SEL,
+    ] {
         assert!(hostile(&Reserve(store), 2, rng) > 0);
         assert!(hostile(&get(store), 2, rng) > 0);
     }

@@ -22,7 +22,9 @@ impl Rng {
 }
 
 fn seeds(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
     let mut out: Vec<Vec<u8>> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| std::fs::read(e.unwrap().path()).unwrap())
@@ -43,7 +45,13 @@ fn corpus_seeds_and_their_mutations() {
             continue; // the whole-dump seed: its records are seeds too
         }
         for i in 0..s.len() {
-            for v in [0x00, 0xff, s[i] ^ 0x01, s[i] ^ 0x80, s[i].wrapping_add(0x20)] {
+            for v in [
+                0x00,
+                0xff,
+                s[i] ^ 0x01,
+                s[i] ^ 0x80,
+                s[i].wrapping_add(0x20),
+            ] {
                 let mut m = s.clone();
                 m[i] = v;
                 sdr_records(&m);
@@ -62,7 +70,9 @@ fn corpus_seeds_and_their_mutations() {
 #[test]
 fn random_records_of_every_type() {
     let mut rng = Rng(0x5D12_0C0F_FEE1_2345);
-    let types = [0x01, 0x02, 0x03, 0x08, 0x10, 0x11, 0x12, 0x13, 0x14, 0xc0, 0xff];
+    let types = [
+        0x01, 0x02, 0x03, 0x08, 0x10, 0x11, 0x12, 0x13, 0x14, 0xc0, 0xff,
+    ];
     let mut decoded = 0;
     for n in 0..40_000u32 {
         let t = types[n as usize % types.len()];

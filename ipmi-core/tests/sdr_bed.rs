@@ -16,7 +16,9 @@ use ipmi_core::walk::SdrRepository;
 use ipmi_core::{Command, CompletionCode, Response};
 
 fn data(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sdr_bed").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sdr_bed")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -55,8 +57,9 @@ fn answer<'a>(
 
 /// `%-16s` of the raw ID bytes, as C pads.
 fn id16(out: &mut Vec<u8>, id: &[u8]) {
+    let start = out.len();
     out.extend_from_slice(id);
-    out.extend(std::iter::repeat_n(b' ', 16usize.saturating_sub(id.len())));
+    out.resize(out.len().max(start + 16), b' ');
 }
 
 /// True when the sensor is non-linear: its value needs Get Sensor Reading
@@ -82,32 +85,51 @@ fn elist_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> Ve
     let tail = match &rec.body {
         Sdr::Full(_) | Sdr::Compact(_) => {
             let c: &SensorCommon = rec.body.sensor_common().unwrap();
-            let reading = GetSensorReading(c.key.number).decode(answer(answers, &c.key, 0x2d)).ok();
-            let valid = reading.and_then(|r| r.valid_raw()).is_some() && !factors_refused(&rec.body);
+            let reading = GetSensorReading(c.key.number)
+                .decode(answer(answers, &c.key, 0x2d))
+                .ok();
+            let valid =
+                reading.and_then(|r| r.valid_raw()).is_some() && !factors_refused(&rec.body);
             let status = match reading {
-                Some(r) if valid && c.is_threshold() => {
-                    r.threshold_status().worst().map_or("ok", Threshold::abbreviation)
-                }
+                Some(r) if valid && c.is_threshold() => r
+                    .threshold_status()
+                    .worst()
+                    .map_or("ok", Threshold::abbreviation),
                 _ if valid => "ok",
                 _ => "ns",
             };
             let value = match reading {
                 Some(r) if valid => match analog(&rec.body, &r) {
                     Some((v, units)) if c.is_threshold() => {
-                        format!("{} {units}", ipmi_core::sensor::conversion::format_number(v, 2))
+                        format!(
+                            "{} {units}",
+                            ipmi_core::sensor::conversion::format_number(v, 2)
+                        )
                     }
                     _ => state_names(c.sensor_type, c.event_type, r.discrete_states()).join(", "),
                 },
                 Some(r) if r.scanning_disabled() => "Disabled".into(),
                 _ => "No Reading".into(),
             };
-            format!(" | {:02X}h | {status:<3} | {} | {value}", c.key.number, ent(c.entity))
+            format!(
+                " | {:02X}h | {status:<3} | {} | {value}",
+                c.key.number,
+                ent(c.entity)
+            )
         }
         Sdr::EventOnly(e) => {
-            format!(" | {:02X}h | ns  | {} | Event-Only", e.key.number, ent(e.entity))
+            format!(
+                " | {:02X}h | ns  | {} | Event-Only",
+                e.key.number,
+                ent(e.entity)
+            )
         }
         Sdr::McLocator(m) => {
-            format!(" | 00h | ok  | {} | Dynamic MC @ {:02X}h", ent(m.entity), m.slave_address)
+            format!(
+                " | 00h | ok  | {} | Dynamic MC @ {:02X}h",
+                ent(m.entity),
+                m.slave_address
+            )
         }
         Sdr::GenericLocator(g) => format!(
             " | 00h | ns  | {} | Generic Device @{:02X}h:{:02X}h.{:1}",
@@ -135,8 +157,12 @@ fn sensor_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> O
     let mut out = Vec::new();
     id16(&mut out, rec.body.id_string().unwrap().ipmitool_bytes());
     out.push(b' ');
-    let reading = GetSensorReading(c.key.number).decode(answer(answers, &c.key, 0x2d)).ok();
-    let valid = reading.and_then(|r| r.valid_raw()).filter(|_| !factors_refused(&rec.body));
+    let reading = GetSensorReading(c.key.number)
+        .decode(answer(answers, &c.key, 0x2d))
+        .ok();
+    let valid = reading
+        .and_then(|r| r.valid_raw())
+        .filter(|_| !factors_refused(&rec.body));
     let text = if c.is_threshold() {
         let units = match (&rec.body, reading) {
             (Sdr::Full(f), Some(r))
@@ -149,7 +175,10 @@ fn sensor_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> O
         let mut s = match (reading, valid) {
             (Some(r), Some(_)) => match analog(&rec.body, &r) {
                 Some((v, _)) => {
-                    format!("| {v:<10.3} | {units:<10} | {:<6}", r.threshold_status().word())
+                    format!(
+                        "| {v:<10.3} | {units:<10} | {:<6}",
+                        r.threshold_status().word()
+                    )
                 }
                 None => format!(
                     "| 0x{:<8x} | {units:<10} | {:<6}",
@@ -159,8 +188,9 @@ fn sensor_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> O
             },
             _ => format!("| {:<10} | {units:<10} | {:<6}", "na", "na"),
         };
-        let thresholds: Option<SensorThresholds> =
-            GetSensorThresholds(c.key.number).decode(answer(answers, &c.key, 0x27)).ok();
+        let thresholds: Option<SensorThresholds> = GetSensorThresholds(c.key.number)
+            .decode(answer(answers, &c.key, 0x27))
+            .ok();
         match (thresholds, &rec.body) {
             (Some(t), Sdr::Full(f)) => {
                 for th in [
@@ -249,13 +279,20 @@ fn every_record_of_the_bed_decodes_and_emits_back() {
 #[test]
 fn sdr_elist_all_lines_equal_ipmitool() {
     let answers = answers();
-    let got: Vec<u8> = records().iter().flat_map(|r| elist_line(r, &answers)).collect();
+    let got: Vec<u8> = records()
+        .iter()
+        .flat_map(|r| elist_line(r, &answers))
+        .collect();
     same(&got, &data("sdr_elist_all.txt"));
 }
 
 #[test]
 fn sensor_list_lines_equal_ipmitool() {
     let answers = answers();
-    let got: Vec<u8> = records().iter().filter_map(|r| sensor_line(r, &answers)).flatten().collect();
+    let got: Vec<u8> = records()
+        .iter()
+        .filter_map(|r| sensor_line(r, &answers))
+        .flatten()
+        .collect();
     same(&got, &data("sensor_list.txt"));
 }

@@ -12,14 +12,14 @@ pub use chassis::{
     ChassisControl, ChassisStatus, GetChassisStatus, PowerAction, PowerRestorePolicy,
 };
 pub use raw::{Raw, RawResponse};
-pub use session::{
-    ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
-};
 pub use sdr_repository::{
-    DeviceSdrInfo, GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, RecordStore, Reserve,
-    SdrChunk, SdrRepositoryInfo,
+    DeviceSdrInfo, GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, RecordStore, Reserve, SdrChunk,
+    SdrRepositoryInfo,
 };
 pub use sensor::{
     GetSensorHysteresis, GetSensorReading, GetSensorReadingFactors, GetSensorThresholds,
     ReadingFactors, SensorHysteresis, SensorReading, SensorThresholds,
+};
+pub use session::{
+    ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
 };

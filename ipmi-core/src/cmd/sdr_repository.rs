@@ -333,7 +333,10 @@ mod tests {
         let r = g.request();
         assert_eq!((r.netfn, r.cmd), (NetFn::STORAGE, 0x23));
         assert_eq!(r.data, [0x34, 0x12, 0x02, 0x01, 5, 16]);
-        assert_eq!(GetSdr::parse_request(RecordStore::SDR_REPOSITORY, &r.data), Some(g));
+        assert_eq!(
+            GetSdr::parse_request(RecordStore::SDR_REPOSITORY, &r.data),
+            Some(g)
+        );
         let dev = GetSdr {
             store: RecordStore::DEVICE_SDR,
             ..g

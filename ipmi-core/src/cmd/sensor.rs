@@ -158,9 +158,7 @@ pub struct SensorThresholds {
 impl SensorThresholds {
     /// The raw value of `t` when readable.
     pub fn get(&self, t: Threshold) -> Option<u8> {
-        self.readable
-            .contains(t)
-            .then_some(self.raw[t as usize])
+        self.readable.contains(t).then_some(self.raw[t as usize])
     }
     /// The response data bytes (for the responder).
     pub fn encode(&self, out: &mut Vec<u8>) {
@@ -257,7 +255,10 @@ mod tests {
     fn reading_flags_and_states() {
         let c = GetSensorReading(0xbe);
         let r = c.request();
-        assert_eq!((r.netfn, r.cmd, r.data.as_slice()), (NetFn(4), 0x2d, &[0xbe][..]));
+        assert_eq!(
+            (r.netfn, r.cmd, r.data.as_slice()),
+            (NetFn(4), 0x2d, &[0xbe][..])
+        );
         // 0xc0: events and scanning enabled, reading available.
         let ok = c.decode(&answer(&c, vec![0x1a, 0xc0, 0x12, 0x80])).unwrap();
         assert_eq!(ok.valid_raw(), Some(0x1a));
@@ -272,16 +273,17 @@ mod tests {
             let r = c.decode(&answer(&c, vec![5, flags])).unwrap();
             assert_eq!(r.valid_raw().is_some(), valid, "{flags:#x}");
         }
-        assert!(c.decode(&answer(&c, vec![5, 0x40])).unwrap().event_messages_disabled());
+        assert!(c
+            .decode(&answer(&c, vec![5, 0x40]))
+            .unwrap()
+            .event_messages_disabled());
         assert!(c.decode(&answer(&c, vec![5])).is_err());
     }
 
     #[test]
     fn thresholds_and_hysteresis() {
         let c = GetSensorThresholds(3);
-        let t = c
-            .decode(&answer(&c, vec![0x3b, 1, 2, 3, 4, 5, 6]))
-            .unwrap();
+        let t = c.decode(&answer(&c, vec![0x3b, 1, 2, 3, 4, 5, 6])).unwrap();
         assert_eq!(t.get(Threshold::LowerNonCritical), Some(1));
         assert_eq!(t.get(Threshold::LowerNonRecoverable), None);
         assert_eq!(t.get(Threshold::UpperNonRecoverable), Some(6));

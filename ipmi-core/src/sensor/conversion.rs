@@ -34,9 +34,7 @@ impl AnalogFormat {
         match self {
             AnalogFormat::Unsigned => Some(i16::from(raw)),
             // 1's complement: FFh is −0, 80h is −127.
-            AnalogFormat::OnesComplement if raw & 0x80 != 0 => {
-                Some(i16::from(raw as i8) + 1)
-            }
+            AnalogFormat::OnesComplement if raw & 0x80 != 0 => Some(i16::from(raw as i8) + 1),
             AnalogFormat::OnesComplement | AnalogFormat::TwosComplement => {
                 Some(i16::from(raw as i8))
             }
@@ -187,7 +185,8 @@ impl Conversion {
     /// Factors returns them for a non-linear sensor; IPMI 2.0 §35.5).
     pub fn with_factors(&self, factors: [u8; 6]) -> Conversion {
         let [a, b, c, d, e, f] = factors;
-        let (mut conv, _) = Conversion::from_bytes(self.format, [self.linearization.code(), a, b, c, d, e, f]);
+        let (mut conv, _) =
+            Conversion::from_bytes(self.format, [self.linearization.code(), a, b, c, d, e, f]);
         conv.linearization = self.linearization;
         conv
     }
@@ -208,7 +207,9 @@ impl Conversion {
             ((m >> 8) as u8) << 6 | (self.tolerance & 0x3f),
             b as u8,
             ((b >> 8) as u8) << 6 | (self.accuracy & 0x3f) as u8,
-            ((self.accuracy >> 6) as u8 & 0xf) << 4 | (self.accuracy_exp & 3) << 2 | (direction & 3),
+            ((self.accuracy >> 6) as u8 & 0xf) << 4
+                | (self.accuracy_exp & 3) << 2
+                | (direction & 3),
             ((self.r_exp as u8) & 0xf) << 4 | (self.b_exp as u8) & 0xf,
         ]
     }
@@ -351,9 +352,15 @@ mod tests {
             c.linearization = Linearization::from_byte(code);
             assert_eq!(c.linearization.code(), code);
             let got = c.convert(8).unwrap();
-            assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "{code}: {got}");
+            assert!(
+                (got - want).abs() < 1e-9 * want.abs().max(1.0),
+                "{code}: {got}"
+            );
         }
-        assert_eq!(Linearization::from_byte(0x71), Linearization::NonLinear(0x71));
+        assert_eq!(
+            Linearization::from_byte(0x71),
+            Linearization::NonLinear(0x71)
+        );
         let mut nl = conv(1, 0, 0, 0, AnalogFormat::Unsigned);
         nl.linearization = Linearization::NonLinear(0x70);
         assert!(nl.needs_reading_factors());
@@ -361,7 +368,10 @@ mod tests {
         let f = nl.with_factors([3, 0, 2, 0, 0, 0xf0]);
         assert!((f.convert(10).unwrap() - 3.2).abs() < 1e-9);
         assert_eq!(f.linearization, Linearization::NonLinear(0x70));
-        assert_eq!(Linearization::from_byte(0x20), Linearization::Reserved(0x20));
+        assert_eq!(
+            Linearization::from_byte(0x20),
+            Linearization::Reserved(0x20)
+        );
     }
 
     #[test]

@@ -112,8 +112,14 @@ mod tests {
         assert_eq!(ThresholdMask(0x01).word(), "nc");
         assert_eq!(ThresholdMask(0x08).word(), "nc");
         assert_eq!(ThresholdMask(0x09 | 0x10).word(), "cr");
-        assert_eq!(ThresholdMask(0x3f).worst(), Some(Threshold::LowerNonRecoverable));
-        assert_eq!(ThresholdMask(0x38).worst(), Some(Threshold::UpperNonRecoverable));
+        assert_eq!(
+            ThresholdMask(0x3f).worst(),
+            Some(Threshold::LowerNonRecoverable)
+        );
+        assert_eq!(
+            ThresholdMask(0x38).worst(),
+            Some(Threshold::UpperNonRecoverable)
+        );
         assert_eq!(Threshold::UpperCritical.abbreviation(), "ucr");
         assert_eq!(ThresholdMask(0x40).word(), "ok");
     }

@@ -125,7 +125,10 @@ mod tests {
         let wh = Units::from_bytes([0x04 | 0x18, 6, 24]);
         assert_eq!(wh.rate, RateUnit::PerSecond);
         assert_eq!(wh.text(), "Watts*hour");
-        assert_eq!(Units::from_bytes([0x02, 200, 1]).text(), "invalid/degrees C");
+        assert_eq!(
+            Units::from_bytes([0x02, 200, 1]).text(),
+            "invalid/degrees C"
+        );
         for b0 in 0..=255u8 {
             assert_eq!(Units::from_bytes([b0, 4, 5]).to_bytes(), [b0, 4, 5]);
         }

@@ -205,7 +205,12 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                         },
                     })
                 }
-                Got::Data(_) => return Err(WalkError::Stalled { record_id, offset: 0 }),
+                Got::Data(_) => {
+                    return Err(WalkError::Stalled {
+                        record_id,
+                        offset: 0,
+                    })
+                }
             };
             let len = self.record_len(record_id, &data)?;
             data.truncate(len);
@@ -216,7 +221,9 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                     record_id,
                     offset: 0xff,
                 })?;
-                let want = self.chunk.min(u8::try_from(len - data.len()).unwrap_or(u8::MAX));
+                let want = self
+                    .chunk
+                    .min(u8::try_from(len - data.len()).unwrap_or(u8::MAX));
                 match self.get(record_id, offset, want, deadline)? {
                     Got::Data(c) if c.data.is_empty() => {
                         return Err(WalkError::Stalled { record_id, offset })
@@ -234,7 +241,7 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                         self.reserve(record_id, deadline)?;
                         continue 'record;
                     }
-                    Got::Code(code) if want > 1 && matches!(code.0, 0xCA | 0xC7 | 0xC8 | 0xC9) => {
+                    Got::Code(code) if want > 1 && matches!(code.0, 0xC7..=0xCA) => {
                         self.chunk = CHUNK_LADDER.into_iter().find(|&c| c < want).unwrap_or(1);
                     }
                     Got::Code(code) => {

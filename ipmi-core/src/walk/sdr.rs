@@ -9,7 +9,7 @@ use crate::cmd::{GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, RecordStore};
 use crate::{Deadline, Target, Transport};
 
 /// Bounds of a walk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WalkLimits {
     /// Records read before the walk gives up; `None`: the count the store
     /// reports plus [`WalkLimits::SLACK`] (records may be added meanwhile).
@@ -21,11 +21,6 @@ impl WalkLimits {
     pub const SLACK: usize = 64;
 }
 
-impl Default for WalkLimits {
-    fn default() -> Self {
-        WalkLimits { max_records: None }
-    }
-}
 
 /// Reads every record from record 0000h until next ID FFFFh, refusing
 /// a repeated ID and more than `limit` records.

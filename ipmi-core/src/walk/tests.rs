@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::*;
 use super::reader;
+use super::*;
 use crate::cmd::{GetSdr, RecordStore, SdrChunk, SdrRepositoryInfo};
 use crate::record::sdr::tests::{hex, IPMISIM1};
 use crate::record::sdr::{IdString, Record, Sdr};
@@ -129,7 +129,10 @@ impl Transport for Bmc {
     type Error = TestError;
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, TestError> {
-        assert_eq!(deadline, self.deadline, "every request runs under the caller's deadline");
+        assert_eq!(
+            deadline, self.deadline,
+            "every request runs under the caller's deadline"
+        );
         self.exchanges += 1;
         self.requests.push(request.clone());
         if self.timeout_at == Some(self.exchanges) {
@@ -223,7 +226,11 @@ fn cca_shrinks_the_chunk_and_partial_reads_reassemble() {
             .sum();
         // Info, refused whole read, reserve, refused ladder steps.
         let most = 1 + 1 + 1 + chunks + reader::CHUNK_LADDER.len() as u32;
-        assert!(bmc.exchanges <= most, "{max_read}: {} > {most}", bmc.exchanges);
+        assert!(
+            bmc.exchanges <= most,
+            "{max_read}: {} > {most}",
+            bmc.exchanges
+        );
     }
 }
 
@@ -251,7 +258,10 @@ fn cancelled_reservation_re_reserves_and_restarts_the_record() {
     bmc.max_read = 16;
     bmc.cancel_at = (1..1000).collect();
     let e = read_sdr_repository(&mut bmc, WalkLimits::default(), d).unwrap_err();
-    assert!(matches!(e, WalkError::ReservationLost { record_id: 0, .. }), "{e}");
+    assert!(
+        matches!(e, WalkError::ReservationLost { record_id: 0, .. }),
+        "{e}"
+    );
     assert!(bmc.exchanges < 40);
 }
 
@@ -280,7 +290,10 @@ fn a_timeout_names_the_command_and_record() {
     bmc.timeout_at = Some(4);
     let e = read_sdr_repository(&mut bmc, WalkLimits::default(), d).unwrap_err();
     assert_eq!(e.class(), ErrorClass::Timeout);
-    assert_eq!(e.to_string(), "Get SDR (record 0x0003, offset 0): timed out");
+    assert_eq!(
+        e.to_string(),
+        "Get SDR (record 0x0003, offset 0): timed out"
+    );
 }
 
 #[test]
@@ -320,9 +333,7 @@ fn cache_costs_one_command_until_the_repository_changes() {
 
 #[test]
 fn dump_bytes_round_trip_like_ipmitool_sdr_dump() {
-    let repo = SdrRepository {
-        records: records(),
-    };
+    let repo = SdrRepository { records: records() };
     let bytes = repo.to_bytes();
     assert_eq!(bytes.len(), records().iter().map(Vec::len).sum::<usize>());
     assert_eq!(SdrRepository::from_bytes(&bytes).unwrap(), repo);
@@ -339,7 +350,10 @@ fn device_sdrs_go_to_the_satellite_with_device_commands() {
     let sat = Target::ipmb(0, 0x30);
     let repo = read_device_sdrs(&mut bmc, sat, WalkLimits::default(), d).unwrap();
     assert_eq!(repo.records, records());
-    assert!(bmc.requests.iter().all(|r| r.target == sat && r.netfn == NetFn::SENSOR_EVENT));
+    assert!(bmc
+        .requests
+        .iter()
+        .all(|r| r.target == sat && r.netfn == NetFn::SENSOR_EVENT));
     assert_eq!(bmc.requests[0].cmd, 0x20);
     assert!(bmc.requests.iter().any(|r| r.cmd == 0x21));
 }

@@ -50,7 +50,11 @@ impl SensorKey {
         ))
     }
     pub(crate) fn emit(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&[self.owner_id, (self.channel & 0xf) << 4 | (self.lun & 3), self.number]);
+        out.extend_from_slice(&[
+            self.owner_id,
+            (self.channel & 0xf) << 4 | (self.lun & 3),
+            self.number,
+        ]);
     }
 }
 
@@ -119,7 +123,9 @@ impl Sharing {
         ))
     }
     pub(crate) fn emit(&self, out: &mut Vec<u8>) {
-        out.push((self.direction & 3) << 6 | u8::from(self.alpha_modifier) << 4 | (self.count & 0xf));
+        out.push(
+            (self.direction & 3) << 6 | u8::from(self.alpha_modifier) << 4 | (self.count & 0xf),
+        );
         out.push(u8::from(self.entity_instance_increments) << 7 | (self.modifier_offset & 0x7f));
     }
     /// The ID suffix of shared sensor `index` (0-based): the modifier

@@ -64,9 +64,11 @@ impl IdString {
     /// The decoded text (unicode bytes shown as Latin-1; a NUL ends 8-bit text).
     pub fn text(&self) -> String {
         match self.encoding {
-            IdEncoding::Latin1 | IdEncoding::Unicode => {
-                self.ipmitool_bytes().iter().map(|&b| char::from(b)).collect()
-            }
+            IdEncoding::Latin1 | IdEncoding::Unicode => self
+                .ipmitool_bytes()
+                .iter()
+                .map(|&b| char::from(b))
+                .collect(),
             IdEncoding::BcdPlus => self
                 .bytes
                 .iter()
@@ -95,7 +97,11 @@ impl IdString {
     /// first NUL (ipmitool decodes neither 6-bit ASCII nor BCD plus, and
     /// reads `length` bytes, past the packed ones into zeroes).
     pub fn ipmitool_bytes(&self) -> &[u8] {
-        let end = self.bytes.iter().position(|&b| b == 0).unwrap_or(self.bytes.len());
+        let end = self
+            .bytes
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.bytes.len());
         &self.bytes[..end]
     }
 }
@@ -115,7 +121,10 @@ mod tests {
         assert_eq!(six.text(), "FAN1");
         assert_eq!(six.type_length(), 0x84);
         // Three characters take three bytes too; the fourth slot is padding.
-        let three = IdString { length: 3, ..six.clone() };
+        let three = IdString {
+            length: 3,
+            ..six.clone()
+        };
         assert_eq!(three.text(), "FAN");
         assert_eq!(IdString::byte_len(IdEncoding::Ascii6, 8), 6);
         assert_eq!(IdString::byte_len(IdEncoding::BcdPlus, 3), 2);

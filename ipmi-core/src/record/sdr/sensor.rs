@@ -92,8 +92,17 @@ impl SensorCommon {
     fn emit(&self, out: &mut Vec<u8>) {
         self.key.emit(out);
         self.entity.emit(out);
-        out.extend_from_slice(&[self.init, self.capabilities, self.sensor_type, self.event_type]);
-        for m in [self.assertion_mask, self.deassertion_mask, self.reading_mask] {
+        out.extend_from_slice(&[
+            self.init,
+            self.capabilities,
+            self.sensor_type,
+            self.event_type,
+        ]);
+        for m in [
+            self.assertion_mask,
+            self.deassertion_mask,
+            self.reading_mask,
+        ] {
             out.extend_from_slice(&m.to_le_bytes());
         }
         out.extend_from_slice(&self.units.to_bytes());
@@ -230,8 +239,18 @@ impl FullSensor {
             self.sensor_max,
             self.sensor_min,
         ]);
-        out.extend(RECORD_THRESHOLD_ORDER.iter().map(|t| self.thresholds[*t as usize]));
-        out.extend_from_slice(&[self.hysteresis_positive, self.hysteresis_negative, 0, 0, self.oem]);
+        out.extend(
+            RECORD_THRESHOLD_ORDER
+                .iter()
+                .map(|t| self.thresholds[*t as usize]),
+        );
+        out.extend_from_slice(&[
+            self.hysteresis_positive,
+            self.hysteresis_negative,
+            0,
+            0,
+            self.oem,
+        ]);
         emit_id_string(&self.id, out);
     }
 }
@@ -278,7 +297,14 @@ impl CompactSensor {
     pub(crate) fn emit_body(&self, out: &mut Vec<u8>) {
         self.common.emit(out);
         self.sharing.emit(out);
-        out.extend_from_slice(&[self.hysteresis_positive, self.hysteresis_negative, 0, 0, 0, self.oem]);
+        out.extend_from_slice(&[
+            self.hysteresis_positive,
+            self.hysteresis_negative,
+            0,
+            0,
+            0,
+            self.oem,
+        ]);
         emit_id_string(&self.id, out);
     }
 }

@@ -38,13 +38,20 @@ fn ipmisim1_records_decode_and_emit_back() {
 #[test]
 fn ipmisim1_fields() {
     let mc = Record::parse(&hex(IPMISIM1[0])).unwrap();
-    let Sdr::McLocator(mc) = mc.body else { panic!() };
-    assert_eq!((mc.slave_address, mc.channel, mc.capabilities), (0x20, 0, 0x8f));
+    let Sdr::McLocator(mc) = mc.body else {
+        panic!()
+    };
+    assert_eq!(
+        (mc.slave_address, mc.channel, mc.capabilities),
+        (0x20, 0, 0x8f)
+    );
     assert_eq!((mc.entity.id, mc.entity.instance), (7, 1));
     assert_eq!(mc.id.text(), "IPMI sim1");
 
     let wd = Record::parse(&hex(IPMISIM1[1])).unwrap();
-    let Sdr::EventOnly(wd) = wd.body else { panic!() };
+    let Sdr::EventOnly(wd) = wd.body else {
+        panic!()
+    };
     assert_eq!((wd.sensor_type, wd.event_type), (0x23, 0x6f));
     assert_eq!(wd.id.text(), "watchdog");
 
@@ -57,7 +64,10 @@ fn ipmisim1_fields() {
     assert_eq!(t.common.units.text(), "degrees C");
     assert_eq!(t.common.units.format, AnalogFormat::Unsigned);
     assert_eq!(t.conversion.linearization, Linearization::Linear);
-    assert_eq!((t.conversion.m, t.conversion.b, t.conversion.r_exp), (1, 0, 0));
+    assert_eq!(
+        (t.conversion.m, t.conversion.b, t.conversion.r_exp),
+        (1, 0, 0)
+    );
     assert_eq!((t.sensor_max, t.sensor_min), (0xff, 0));
     assert_eq!(t.value(27).unwrap().value, 27.0);
     assert_eq!(t.threshold(Threshold::UpperCritical), None);
@@ -70,8 +80,14 @@ fn ipmisim1_fields() {
 
     let f = Record::parse(&hex(IPMISIM1[5])).unwrap();
     let Sdr::FruLocator(f) = f.body else { panic!() };
-    assert_eq!((f.access_address, f.fru_device_id, f.logical), (0x30, 3, true));
-    assert_eq!((f.device_type, f.entity.id, f.entity.instance), (0x10, 8, 2));
+    assert_eq!(
+        (f.access_address, f.fru_device_id, f.logical),
+        (0x30, 3, true)
+    );
+    assert_eq!(
+        (f.device_type, f.entity.id, f.entity.instance),
+        (0x10, 8, 2)
+    );
 }
 
 #[test]
