@@ -288,11 +288,12 @@ impl Command for GetSdr {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::CompletionCode;
 
-    fn answer<C: Command>(c: &C, data: Vec<u8>) -> Response {
+    /// A successful answer to `c` carrying `data`.
+    pub(crate) fn answer<C: Command>(c: &C, data: Vec<u8>) -> Response {
         Response {
             netfn: c.netfn().response(),
             cmd: c.cmd(),

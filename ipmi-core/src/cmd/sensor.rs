@@ -240,16 +240,7 @@ impl Command for GetSensorHysteresis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CompletionCode;
-
-    fn answer<C: Command>(c: &C, data: Vec<u8>) -> Response {
-        Response {
-            netfn: c.netfn().response(),
-            cmd: c.cmd(),
-            completion: CompletionCode::SUCCESS,
-            data,
-        }
-    }
+    use crate::cmd::sdr_repository::tests::answer;
 
     #[test]
     fn reading_flags_and_states() {

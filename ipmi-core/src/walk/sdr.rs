@@ -21,7 +21,6 @@ impl WalkLimits {
     pub const SLACK: usize = 64;
 }
 
-
 /// Reads every record from record 0000h until next ID FFFFh, refusing
 /// a repeated ID and more than `limit` records.
 fn walk<T: Transport>(

@@ -7,6 +7,21 @@ use super::id_string::IdString;
 use super::parse::{array, byte, Res};
 use crate::Target;
 
+/// The tail every locator record ends with: entity, OEM byte, ID string.
+fn entity_oem_id(i: &[u8]) -> Res<'_, (Entity, u8, IdString)> {
+    let (i, entity) = Entity::parse(i)?;
+    let (i, oem) = byte("OEM")(i)?;
+    let (i, id) = id_string(i)?;
+    Ok((i, (entity, oem, id)))
+}
+
+/// Appends a locator's tail.
+fn emit_entity_oem_id(entity: &Entity, oem: u8, id: &IdString, out: &mut Vec<u8>) {
+    entity.emit(out);
+    out.push(oem);
+    emit_id_string(id, out);
+}
+
 /// An Entity Association Record (type 08h; IPMI 2.0 §43.4, table 43-4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -80,9 +95,7 @@ impl GenericLocator {
         let (i, b) = array::<4>("device address")(i)?;
         let (i, _reserved) = byte("reserved byte 10")(i)?;
         let (i, t) = array::<2>("device type")(i)?;
-        let (i, entity) = Entity::parse(i)?;
-        let (i, oem) = byte("OEM")(i)?;
-        let (i, id) = id_string(i)?;
+        let (i, (entity, oem, id)) = entity_oem_id(i)?;
         Ok((
             i,
             GenericLocator {
@@ -110,9 +123,7 @@ impl GenericLocator {
             self.device_type,
             self.device_type_modifier,
         ]);
-        self.entity.emit(out);
-        out.push(self.oem);
-        emit_id_string(&self.id, out);
+        emit_entity_oem_id(&self.entity, self.oem, &self.id, out);
     }
 }
 
@@ -148,9 +159,7 @@ impl FruLocator {
     pub(crate) fn parse(i: &[u8]) -> Res<'_, FruLocator> {
         let (i, b) = array::<5>("FRU device address")(i)?;
         let (i, t) = array::<2>("device type")(i)?;
-        let (i, entity) = Entity::parse(i)?;
-        let (i, oem) = byte("OEM")(i)?;
-        let (i, id) = id_string(i)?;
+        let (i, (entity, oem, id)) = entity_oem_id(i)?;
         Ok((
             i,
             FruLocator {
@@ -178,9 +187,7 @@ impl FruLocator {
             self.device_type,
             self.device_type_modifier,
         ]);
-        self.entity.emit(out);
-        out.push(self.oem);
-        emit_id_string(&self.id, out);
+        emit_entity_oem_id(&self.entity, self.oem, &self.id, out);
     }
 }
 
@@ -222,9 +229,7 @@ impl McLocator {
     pub(crate) fn parse(i: &[u8]) -> Res<'_, McLocator> {
         let (i, b) = array::<4>("controller address")(i)?;
         let (i, _reserved) = array::<3>("reserved bytes 10-12")(i)?;
-        let (i, entity) = Entity::parse(i)?;
-        let (i, oem) = byte("OEM")(i)?;
-        let (i, id) = id_string(i)?;
+        let (i, (entity, oem, id)) = entity_oem_id(i)?;
         Ok((
             i,
             McLocator {
@@ -248,8 +253,6 @@ impl McLocator {
             0,
             0,
         ]);
-        self.entity.emit(out);
-        out.push(self.oem);
-        emit_id_string(&self.id, out);
+        emit_entity_oem_id(&self.entity, self.oem, &self.id, out);
     }
 }
