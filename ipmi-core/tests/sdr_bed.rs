@@ -2,16 +2,16 @@
 //! SDRs (`ipmitool sdr dump` from ipmi_sim), the raw Get Sensor Reading and
 //! Get Sensor Thresholds answers ipmi_sim gave for each sensor, and what
 //! ipmitool 1.8.19 printed for `sdr elist all` and `sensor list` on the
-//! same BMC (`tests/data/sdr_bed/`, see its README). Each line is rebuilt
+//! same BMC (`tests/data/sdr_bed/`, see its README), plus `sdr list`. Each line is rebuilt
 //! from the library's decoded records, conversions, status words and
 //! state names only, and must equal ipmitool's byte for byte.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use ipmi_core::cmd::{GetSensorReading, GetSensorThresholds, SensorReading, SensorThresholds};
-use ipmi_core::record::sdr::{Record, Sdr, SensorCommon, SensorKey};
-use ipmi_core::sensor::{state_names, AnalogFormat, Threshold};
+use ipmi_core::cmd::{GetSensorReading, GetSensorThresholds, SensorThresholds};
+use ipmi_core::record::sdr::{Record, Sdr, SensorKey};
+use ipmi_core::sensor::{AnalogFormat, Availability, Evaluation, Threshold};
 use ipmi_core::walk::SdrRepository;
 use ipmi_core::{Command, CompletionCode, Response};
 
@@ -62,18 +62,14 @@ fn id16(out: &mut Vec<u8>, id: &[u8]) {
     out.resize(out.len().max(start + 16), b' ');
 }
 
-/// True when the sensor is non-linear: its value needs Get Sensor Reading
-/// Factors, which ipmi_sim refuses, so ipmitool shows no reading (and so
-/// must a client).
-fn factors_refused(rec: &Sdr) -> bool {
-    matches!(rec, Sdr::Full(f) if f.has_analog() && f.conversion.needs_reading_factors())
-}
-
-/// The reading's numeric value when ipmitool shows one.
-fn analog(rec: &Sdr, reading: &SensorReading) -> Option<(f64, String)> {
-    let Sdr::Full(f) = rec else { return None };
-    let v = f.value(reading.valid_raw()?)?;
-    Some((v.value, v.units.text()))
+/// The sensor's captured reading, evaluated. ipmi_sim refuses Get Sensor
+/// Reading Factors, so non-linear sensors have no reading (as ipmitool finds).
+fn evaluate(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> Evaluation {
+    let key = rec.body.sensor_key().unwrap();
+    let reading = GetSensorReading(key.number)
+        .decode(answer(answers, &key, 0x2d))
+        .ok();
+    Evaluation::new(&rec.body, reading.as_ref(), None).unwrap()
 }
 
 /// One `sdr elist all` line.
@@ -84,36 +80,18 @@ fn elist_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> Ve
     let ent = |e: ipmi_core::record::sdr::Entity| format!("{:2}.{:1}", e.id, e.instance);
     let tail = match &rec.body {
         Sdr::Full(_) | Sdr::Compact(_) => {
-            let c: &SensorCommon = rec.body.sensor_common().unwrap();
-            let reading = GetSensorReading(c.key.number)
-                .decode(answer(answers, &c.key, 0x2d))
-                .ok();
-            let valid =
-                reading.and_then(|r| r.valid_raw()).is_some() && !factors_refused(&rec.body);
-            let status = match reading {
-                Some(r) if valid && c.is_threshold() => r
-                    .threshold_status()
-                    .worst()
-                    .map_or("ok", Threshold::abbreviation),
-                _ if valid => "ok",
-                _ => "ns",
-            };
-            let value = match reading {
-                Some(r) if valid => match analog(&rec.body, &r) {
-                    Some((v, units)) if c.is_threshold() => {
-                        format!(
-                            "{} {units}",
-                            ipmi_core::sensor::conversion::format_number(v, 2)
-                        )
-                    }
-                    _ => state_names(c.sensor_type, c.event_type, r.discrete_states()).join(", "),
-                },
-                Some(r) if r.scanning_disabled() => "Disabled".into(),
-                _ => "No Reading".into(),
+            let c = rec.body.sensor_common().unwrap();
+            let ev = evaluate(rec, answers);
+            let value = match (ev.availability, &ev.value) {
+                (Availability::Valid, Some(v)) => format!("{} {}", v.number(2), v.units.text()),
+                (Availability::Valid, None) => ev.state_names().join(", "),
+                (Availability::ScanningDisabled, _) => "Disabled".into(),
+                (Availability::NoReading, _) => "No Reading".into(),
             };
             format!(
-                " | {:02X}h | {status:<3} | {} | {value}",
+                " | {:02X}h | {:<3} | {} | {value}",
                 c.key.number,
+                ev.extended_status(),
                 ent(c.entity)
             )
         }
@@ -154,84 +132,77 @@ fn elist_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> Ve
 /// One `sensor list` line (full and compact sensors).
 fn sensor_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> Option<Vec<u8>> {
     let c = rec.body.sensor_common()?;
+    let ev = evaluate(rec, answers);
     let mut out = Vec::new();
     id16(&mut out, rec.body.id_string().unwrap().ipmitool_bytes());
     out.push(b' ');
-    let reading = GetSensorReading(c.key.number)
-        .decode(answer(answers, &c.key, 0x2d))
-        .ok();
-    let valid = reading
-        .and_then(|r| r.valid_raw())
-        .filter(|_| !factors_refused(&rec.body));
-    let text = if c.is_threshold() {
-        let units = match (&rec.body, reading) {
-            (Sdr::Full(f), Some(r))
-                if !r.scanning_disabled() && f.has_analog() && !factors_refused(&rec.body) =>
-            {
-                f.common.units.text()
-            }
-            _ => String::new(),
-        };
-        let mut s = match (reading, valid) {
-            (Some(r), Some(_)) => match analog(&rec.body, &r) {
-                Some((v, _)) => {
-                    format!(
-                        "| {v:<10.3} | {units:<10} | {:<6}",
-                        r.threshold_status().word()
-                    )
-                }
-                None => format!(
-                    "| 0x{:<8x} | {units:<10} | {:<6}",
-                    r.raw,
-                    r.threshold_status().word()
-                ),
-            },
-            _ => format!("| {:<10} | {units:<10} | {:<6}", "na", "na"),
-        };
-        let thresholds: Option<SensorThresholds> = GetSensorThresholds(c.key.number)
-            .decode(answer(answers, &c.key, 0x27))
-            .ok();
-        match (thresholds, &rec.body) {
-            (Some(t), Sdr::Full(f)) => {
-                for th in [
-                    Threshold::LowerNonRecoverable,
-                    Threshold::LowerCritical,
-                    Threshold::LowerNonCritical,
-                    Threshold::UpperNonCritical,
-                    Threshold::UpperCritical,
-                    Threshold::UpperNonRecoverable,
-                ] {
-                    s += &match t.get(th) {
-                        None => format!("| {:<10}", "na"),
-                        Some(raw) if f.common.units.format == AnalogFormat::NoAnalog => {
-                            format!("| 0x{raw:<8x}")
-                        }
-                        Some(raw) => format!("| {:<10.3}", f.conversion.convert(raw).unwrap()),
-                    };
-                }
-            }
-            _ => s += "| na        | na        | na        | na        | na        | na        ",
+    let units = ev.units.map(|u| u.text()).unwrap_or_default();
+    let mut s = match (ev.availability, &ev.value) {
+        (Availability::Valid, Some(v)) => {
+            format!("| {:<10.3} | {units:<10} | {:<6}", v.value, ev.status())
         }
-        s
-    } else {
         // ipmitool 1.8.19 (as installed on the bed) shows state byte 1, not
         // the reading byte, as a discrete sensor's value: ipmi_sim answers
         // `00 c0 01 00` and ipmitool prints `0x1`.
-        let mut s = match (reading, valid) {
-            (Some(r), Some(_)) => format!(
-                "| 0x{:<8x} | {:<10} | 0x{:02x}{:02x}",
-                r.state1.unwrap_or(0),
-                "discrete",
-                r.state1.unwrap_or(0),
-                r.state2.unwrap_or(0)
-            ),
-            _ => format!("| {:<10} | {:<10} | {:<6}", "na", "discrete", "na"),
-        };
-        s += "| na        | na        | na        | na        | na        | na        ";
-        s
+        (Availability::Valid, None) if !ev.threshold_sensor => format!(
+            "| 0x{:<8x} | {:<10} | 0x{:02x}{:02x}",
+            ev.state_bytes[0], "discrete", ev.state_bytes[0], ev.state_bytes[1]
+        ),
+        (Availability::Valid, None) => format!(
+            "| 0x{:<8x} | {units:<10} | {:<6}",
+            ev.raw.unwrap(),
+            ev.status()
+        ),
+        _ if !ev.threshold_sensor => format!("| {:<10} | {:<10} | {:<6}", "na", "discrete", "na"),
+        _ => format!("| {:<10} | {units:<10} | {:<6}", "na", "na"),
     };
-    out.extend_from_slice(text.as_bytes());
+    let thresholds: Option<SensorThresholds> = GetSensorThresholds(c.key.number)
+        .decode(answer(answers, &c.key, 0x27))
+        .ok();
+    match (thresholds, &rec.body) {
+        (Some(t), Sdr::Full(f)) if ev.threshold_sensor => {
+            for th in [
+                Threshold::LowerNonRecoverable,
+                Threshold::LowerCritical,
+                Threshold::LowerNonCritical,
+                Threshold::UpperNonCritical,
+                Threshold::UpperCritical,
+                Threshold::UpperNonRecoverable,
+            ] {
+                s += &match t.get(th) {
+                    None => format!("| {:<10}", "na"),
+                    Some(raw) if f.common.units.format == AnalogFormat::NoAnalog => {
+                        format!("| 0x{raw:<8x}")
+                    }
+                    Some(raw) => format!("| {:<10.3}", f.conversion.convert(raw).unwrap()),
+                };
+            }
+        }
+        _ => s += "| na        | na        | na        | na        | na        | na        ",
+    }
+    out.extend_from_slice(s.as_bytes());
     out.push(b'\n');
+    Some(out)
+}
+
+/// One `sdr list` line (full and compact sensors): the value column is
+/// C's `char[16]` (at most 15 bytes) padded to 17.
+fn list_line(rec: &Record, answers: &HashMap<(u8, u8, u8, u8), Response>) -> Option<Vec<u8>> {
+    rec.body.sensor_common()?;
+    let ev = evaluate(rec, answers);
+    let full = matches!(rec.body, Sdr::Full(_));
+    let mut value = match (ev.availability, &ev.value) {
+        (Availability::Valid, Some(v)) => format!("{} {}", v.number(2), v.units.text()),
+        // The installed ipmitool shows state byte 1 here too (see sensor_line).
+        (Availability::Valid, None) => format!("0x{:02x}", ev.state_bytes[0]),
+        (Availability::ScanningDisabled, _) if full => "disabled".into(),
+        (Availability::NoReading, _) if full => "no reading".into(),
+        _ => "Not Readable".into(),
+    };
+    value.truncate(15);
+    let mut out = Vec::new();
+    id16(&mut out, rec.body.id_string().unwrap().ipmitool_bytes());
+    out.extend_from_slice(format!(" | {value:<17} | {}\n", ev.status()).as_bytes());
     Some(out)
 }
 
@@ -284,6 +255,17 @@ fn sdr_elist_all_lines_equal_ipmitool() {
         .flat_map(|r| elist_line(r, &answers))
         .collect();
     same(&got, &data("sdr_elist_all.txt"));
+}
+
+#[test]
+fn sdr_list_lines_equal_ipmitool() {
+    let answers = answers();
+    let got: Vec<u8> = records()
+        .iter()
+        .filter_map(|r| list_line(r, &answers))
+        .flatten()
+        .collect();
+    same(&got, &data("sdr_list.txt"));
 }
 
 #[test]

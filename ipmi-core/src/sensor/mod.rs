@@ -4,12 +4,14 @@
 //! worded as ipmitool prints them.
 
 pub mod conversion;
+pub mod evaluate;
 pub mod event_states;
 pub mod names;
 pub mod threshold;
 pub mod units;
 
-pub use conversion::{AnalogFormat, Conversion, Linearization, Value};
+pub use conversion::{format_number, AnalogFormat, Conversion, Linearization, Value};
+pub use evaluate::{Availability, Evaluation};
 pub use names::{entity_name, sensor_type_name, state_names};
 pub use threshold::{Threshold, ThresholdMask};
 pub use units::{RateUnit, UnitModifier, Units};
