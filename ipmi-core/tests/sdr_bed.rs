@@ -1,10 +1,10 @@
 //! The library against ipmitool on a real repository: the sensor bed's
 //! SDRs (`ipmitool sdr dump` from ipmi_sim), the raw Get Sensor Reading and
 //! Get Sensor Thresholds answers ipmi_sim gave for each sensor, and what
-//! ipmitool 1.8.19 printed for `sdr elist all` and `sensor list` on the
-//! same BMC (`tests/data/sdr_bed/`, see its README), plus `sdr list`. Each line is rebuilt
-//! from the library's decoded records, conversions, status words and
-//! state names only, and must equal ipmitool's byte for byte.
+//! ipmitool 1.8.19 printed for `sdr list`, `sdr elist all` and `sensor
+//! list` on the same BMC (`tests/data/sdr_bed/`, see its README). Each line
+//! is rebuilt from the library's decoded records, conversions, status words
+//! and state names only, and must equal ipmitool's byte for byte.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -33,9 +33,15 @@ pub struct RecordReader<'t, T: Transport> {
     target: Target,
     reservation: Option<u16>,
     whole_reads: bool,
+    span_refusals: u8,
     chunk: u8,
     stats: ReadStats,
 }
+
+/// Refusals of a first partial read longer than the header before the
+/// reader reads bare headers first (some BMCs refuse counts past a
+/// record's end).
+const MAX_SPAN_REFUSALS: u8 = 2;
 
 /// The outcome of one Get: data, or a completion code the engine handles.
 enum Got {
@@ -52,6 +58,7 @@ impl<'t, T: Transport> RecordReader<'t, T> {
             target,
             reservation: None,
             whole_reads: true,
+            span_refusals: 0,
             chunk: CHUNK_LADDER[0],
             stats: ReadStats::default(),
         }
@@ -187,12 +194,23 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                 attempts += 1;
                 self.reserve(record_id, deadline)?;
             }
+            // The first read takes the header and, while the BMC allows a
+            // count past a short record's end, a whole chunk with it.
             let head_len = self.store.fixed_len.unwrap_or(HEADER_LEN as u8);
-            let (next, mut data) = match self.get(record_id, 0, head_len, deadline)? {
+            let spanning = self.span_refusals < MAX_SPAN_REFUSALS && self.chunk > head_len;
+            let first = if spanning { self.chunk } else { head_len };
+            let (next, mut data) = match self.get(record_id, 0, first, deadline)? {
                 Got::Data(c) if c.data.len() >= usize::from(head_len) => (c.next_record_id, c.data),
                 Got::Code(CompletionCode(0xC5)) => {
                     attempts += 1;
                     self.reserve(record_id, deadline)?;
+                    continue 'record;
+                }
+                Got::Code(code) if spanning && matches!(code.0, 0xC7..=0xCA) => {
+                    // Too long for the BMC, or past the record's end: both
+                    // shrink the chunk; the second refusal stops spanning.
+                    self.span_refusals += 1;
+                    self.chunk = CHUNK_LADDER.into_iter().find(|&c| c < first).unwrap_or(1);
                     continue 'record;
                 }
                 Got::Code(code) => {
@@ -213,6 +231,10 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                 }
             };
             let len = self.record_len(record_id, &data)?;
+            if data.len() < len.min(usize::from(first)) {
+                // A truncating BMC: read no more than it gives.
+                self.chunk = self.chunk.min(data.len() as u8);
+            }
             data.truncate(len);
             while data.len() < len {
                 // Records are at most 5 + 255 bytes; offsets fit a byte except

@@ -35,6 +35,8 @@ struct Bmc {
     records: Vec<Vec<u8>>,
     /// Answer 0xCA to reads of more than this many bytes (0xFF included).
     max_read: usize,
+    /// Answer 0xCA to counts past the record's end (other than FFh).
+    strict_count: bool,
     /// Silently return at most this many record bytes.
     truncate_to: usize,
     /// Cancel the reservation before these Get numbers (1-based).
@@ -66,6 +68,7 @@ impl Bmc {
             },
             records,
             max_read: 255,
+            strict_count: false,
             truncate_to: 255,
             cancel_at: Vec::new(),
             loops: false,
@@ -105,7 +108,9 @@ impl Bmc {
         } else {
             usize::from(g.count)
         };
-        if count > self.max_read {
+        if count > self.max_read
+            || (self.strict_count && g.count != 0xFF && usize::from(g.offset) + count > rec.len())
+        {
             return Err(0xCA);
         }
         let start = usize::from(g.offset).min(rec.len());
@@ -232,6 +237,34 @@ fn cca_shrinks_the_chunk_and_partial_reads_reassemble() {
             bmc.exchanges
         );
     }
+}
+
+#[test]
+fn a_bmc_refusing_whole_reads_of_long_records_costs_one_read_per_32_bytes() {
+    // ipmi_sim's behaviour: FFh works for records that fit, else 0xCA.
+    let d = deadline();
+    let mut bmc = Bmc::new(records(), d);
+    bmc.max_read = 32;
+    let cache = read_sdr_repository(&mut bmc, WalkLimits::default(), d).unwrap();
+    assert_eq!(cache.repository.records, records());
+    // Info; records 1-2 whole; record 3 refused whole, reserve; then each
+    // record in ceil(len / 32) reads (the first read spans the header).
+    let reads: u32 = records()[2..]
+        .iter()
+        .map(|r| r.len().div_ceil(32) as u32)
+        .sum();
+    assert_eq!(bmc.exchanges, 1 + 2 + 2 + reads);
+}
+
+#[test]
+fn a_bmc_refusing_counts_past_the_end_still_walks() {
+    let d = deadline();
+    let mut bmc = Bmc::new(records(), d);
+    bmc.max_read = 20;
+    bmc.strict_count = true;
+    let cache = read_sdr_repository(&mut bmc, WalkLimits::default(), d).unwrap();
+    assert_eq!(cache.repository.records, records());
+    assert!(bmc.exchanges < 70, "{}", bmc.exchanges);
 }
 
 #[test]
