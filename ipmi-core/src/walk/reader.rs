@@ -4,6 +4,8 @@
 //! answers — re-reserving and restarting the record on 0xC5 (IPMI 2.0
 //! §33.11, §33.12).
 
+use std::collections::HashSet;
+
 use super::WalkError;
 use crate::cmd::{GetSdr, RecordStore, Reserve, SdrChunk};
 use crate::record::sdr::{SdrHeader, HEADER_LEN};
@@ -152,6 +154,34 @@ impl<'t, T: Transport> RecordReader<'t, T> {
         }
     }
 
+    /// Reads every record from the first until next ID FFFFh, refusing a
+    /// repeated record ID (a looping store) and more than `limit` records.
+    pub fn read_all(
+        &mut self,
+        limit: usize,
+        deadline: Deadline,
+    ) -> Result<Vec<Vec<u8>>, WalkError<T::Error>> {
+        let mut records = Vec::new();
+        let mut seen = HashSet::new();
+        let mut id = 0u16;
+        while id != GetSdr::END_OF_LIST {
+            if records.len() >= limit {
+                return Err(WalkError::TooManyRecords { limit });
+            }
+            let (next, data) = self.read(id, deadline)?;
+            // Record IDs as the records carry them (the first is asked as 0000h).
+            let own = u16::from_le_bytes([data[0], data[1]]);
+            if !seen.insert(own) || seen.contains(&next) {
+                return Err(WalkError::Loop {
+                    record_id: if seen.contains(&next) { next } else { own },
+                });
+            }
+            records.push(data);
+            id = next;
+        }
+        Ok(records)
+    }
+
     /// Reads record `record_id` (0000h = first): returns the next record's
     /// ID (FFFFh after the last) and the record's bytes.
     pub fn read(
@@ -196,9 +226,15 @@ impl<'t, T: Transport> RecordReader<'t, T> {
             }
             // The first read takes the header and, while the BMC allows a
             // count past a short record's end, a whole chunk with it.
-            let head_len = self.store.fixed_len.unwrap_or(HEADER_LEN as u8);
-            let spanning = self.span_refusals < MAX_SPAN_REFUSALS && self.chunk > head_len;
-            let first = if spanning { self.chunk } else { head_len };
+            // Fixed-length records (SEL) need no header to know their length.
+            let (head_len, first, spanning) = match self.store.fixed_len {
+                Some(n) => (1, self.chunk.min(n), false),
+                None => {
+                    let head = HEADER_LEN as u8;
+                    let spanning = self.span_refusals < MAX_SPAN_REFUSALS && self.chunk > head;
+                    (head, if spanning { self.chunk } else { head }, spanning)
+                }
+            };
             let (next, mut data) = match self.get(record_id, 0, first, deadline)? {
                 Got::Data(c) if c.data.len() >= usize::from(head_len) => (c.next_record_id, c.data),
                 Got::Code(CompletionCode(0xC5)) => {
@@ -206,10 +242,10 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                     self.reserve(record_id, deadline)?;
                     continue 'record;
                 }
-                Got::Code(code) if spanning && matches!(code.0, 0xC7..=0xCA) => {
+                Got::Code(code) if first > head_len && matches!(code.0, 0xC7..=0xCA) => {
                     // Too long for the BMC, or past the record's end: both
                     // shrink the chunk; the second refusal stops spanning.
-                    self.span_refusals += 1;
+                    self.span_refusals += u8::from(spanning);
                     self.chunk = CHUNK_LADDER.into_iter().find(|&c| c < first).unwrap_or(1);
                     continue 'record;
                 }

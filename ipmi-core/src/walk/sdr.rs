@@ -2,10 +2,8 @@
 //! each bounded in records and run under the caller's deadline (IPMI 2.0
 //! §33.12, §35.3).
 
-use std::collections::HashSet;
-
 use super::{RecordReader, SdrCache, SdrRepository, WalkError};
-use crate::cmd::{GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, RecordStore};
+use crate::cmd::{GetDeviceSdrInfo, GetSdrRepositoryInfo, RecordStore};
 use crate::{Deadline, Target, Transport};
 
 /// Bounds of a walk.
@@ -19,34 +17,6 @@ pub struct WalkLimits {
 impl WalkLimits {
     /// Records beyond the reported count a walk still accepts.
     pub const SLACK: usize = 64;
-}
-
-/// Reads every record from record 0000h until next ID FFFFh, refusing
-/// a repeated ID and more than `limit` records.
-fn walk<T: Transport>(
-    reader: &mut RecordReader<'_, T>,
-    limit: usize,
-    deadline: Deadline,
-) -> Result<SdrRepository, WalkError<T::Error>> {
-    let mut repo = SdrRepository::default();
-    let mut seen = HashSet::new();
-    let mut id = 0u16;
-    while id != GetSdr::END_OF_LIST {
-        if repo.records.len() >= limit {
-            return Err(WalkError::TooManyRecords { limit });
-        }
-        let (next, data) = reader.read(id, deadline)?;
-        // Record IDs as the records carry them (the first is asked as 0000h).
-        let own = u16::from_le_bytes([data[0], data[1]]);
-        if !seen.insert(own) || seen.contains(&next) {
-            return Err(WalkError::Loop {
-                record_id: if seen.contains(&next) { next } else { own },
-            });
-        }
-        repo.records.push(data);
-        id = next;
-    }
-    Ok(repo)
 }
 
 /// Reads the BMC's SDR repository: Get SDR Repository Info, then the walk
@@ -77,7 +47,9 @@ pub fn refresh_sdr_cache<T: Transport>(
     let limit = limits
         .max_records
         .unwrap_or(usize::from(info.record_count) + WalkLimits::SLACK);
-    let repository = walk(&mut reader, limit, deadline)?;
+    let repository = SdrRepository {
+        records: reader.read_all(limit, deadline)?,
+    };
     Ok((
         SdrCache {
             last_addition: info.last_addition,
@@ -103,5 +75,7 @@ pub fn read_device_sdrs<T: Transport>(
     let limit = limits
         .max_records
         .unwrap_or(usize::from(info.count) + WalkLimits::SLACK);
-    walk(&mut reader, limit, deadline)
+    Ok(SdrRepository {
+        records: reader.read_all(limit, deadline)?,
+    })
 }

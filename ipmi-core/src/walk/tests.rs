@@ -152,11 +152,11 @@ impl Transport for Bmc {
                 self.info.encode(&mut d);
                 Ok(d)
             }
-            (_, 0x22) => {
+            (_, 0x22) | (NetFn::STORAGE, 0x42) => {
                 self.reservation = self.reservation.wrapping_add(1).max(1);
                 Ok(self.reservation.to_le_bytes().to_vec())
             }
-            (NetFn::STORAGE, 0x23) | (NetFn::SENSOR_EVENT, 0x21) => self.get(&request.data),
+            (NetFn::STORAGE, 0x23 | 0x43) | (NetFn::SENSOR_EVENT, 0x21) => self.get(&request.data),
             _ => Err(0xC1),
         };
         let (cc, data) = match result {
@@ -389,4 +389,28 @@ fn device_sdrs_go_to_the_satellite_with_device_commands() {
         .all(|r| r.target == sat && r.netfn == NetFn::SENSOR_EVENT));
     assert_eq!(bmc.requests[0].cmd, 0x20);
     assert!(bmc.requests.iter().any(|r| r.cmd == 0x21));
+}
+
+#[test]
+fn the_same_engine_reads_the_sel() {
+    // 16-byte SEL entries (IPMI 2.0 §32.1), IDs 0x0010, 0x0020, ...
+    let entries: Vec<Vec<u8>> = (1..=5u8)
+        .map(|k| {
+            let mut e = vec![k << 4, 0, 0x02];
+            e.extend((0..13).map(|b| b ^ k));
+            e
+        })
+        .collect();
+    let d = deadline();
+    for max_read in [255, 8] {
+        let mut bmc = Bmc::new(entries.clone(), d);
+        bmc.max_read = max_read;
+        let mut reader = RecordReader::new(&mut bmc, RecordStore::SEL, Target::bmc());
+        let got = reader.read_all(100, d).unwrap();
+        assert_eq!(got, entries, "max_read {max_read}");
+        assert!(bmc
+            .requests
+            .iter()
+            .all(|r| r.netfn == NetFn::STORAGE && matches!(r.cmd, 0x42 | 0x43)));
+    }
 }
