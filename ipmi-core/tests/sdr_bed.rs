@@ -278,3 +278,34 @@ fn sensor_list_lines_equal_ipmitool() {
         .collect();
     same(&got, &data("sensor_list.txt"));
 }
+
+/// FreeIPMI's `ipmi-sensors` reads the same values: each numeric reading it
+/// prints (`%.2f`, keyed by record ID) is the library's value of that record.
+#[test]
+fn values_equal_freeipmi_ipmi_sensors() {
+    let answers = answers();
+    let recs = records();
+    let text = String::from_utf8_lossy(&data("ipmi_sensors.csv")).into_owned();
+    let mut compared = 0;
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (id, reading) = (cols[0].parse::<u16>().unwrap(), cols[3]);
+        let rec = recs.iter().find(|r| r.record_id == id).unwrap();
+        let ev = evaluate(rec, &answers);
+        match (reading, &ev.value) {
+            ("N/A", None) => {}
+            // FreeIPMI does not bridge to the satellite at 0x30 by default,
+            // nor read sensors on LUN 1.
+            ("N/A", Some(_)) => {
+                let key = rec.body.sensor_key().unwrap();
+                assert!(key.owner_id == 0x30 || key.lun == 1, "{line}");
+            }
+            (r, Some(v)) => {
+                assert_eq!(format!("{:.2}", v.value), r, "{line}");
+                compared += 1;
+            }
+            (r, None) => panic!("{line}: FreeIPMI reads {r}, the library nothing"),
+        }
+    }
+    assert!(compared >= 20, "{compared}");
+}
