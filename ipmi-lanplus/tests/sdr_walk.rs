@@ -13,8 +13,10 @@ use std::time::Duration;
 use ipmi_core::cmd::GetSensorReading;
 use ipmi_core::record::sdr::{Record, Sdr};
 use ipmi_core::sensor::{Availability, Evaluation};
-use ipmi_core::walk::{read_sdr_repository, refresh_sdr_cache, SdrRepository, WalkLimits};
-use ipmi_core::{Deadline, Request, Response, Target, Transport};
+use ipmi_core::walk::{
+    read_device_sdrs, read_sdr_repository, refresh_sdr_cache, SdrRepository, WalkLimits,
+};
+use ipmi_core::{Command, Deadline, Request, Response, Target, Transport};
 use ipmi_lanplus::{Client, ClientConfig, Error};
 use ipmisim::{IpmiSim, SimOptions};
 
@@ -27,7 +29,18 @@ fn bed() -> SdrRepository {
     SdrRepository::from_bytes(&std::fs::read(path).unwrap()).unwrap()
 }
 
-/// A BMC at 0x20 holding `bed()` and one live sensor (#1, raw 0x2d).
+/// The bed's sensor records owned by the satellite at 0x30.
+fn satellite_records() -> Vec<Vec<u8>> {
+    bed()
+        .records
+        .into_iter()
+        .filter(|r| matches!(r[3], 1 | 2) && r[5] == 0x30)
+        .collect()
+}
+
+/// A BMC at 0x20 holding `bed()` and one live sensor (#1, raw 0x2d), and a
+/// satellite controller at 0x30 holding its records as device SDRs, with
+/// its sensor #1 at raw 50.
 fn start() -> IpmiSim {
     let mut emu =
         String::from("mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\n");
@@ -39,6 +52,15 @@ fn start() -> IpmiSim {
         emu += "\n";
     }
     emu += "sensor_add 0x20 0 1 0x01 0x01\nsensor_set_value 0x20 0 1 0x2d 0\nmc_enable 0x20\n";
+    emu += "mc_add 0x30 2 has-device-sdrs 0x98 0x10 1 0x29 0x1291 0xf03 dynsens\n";
+    for r in satellite_records() {
+        emu += "device_sdr_add 0x30 0";
+        for b in r {
+            emu += &format!(" 0x{b:02x}");
+        }
+        emu += "\n";
+    }
+    emu += "sensor_add 0x30 0 1 1 0x01\nsensor_set_value 0x30 0 1 50 0\nmc_enable 0x30\n";
     IpmiSim::start_with_emu(SimOptions::default(), &emu)
 }
 
@@ -115,4 +137,37 @@ fn walk_cache_and_a_reading_against_ipmi_sim() {
         (0x2d, "45".into(), "degrees C".into())
     );
     assert_eq!(ev.status(), "ok");
+}
+
+#[test]
+fn device_sdrs_of_a_satellite_by_bridging() {
+    let sim = start();
+    let config = ClientConfig::new("admin", "secret").timeout(Duration::from_secs(5));
+    let mut client = Client::connect(sim.addr(), config).unwrap();
+    let deadline = Deadline::from_now(Duration::from_secs(60));
+    let satellite = Target::ipmb(0, 0x30);
+    let repo = read_device_sdrs(&mut client, satellite, WalkLimits::default(), deadline).unwrap();
+    let want = satellite_records();
+    assert!(want.len() >= 3);
+    assert_eq!(repo.records.len(), want.len());
+    for (got, want) in repo.records.iter().zip(&want) {
+        assert_eq!(got[2..], want[2..]);
+    }
+    // Its "Sat Temp" (#1), read at its owner through the BMC: 50 degrees C.
+    let records: Vec<Record> = repo.decode().collect::<Result<_, _>>().unwrap();
+    let temp = records
+        .iter()
+        .find(|r| r.body.sensor_key().is_some_and(|k| k.number == 1))
+        .unwrap();
+    let key = temp.body.sensor_key().unwrap();
+    assert_eq!(key.target(), satellite);
+    let request = GetSensorReading(key.number).request_to(key.target());
+    let response = client.exchange(&request, deadline).unwrap();
+    let reading = GetSensorReading(key.number).decode(&response).unwrap();
+    let ev = Evaluation::new(&temp.body, Some(&reading), None).unwrap();
+    let v = ev.value.unwrap();
+    assert_eq!(
+        (v.number(2), v.units.text()),
+        ("50".into(), "degrees C".into())
+    );
 }
