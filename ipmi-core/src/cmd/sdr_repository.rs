@@ -93,6 +93,26 @@ impl SdrRepositoryInfo {
     pub fn supports_reserve(&self) -> bool {
         self.operation_support & 0x02 != 0
     }
+    /// True when an add failed for lack of space (bit 7).
+    pub fn overflow(&self) -> bool {
+        self.operation_support & 0x80 != 0
+    }
+    /// Update modes (bits 6:5): 0 unspecified, 1 non-modal, 2 modal, 3 both.
+    pub fn update_modes(&self) -> u8 {
+        (self.operation_support >> 5) & 3
+    }
+    /// Delete SDR supported (bit 3).
+    pub fn supports_delete(&self) -> bool {
+        self.operation_support & 0x08 != 0
+    }
+    /// Partial Add SDR supported (bit 2).
+    pub fn supports_partial_add(&self) -> bool {
+        self.operation_support & 0x04 != 0
+    }
+    /// Get SDR Repository Allocation Info supported (bit 0).
+    pub fn supports_allocation_info(&self) -> bool {
+        self.operation_support & 0x01 != 0
+    }
 }
 
 impl Command for GetSdrRepositoryInfo {
@@ -319,7 +339,9 @@ pub(crate) mod tests {
             .decode(&answer(&GetSdrRepositoryInfo, data))
             .unwrap();
         assert_eq!(got, info);
-        assert!(got.supports_reserve());
+        assert!(got.supports_reserve() && got.supports_delete() && !got.overflow());
+        assert_eq!((got.update_modes(), got.supports_partial_add()), (1, false));
+        assert!(!got.supports_allocation_info());
     }
 
     #[test]

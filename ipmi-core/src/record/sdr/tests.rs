@@ -113,3 +113,30 @@ fn dump_splits_and_every_truncation_names_the_record() {
     let e = Record::parse(&hex("0300510131200001")).unwrap_err();
     assert_eq!(e.field, "record length");
 }
+
+#[test]
+fn shared_sensor_names_count_up_from_the_offset() {
+    let numeric = Sharing {
+        direction: 1,
+        alpha_modifier: false,
+        count: 4,
+        entity_instance_increments: true,
+        modifier_offset: 1,
+    };
+    assert_eq!(
+        (0..4).map(|i| numeric.suffix(i)).collect::<Vec<_>>(),
+        ["1", "2", "3", "4"]
+    );
+    let alpha = Sharing {
+        alpha_modifier: true,
+        modifier_offset: 24,
+        ..numeric
+    };
+    assert_eq!(
+        (0..4).map(|i| alpha.suffix(i)).collect::<Vec<_>>(),
+        ["Y", "Z", "AA", "AB"]
+    );
+    let mut out = Vec::new();
+    alpha.emit(&mut out);
+    assert_eq!(Sharing::parse(&out).unwrap().1, alpha);
+}
