@@ -5,9 +5,6 @@
 //! the exchange count, the timestamp cache and a typed sensor reading
 //! (IPMI 2.0 §33.9–§33.12, §35.14).
 
-#[path = "support/ipmisim.rs"]
-mod ipmisim;
-
 use std::time::Duration;
 
 use ipmi_core::cmd::GetSensorReading;
@@ -18,13 +15,14 @@ use ipmi_core::walk::{
 };
 use ipmi_core::{Command, Deadline, Request, Response, Target, Transport};
 use ipmi_lanplus::{Client, ClientConfig, Error};
+use ipmirs_test_support::ipmisim;
 use ipmisim::{IpmiSim, SimOptions};
 
 /// The bed's repository, as `ipmitool sdr dump` wrote it.
 fn bed() -> SdrRepository {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../ipmi-core/tests/data/sdr_bed/bed.sdr"
+        "/../test-support/beds/sensors/ipmitool/sdr_dump.file"
     );
     SdrRepository::from_bytes(&std::fs::read(path).unwrap()).unwrap()
 }
