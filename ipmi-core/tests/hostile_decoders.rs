@@ -111,8 +111,8 @@ fn every_decoder_under_every_completion_code_and_length() {
 /// The SDR repository and sensor commands (IPMI 2.0 §33, §35).
 fn sdr_and_sensor_decoders(rng: &mut Rng) {
     use ipmi_core::cmd::{
-        GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, GetSensorHysteresis, GetSensorReading,
-        GetSensorThresholds, RecordStore, Reserve,
+        GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, GetSensorEvents, GetSensorHysteresis,
+        GetSensorReading, GetSensorReadingFactors, GetSensorThresholds, RecordStore, Reserve,
     };
     let get = |store| GetSdr {
         store,
@@ -134,6 +134,19 @@ fn sdr_and_sensor_decoders(rng: &mut Rng) {
     assert!(hostile(&GetSensorReading(0xbe), 2, rng) > 0);
     assert!(hostile(&GetSensorThresholds(1), 7, rng) > 0);
     assert!(hostile(&GetSensorHysteresis(1), 2, rng) > 0);
+    for status in [false, true] {
+        assert!(hostile(&GetSensorEvents { number: 1, status }, 1, rng) > 0);
+    }
+    assert!(
+        hostile(
+            &GetSensorReadingFactors {
+                number: 1,
+                reading: 0
+            },
+            7,
+            rng
+        ) > 0
+    );
 }
 
 #[test]

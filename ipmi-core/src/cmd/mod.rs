@@ -17,8 +17,9 @@ pub use sdr_repository::{
     SdrRepositoryInfo,
 };
 pub use sensor::{
-    GetSensorHysteresis, GetSensorReading, GetSensorReadingFactors, GetSensorThresholds,
-    ReadingFactors, SensorHysteresis, SensorReading, SensorThresholds,
+    GetSensorEvents, GetSensorHysteresis, GetSensorReading, GetSensorReadingFactors,
+    GetSensorThresholds, ReadingFactors, SensorEvents, SensorHysteresis, SensorReading,
+    SensorThresholds,
 };
 pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,

@@ -140,6 +140,73 @@ impl Command for GetSensorReadingFactors {
     }
 }
 
+/// Get Sensor Event Enable (04h/29h, IPMI 2.0 §35.11) or Get Sensor Event
+/// Status (04h/2Bh, §35.13) of sensor `number`: both answer a flags byte
+/// and 15-bit assertion and deassertion masks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GetSensorEvents {
+    /// Sensor number.
+    pub number: u8,
+    /// True: Get Sensor Event Status (which events are asserted); false:
+    /// Get Sensor Event Enable (which events are enabled).
+    pub status: bool,
+}
+
+/// A Get Sensor Event Enable / Status response (IPMI 2.0 §35.11, §35.13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SensorEvents {
+    /// Byte 1: bit 7 event messages enabled, bit 6 scanning enabled (and for
+    /// the status command bit 5 reading unavailable), as in Get Sensor Reading.
+    pub flags: u8,
+    /// Assertion events 0–14 (absent bytes read as 0).
+    pub assertions: u16,
+    /// Deassertion events 0–14 (absent bytes read as 0).
+    pub deassertions: u16,
+}
+
+impl SensorEvents {
+    /// The response data bytes (for the responder; all five).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.flags);
+        out.extend_from_slice(&(self.assertions & 0x7fff).to_le_bytes());
+        out.extend_from_slice(&(self.deassertions & 0x7fff).to_le_bytes());
+    }
+}
+
+impl Command for GetSensorEvents {
+    type Output = SensorEvents;
+    fn name(&self) -> &'static str {
+        if self.status {
+            "Get Sensor Event Status"
+        } else {
+            "Get Sensor Event Enable"
+        }
+    }
+    fn netfn(&self) -> NetFn {
+        NetFn::SENSOR_EVENT
+    }
+    fn cmd(&self) -> u8 {
+        if self.status {
+            0x2B
+        } else {
+            0x29
+        }
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.number);
+    }
+    fn decode(&self, response: &Response) -> Result<SensorEvents, CommandError> {
+        let d = expect_data(self, response, 1)?;
+        let byte = |i: usize| u16::from(d.get(i).copied().unwrap_or(0));
+        Ok(SensorEvents {
+            flags: d[0],
+            assertions: (byte(1) | byte(2) << 8) & 0x7fff,
+            deassertions: (byte(3) | byte(4) << 8) & 0x7fff,
+        })
+    }
+}
+
 /// Get Sensor Thresholds (NetFn Sensor/Event, cmd 27h; IPMI 2.0 §35.9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GetSensorThresholds(pub u8);
@@ -269,6 +336,29 @@ mod tests {
             .unwrap()
             .event_messages_disabled());
         assert!(c.decode(&answer(&c, vec![5])).is_err());
+    }
+
+    #[test]
+    fn event_enable_and_status() {
+        let enable = GetSensorEvents {
+            number: 7,
+            status: false,
+        };
+        assert_eq!((enable.cmd(), enable.request().data), (0x29, vec![7]));
+        let e = enable
+            .decode(&answer(&enable, vec![0xc0, 0x95, 0x0a, 0x95, 0x8a]))
+            .unwrap();
+        assert_eq!((e.assertions, e.deassertions), (0x0a95, 0x0a95));
+        let mut d = Vec::new();
+        e.encode(&mut d);
+        assert_eq!(d, [0xc0, 0x95, 0x0a, 0x95, 0x0a]);
+        let status = GetSensorEvents {
+            number: 7,
+            status: true,
+        };
+        assert_eq!(status.cmd(), 0x2b);
+        let s = status.decode(&answer(&status, vec![0xc0, 0x01])).unwrap();
+        assert_eq!((s.assertions, s.deassertions), (1, 0));
     }
 
     #[test]

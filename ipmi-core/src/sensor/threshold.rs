@@ -70,6 +70,18 @@ impl Threshold {
     }
 }
 
+/// ipmitool's word for threshold event offset `offset` (generic
+/// event/reading type 01h, IPMI 2.0 table 42-2): "lnc-" (going low),
+/// "lnc+" (going high), ... "unr+"; `None` past 11.
+pub fn threshold_event_word(offset: u8) -> Option<&'static str> {
+    [
+        "lnc-", "lnc+", "lcr-", "lcr+", "lnr-", "lnr+", "unc-", "unc+", "ucr-", "ucr+", "unr-",
+        "unr+",
+    ]
+    .get(usize::from(offset))
+    .copied()
+}
+
 /// Six threshold bits: LNC bit 0 … UNR bit 5 (IPMI 2.0 §35.9, §35.14).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -122,5 +134,8 @@ mod tests {
         );
         assert_eq!(Threshold::UpperCritical.abbreviation(), "ucr");
         assert_eq!(ThresholdMask(0x40).word(), "ok");
+        assert_eq!(threshold_event_word(0), Some("lnc-"));
+        assert_eq!(threshold_event_word(11), Some("unr+"));
+        assert_eq!(threshold_event_word(12), None);
     }
 }
