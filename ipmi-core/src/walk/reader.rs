@@ -132,25 +132,10 @@ impl<'t, T: Transport> RecordReader<'t, T> {
         }
     }
 
-    fn record_len(&self, record_id: u16, head: &[u8]) -> Result<usize, WalkError<T::Error>> {
+    fn record_len(&self, head: &[u8]) -> Result<usize, WalkError<T::Error>> {
         match self.store.fixed_len {
             Some(n) => Ok(usize::from(n)),
-            None => {
-                let h = SdrHeader::parse(head)?;
-                if h.record_id != record_id && record_id != 0 {
-                    // Record 0000h means "first"; any other must answer itself.
-                    return Err(WalkError::Command {
-                        record_id,
-                        offset: 0,
-                        source: CommandError::InvalidField {
-                            command: self.store.get_name,
-                            field: "record ID",
-                            value: u32::from(h.record_id),
-                        },
-                    });
-                }
-                Ok(h.record_len())
-            }
+            None => Ok(SdrHeader::parse(head)?.record_len()),
         }
     }
 
@@ -169,11 +154,15 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                 return Err(WalkError::TooManyRecords { limit });
             }
             let (next, data) = self.read(id, deadline)?;
-            // Record IDs as the records carry them (the first is asked as 0000h).
-            let own = u16::from_le_bytes([data[0], data[1]]);
-            if !seen.insert(own) || seen.contains(&next) {
+            // The first record is asked as 0000h: take the ID it carries.
+            let key = if id == 0 {
+                u16::from_le_bytes([data[0], data[1]])
+            } else {
+                id
+            };
+            if !seen.insert(key) || seen.contains(&next) {
                 return Err(WalkError::Loop {
-                    record_id: if seen.contains(&next) { next } else { own },
+                    record_id: if seen.contains(&next) { next } else { key },
                 });
             }
             records.push(data);
@@ -202,7 +191,7 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                     Got::Data(c) => {
                         let head_len = self.store.fixed_len.map_or(HEADER_LEN, usize::from);
                         if c.data.len() >= head_len {
-                            let len = self.record_len(record_id, &c.data)?;
+                            let len = self.record_len(&c.data)?;
                             if c.data.len() >= len {
                                 let mut data = c.data;
                                 data.truncate(len);
@@ -266,7 +255,7 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                     })
                 }
             };
-            let len = self.record_len(record_id, &data)?;
+            let len = self.record_len(&data)?;
             if data.len() < len.min(usize::from(first)) {
                 // A truncating BMC: read no more than it gives.
                 self.chunk = self.chunk.min(data.len() as u8);
