@@ -4,6 +4,7 @@
 //! (§35.2–§35.4). Request and response encoders live here too, so the
 //! responder (virtual BMC) serves exactly what the client decodes.
 
+use super::support::ident;
 use crate::command::expect_data;
 use crate::{Command, CommandError, NetFn, Response};
 
@@ -117,15 +118,7 @@ impl SdrRepositoryInfo {
 
 impl Command for GetSdrRepositoryInfo {
     type Output = SdrRepositoryInfo;
-    fn name(&self) -> &'static str {
-        "Get SDR Repository Info"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::STORAGE
-    }
-    fn cmd(&self) -> u8 {
-        0x20
-    }
+    ident!("Get SDR Repository Info", NetFn::STORAGE, 0x20);
     fn decode(&self, response: &Response) -> Result<SdrRepositoryInfo, CommandError> {
         let d = expect_data(self, response, 14)?;
         let u16_at = |i: usize| u16::from_le_bytes([d[i], d[i + 1]]);
@@ -173,15 +166,7 @@ impl DeviceSdrInfo {
 
 impl Command for GetDeviceSdrInfo {
     type Output = DeviceSdrInfo;
-    fn name(&self) -> &'static str {
-        "Get Device SDR Info"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::SENSOR_EVENT
-    }
-    fn cmd(&self) -> u8 {
-        0x20
-    }
+    ident!("Get Device SDR Info", NetFn::SENSOR_EVENT, 0x20);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(u8::from(self.sdr_count));
     }
@@ -308,19 +293,9 @@ impl Command for GetSdr {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::CompletionCode;
-
-    /// A successful answer to `c` carrying `data`.
-    pub(crate) fn answer<C: Command>(c: &C, data: Vec<u8>) -> Response {
-        Response {
-            netfn: c.netfn().response(),
-            cmd: c.cmd(),
-            completion: CompletionCode::SUCCESS,
-            data,
-        }
-    }
+    use crate::cmd::support::ok;
 
     #[test]
     fn repository_info_round_trips() {
@@ -336,7 +311,7 @@ pub(crate) mod tests {
         info.encode(&mut data);
         assert_eq!(data.len(), 14);
         let got = GetSdrRepositoryInfo
-            .decode(&answer(&GetSdrRepositoryInfo, data))
+            .decode(&ok(&GetSdrRepositoryInfo, &data))
             .unwrap();
         assert_eq!(got, info);
         assert!(got.supports_reserve() && got.supports_delete() && !got.overflow());
@@ -373,7 +348,7 @@ pub(crate) mod tests {
         };
         let mut d = Vec::new();
         chunk.encode(&mut d);
-        assert_eq!(g.decode(&answer(&g, d)).unwrap(), chunk);
+        assert_eq!(g.decode(&ok(&g, &d)).unwrap(), chunk);
     }
 
     #[test]
@@ -394,7 +369,7 @@ pub(crate) mod tests {
             info.encode(&mut d);
             let c = GetDeviceSdrInfo { sdr_count: true };
             assert_eq!(c.request().data, [1]);
-            assert_eq!(c.decode(&answer(&c, d)).unwrap(), info);
+            assert_eq!(c.decode(&ok(&c, &d)).unwrap(), info);
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Thresholds (§35.9) and Get Sensor Hysteresis (§35.7), with response
 //! encoders for the responder.
 
+use super::support::ident;
 use crate::command::expect_data;
 use crate::sensor::{Threshold, ThresholdMask};
 use crate::{Command, CommandError, NetFn, Response};
@@ -64,15 +65,7 @@ impl SensorReading {
 
 impl Command for GetSensorReading {
     type Output = SensorReading;
-    fn name(&self) -> &'static str {
-        "Get Sensor Reading"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::SENSOR_EVENT
-    }
-    fn cmd(&self) -> u8 {
-        0x2D
-    }
+    ident!("Get Sensor Reading", NetFn::SENSOR_EVENT, 0x2D);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.0);
     }
@@ -117,15 +110,7 @@ impl ReadingFactors {
 
 impl Command for GetSensorReadingFactors {
     type Output = ReadingFactors;
-    fn name(&self) -> &'static str {
-        "Get Sensor Reading Factors"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::SENSOR_EVENT
-    }
-    fn cmd(&self) -> u8 {
-        0x23
-    }
+    ident!("Get Sensor Reading Factors", NetFn::SENSOR_EVENT, 0x23);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[self.number, self.reading]);
     }
@@ -236,15 +221,7 @@ impl SensorThresholds {
 
 impl Command for GetSensorThresholds {
     type Output = SensorThresholds;
-    fn name(&self) -> &'static str {
-        "Get Sensor Thresholds"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::SENSOR_EVENT
-    }
-    fn cmd(&self) -> u8 {
-        0x27
-    }
+    ident!("Get Sensor Thresholds", NetFn::SENSOR_EVENT, 0x27);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.0);
     }
@@ -282,15 +259,7 @@ impl SensorHysteresis {
 
 impl Command for GetSensorHysteresis {
     type Output = SensorHysteresis;
-    fn name(&self) -> &'static str {
-        "Get Sensor Hysteresis"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::SENSOR_EVENT
-    }
-    fn cmd(&self) -> u8 {
-        0x25
-    }
+    ident!("Get Sensor Hysteresis", NetFn::SENSOR_EVENT, 0x25);
     fn encode(&self, out: &mut Vec<u8>) {
         // Byte 2 is reserved; FFh as the specification asks.
         out.extend_from_slice(&[self.0, 0xff]);
@@ -307,7 +276,7 @@ impl Command for GetSensorHysteresis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::sdr_repository::tests::answer;
+    use crate::cmd::support::ok;
 
     #[test]
     fn reading_flags_and_states() {
@@ -318,24 +287,24 @@ mod tests {
             (NetFn(4), 0x2d, &[0xbe][..])
         );
         // 0xc0: events and scanning enabled, reading available.
-        let ok = c.decode(&answer(&c, vec![0x1a, 0xc0, 0x12, 0x80])).unwrap();
-        assert_eq!(ok.valid_raw(), Some(0x1a));
-        assert!(!ok.event_messages_disabled() && !ok.scanning_disabled());
-        assert_eq!(ok.threshold_status(), ThresholdMask(0x12));
-        assert_eq!(ok.discrete_states(), 0x0012);
+        let good = c.decode(&ok(&c, &[0x1a, 0xc0, 0x12, 0x80])).unwrap();
+        assert_eq!(good.valid_raw(), Some(0x1a));
+        assert!(!good.event_messages_disabled() && !good.scanning_disabled());
+        assert_eq!(good.threshold_status(), ThresholdMask(0x12));
+        assert_eq!(good.discrete_states(), 0x0012);
         let mut d = Vec::new();
-        ok.encode(&mut d);
+        good.encode(&mut d);
         assert_eq!(d, [0x1a, 0xc0, 0x12, 0x80]);
         // Scanning disabled, unavailable, events disabled.
         for (flags, valid) in [(0x80, false), (0xe0, false), (0x40, true)] {
-            let r = c.decode(&answer(&c, vec![5, flags])).unwrap();
+            let r = c.decode(&ok(&c, &[5, flags])).unwrap();
             assert_eq!(r.valid_raw().is_some(), valid, "{flags:#x}");
         }
         assert!(c
-            .decode(&answer(&c, vec![5, 0x40]))
+            .decode(&ok(&c, &[5, 0x40]))
             .unwrap()
             .event_messages_disabled());
-        assert!(c.decode(&answer(&c, vec![5])).is_err());
+        assert!(c.decode(&ok(&c, &[5])).is_err());
     }
 
     #[test]
@@ -346,7 +315,7 @@ mod tests {
         };
         assert_eq!((enable.cmd(), enable.request().data), (0x29, vec![7]));
         let e = enable
-            .decode(&answer(&enable, vec![0xc0, 0x95, 0x0a, 0x95, 0x8a]))
+            .decode(&ok(&enable, &[0xc0, 0x95, 0x0a, 0x95, 0x8a]))
             .unwrap();
         assert_eq!((e.assertions, e.deassertions), (0x0a95, 0x0a95));
         let mut d = Vec::new();
@@ -357,14 +326,14 @@ mod tests {
             status: true,
         };
         assert_eq!(status.cmd(), 0x2b);
-        let s = status.decode(&answer(&status, vec![0xc0, 0x01])).unwrap();
+        let s = status.decode(&ok(&status, &[0xc0, 0x01])).unwrap();
         assert_eq!((s.assertions, s.deassertions), (1, 0));
     }
 
     #[test]
     fn thresholds_and_hysteresis() {
         let c = GetSensorThresholds(3);
-        let t = c.decode(&answer(&c, vec![0x3b, 1, 2, 3, 4, 5, 6])).unwrap();
+        let t = c.decode(&ok(&c, &[0x3b, 1, 2, 3, 4, 5, 6])).unwrap();
         assert_eq!(t.get(Threshold::LowerNonCritical), Some(1));
         assert_eq!(t.get(Threshold::LowerNonRecoverable), None);
         assert_eq!(t.get(Threshold::UpperNonRecoverable), Some(6));
@@ -374,7 +343,7 @@ mod tests {
         let h = GetSensorHysteresis(3);
         assert_eq!(h.request().data, [3, 0xff]);
         assert_eq!(
-            h.decode(&answer(&h, vec![2, 1])).unwrap(),
+            h.decode(&ok(&h, &[2, 1])).unwrap(),
             SensorHysteresis {
                 positive: 2,
                 negative: 1
