@@ -55,7 +55,13 @@ fn touch(rec: &Record) {
         }
     }
     if let Sdr::Full(f) = &rec.body {
-        for raw in 0..=255u8 {
+        // The edges of every format and the record's own raw values.
+        let own = [f.nominal, f.sensor_min, f.sensor_max, f.hysteresis_positive];
+        for raw in [0, 1, 0x7f, 0x80, 0xfe, 0xff]
+            .into_iter()
+            .chain(own)
+            .chain(f.thresholds)
+        {
             if let Some(v) = f.value(raw) {
                 let _ = (
                     v.number(2),
