@@ -164,6 +164,15 @@ impl DeviceSdrInfo {
     }
 }
 
+impl GetDeviceSdrInfo {
+    /// Decodes a request's data (for the responder); no byte means a sensor count.
+    pub fn parse_request(data: &[u8]) -> Self {
+        GetDeviceSdrInfo {
+            sdr_count: data.first().is_some_and(|b| b & 1 != 0),
+        }
+    }
+}
+
 impl Command for GetDeviceSdrInfo {
     type Output = DeviceSdrInfo;
     ident!("Get Device SDR Info", NetFn::SENSOR_EVENT, 0x20);
@@ -369,6 +378,8 @@ mod tests {
             info.encode(&mut d);
             let c = GetDeviceSdrInfo { sdr_count: true };
             assert_eq!(c.request().data, [1]);
+            assert_eq!(GetDeviceSdrInfo::parse_request(&c.request().data), c);
+            assert!(!GetDeviceSdrInfo::parse_request(&[]).sdr_count);
             assert_eq!(c.decode(&ok(&c, &d)).unwrap(), info);
         }
     }

@@ -63,6 +63,13 @@ impl SensorReading {
     }
 }
 
+impl GetSensorReading {
+    /// Decodes a request's data (for the responder): the sensor number.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        data.first().map(|&n| GetSensorReading(n))
+    }
+}
+
 impl Command for GetSensorReading {
     type Output = SensorReading;
     ident!("Get Sensor Reading", NetFn::SENSOR_EVENT, 0x2D);
@@ -105,6 +112,19 @@ impl ReadingFactors {
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.next_reading);
         out.extend_from_slice(&self.factors);
+    }
+}
+
+impl GetSensorReadingFactors {
+    /// Decodes a request's data (for the responder): sensor number, reading.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        match data {
+            [number, reading, ..] => Some(GetSensorReadingFactors {
+                number: *number,
+                reading: *reading,
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -156,6 +176,15 @@ impl SensorEvents {
         out.push(self.flags);
         out.extend_from_slice(&(self.assertions & 0x7fff).to_le_bytes());
         out.extend_from_slice(&(self.deassertions & 0x7fff).to_le_bytes());
+    }
+}
+
+impl GetSensorEvents {
+    /// Decodes a request's data (for the responder) of the enable (`status`
+    /// false, cmd 29h) or status (cmd 2Bh) command.
+    pub fn parse_request(status: bool, data: &[u8]) -> Option<Self> {
+        data.first()
+            .map(|&number| GetSensorEvents { number, status })
     }
 }
 
@@ -219,6 +248,13 @@ impl SensorThresholds {
     }
 }
 
+impl GetSensorThresholds {
+    /// Decodes a request's data (for the responder): the sensor number.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        data.first().map(|&n| GetSensorThresholds(n))
+    }
+}
+
 impl Command for GetSensorThresholds {
     type Output = SensorThresholds;
     ident!("Get Sensor Thresholds", NetFn::SENSOR_EVENT, 0x27);
@@ -254,6 +290,14 @@ impl SensorHysteresis {
     /// The response data bytes (for the responder).
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[self.positive, self.negative]);
+    }
+}
+
+impl GetSensorHysteresis {
+    /// Decodes a request's data (for the responder): the sensor number
+    /// (the reserved second byte is not checked).
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        data.first().map(|&n| GetSensorHysteresis(n))
     }
 }
 
@@ -328,6 +372,40 @@ mod tests {
         assert_eq!(status.cmd(), 0x2b);
         let s = status.decode(&ok(&status, &[0xc0, 0x01])).unwrap();
         assert_eq!((s.assertions, s.deassertions), (1, 0));
+    }
+
+    #[test]
+    fn requests_parse_back() {
+        let r = GetSensorReading(0xbe);
+        assert_eq!(GetSensorReading::parse_request(&r.request().data), Some(r));
+        let f = GetSensorReadingFactors {
+            number: 3,
+            reading: 0x80,
+        };
+        assert_eq!(
+            GetSensorReadingFactors::parse_request(&f.request().data),
+            Some(f)
+        );
+        let e = GetSensorEvents {
+            number: 9,
+            status: true,
+        };
+        assert_eq!(
+            GetSensorEvents::parse_request(true, &e.request().data),
+            Some(e)
+        );
+        let t = GetSensorThresholds(4);
+        assert_eq!(
+            GetSensorThresholds::parse_request(&t.request().data),
+            Some(t)
+        );
+        let h = GetSensorHysteresis(5);
+        assert_eq!(
+            GetSensorHysteresis::parse_request(&h.request().data),
+            Some(h)
+        );
+        assert_eq!(GetSensorReading::parse_request(&[]), None);
+        assert_eq!(GetSensorReadingFactors::parse_request(&[1]), None);
     }
 
     #[test]

@@ -13,6 +13,20 @@ pub struct SdrRepository {
 }
 
 impl SdrRepository {
+    /// A repository of typed records, each emitted (for the responder).
+    pub fn from_records(records: &[Record]) -> SdrRepository {
+        SdrRepository {
+            records: records
+                .iter()
+                .map(|r| {
+                    let mut out = Vec::new();
+                    r.emit(&mut out);
+                    out
+                })
+                .collect(),
+        }
+    }
+
     /// ipmitool's `sdr dump` bytes: the records concatenated.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.records.concat()

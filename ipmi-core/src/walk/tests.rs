@@ -371,6 +371,8 @@ fn dump_bytes_round_trip_like_ipmitool_sdr_dump() {
     assert_eq!(bytes.len(), records().iter().map(Vec::len).sum::<usize>());
     assert_eq!(SdrRepository::from_bytes(&bytes).unwrap(), repo);
     assert_eq!(repo.decode().filter(Result::is_ok).count(), 10);
+    let typed: Vec<Record> = repo.decode().collect::<Result<_, _>>().unwrap();
+    assert_eq!(SdrRepository::from_records(&typed), repo);
     let e = SdrRepository::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err();
     assert_eq!(e.record_id, Some(0x13));
 }
