@@ -30,6 +30,11 @@ impl Sample {
             value,
         }
     }
+
+    /// A sample without labels: 1 when `on`, else 0.
+    pub fn flag(family: &'static Family, on: bool) -> Sample {
+        Sample::plain(family, if on { 1.0 } else { 0.0 })
+    }
 }
 
 /// `ipmi_up{collector}`.

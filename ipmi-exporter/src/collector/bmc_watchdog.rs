@@ -33,8 +33,7 @@ pub async fn collect(
     out: &mut Vec<Sample>,
 ) -> Result<(), CollectError> {
     let t = link.execute(&GetWatchdogTimer, ctx.deadline).await?;
-    let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    out.push(Sample::plain(&WATCHDOG_TIMER, flag(t.running())));
+    out.push(Sample::flag(&WATCHDOG_TIMER, t.running()));
     one_hot(
         out,
         &WATCHDOG_TIMER_USE,
@@ -42,7 +41,7 @@ pub async fn collect(
         &TIMER_USES,
         usize::from(t.timer_use().0).wrapping_sub(1),
     );
-    out.push(Sample::plain(&WATCHDOG_LOGGING, flag(t.logging())));
+    out.push(Sample::flag(&WATCHDOG_LOGGING, t.logging()));
     one_hot(
         out,
         &WATCHDOG_TIMEOUT_ACTION,

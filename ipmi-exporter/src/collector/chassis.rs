@@ -14,15 +14,11 @@ pub async fn collect(
     out: &mut Vec<Sample>,
 ) -> Result<(), CollectError> {
     let status = link.execute(&GetChassisStatus, ctx.deadline).await?;
-    let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    out.push(Sample::plain(&CHASSIS_POWER, flag(status.power_on())));
-    out.push(Sample::plain(
-        &CHASSIS_DRIVE_FAULT,
-        flag(!status.drive_fault()),
-    ));
-    out.push(Sample::plain(
+    out.push(Sample::flag(&CHASSIS_POWER, status.power_on()));
+    out.push(Sample::flag(&CHASSIS_DRIVE_FAULT, !status.drive_fault()));
+    out.push(Sample::flag(
         &CHASSIS_COOLING_FAULT,
-        flag(!status.cooling_fault()),
+        !status.cooling_fault(),
     ));
     Ok(())
 }
