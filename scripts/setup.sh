@@ -3,7 +3,8 @@
 #   openipmi       -> ipmi_sim (BMC simulator the integration tests talk to)
 #   ipmitool       -> reference client (outputs in ipmi-cli/tests/data/ipmitool)
 #   freeipmi-tools -> bmc-info, ipmipower, ipmi-raw (a second client)
-#   prometheus     -> promtool (checks ipmi-exporter's exposition)
+#   prometheus     -> promtool (checks ipmi-exporter's exposition) and the
+#                     prometheus server ipmi-exporter's tests scrape it with
 # Idempotent: does nothing (and needs no network) when all four are present.
 # Needs root, or password-less sudo, when something is missing.
 set -euo pipefail
