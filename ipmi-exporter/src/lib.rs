@@ -3,7 +3,8 @@
 //! endpoints and metric names; the rules are in `docs/exporter-rules.md`)
 //! but without child processes: every scrape has a deadline and answers
 //! by it, concurrent scrapes of one target share one collection, and one
-//! RMCP+ session per target is reused across scrapes.
+//! RMCP+ session per target is reused across scrapes. Prometheus scrape
+//! configuration and sharding across replicas: `docs/prometheus.md`.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), ipmi_exporter::Error> {
