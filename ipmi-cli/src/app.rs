@@ -35,10 +35,7 @@ use crate::exit::{self, CliError};
 use crate::invocation::{self, Action, Env, Invocation, LanSettings, Link, PasswordSource, Plan};
 use crate::output::{self, Names};
 
-/// Least time given to Close Session after an answer.
-pub const CLOSE_MIN: Duration = Duration::from_millis(250);
-/// Most time given to Close Session.
-pub const CLOSE_MAX: Duration = Duration::from_secs(2);
+pub use ipmi_core::deadline::{CLOSE_MAX, CLOSE_MIN};
 /// Most time given to Close Session after SIGINT or SIGTERM.
 pub const INTERRUPT_CLOSE_MAX: Duration = Duration::from_secs(1);
 

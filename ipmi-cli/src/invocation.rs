@@ -22,10 +22,10 @@ use crate::args::{
 };
 use crate::exit::CliError;
 
-/// The default RMCP port.
-pub const DEFAULT_PORT: u16 = 623;
 /// Longest password (Kuid) and BMC key (Kg), IPMI 2.0 §13.31.
-pub const MAX_KEY: usize = 20;
+pub use ipmi_lanplus::config::MAX_KEY;
+/// The default RMCP port.
+pub use ipmi_lanplus::RMCP_PORT as DEFAULT_PORT;
 
 /// Read access to environment variables.
 pub trait Env {

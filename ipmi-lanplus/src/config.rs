@@ -95,7 +95,7 @@ impl ClientConfig {
             allow_insecure: false,
             per_try_timeout: Duration::from_secs(1),
             retries: 4,
-            timeout: Duration::from_secs(10),
+            timeout: ipmi_core::DEFAULT_TIMEOUT,
             target: Target::bmc(),
             keepalive: None,
             bmc_idle_timeout: DEFAULT_BMC_IDLE_TIMEOUT,

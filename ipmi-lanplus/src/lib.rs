@@ -39,3 +39,4 @@ pub use blocking::Client;
 pub use config::ClientConfig;
 pub use error::{Error, RakpStatus, Stage};
 pub use tokio::AsyncClient;
+pub use wire::rmcp::RMCP_PORT;

@@ -40,8 +40,6 @@ pub mod error;
 pub mod sys;
 pub mod tokio;
 
-use std::time::Duration;
-
 use ipmi_core::{Request, Response};
 
 use codec::{classify, Disposition};
@@ -53,7 +51,7 @@ pub use tokio::AsyncLinuxClient;
 
 /// The time budget of an operation run without an explicit deadline (the
 /// same as the LAN client's).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use ipmi_core::DEFAULT_TIMEOUT;
 
 /// Counters of one client, for diagnostics and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -46,9 +46,9 @@ mod simulated;
 mod tokio;
 
 pub use config::{
-    parse_cipher_suites, parse_listen, ConfigError, DeviceIdentity, ServerConfig, User,
-    DEFAULT_CHANNEL, DEFAULT_CIPHER_SUITES, DEFAULT_GUID, DEFAULT_HANDSHAKE_TIMEOUT,
-    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSIONS, DEFAULT_PORT, DEFAULT_USER_SESSION_LIMIT,
+    parse_cipher_suites, parse_listen, ConfigError, ServerConfig, User, DEFAULT_CHANNEL,
+    DEFAULT_CIPHER_SUITES, DEFAULT_GUID, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_SESSIONS, DEFAULT_SERVE_PORT, DEFAULT_USER_SESSION_LIMIT,
 };
 pub use event::{CloseReason, HandshakeStep, ServerEvent};
 pub use handler::{respond, standard_privilege, Handler, RequestContext};
