@@ -13,8 +13,7 @@ use ipmi_core::{
     CommandError, Deadline, ErrorClass, Failure, Request, Response, Target, Transport,
 };
 use ipmi_lanplus::client::{Session, Stats};
-use ipmi_lanplus::crypto::suite::CipherSuite;
-use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
+use ipmi_lanplus::{CipherSuite, Client, ClientConfig, Error, Stage};
 
 use crate::app::Connector;
 use crate::invocation::LanSettings;

@@ -2,21 +2,17 @@
 //! sleeping only until the session's next timeout, so no call outlives its
 //! deadline.
 
-use std::io::ErrorKind;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ipmi_core::{Deadline, Request, Response, Target, Transport};
-use rand::RngCore;
 
 use crate::client::{Action, Connection, Event, Session};
 use crate::crypto::suite::CipherSuite;
-use crate::{ClientConfig, Error};
-
-/// Largest datagram accepted (an IPMI message is at most a few hundred bytes).
-pub(crate) const MAX_DATAGRAM: usize = 1024;
+use crate::udp::{is_transient, local_for, os_seed, sent, MAX_DATAGRAM};
+use crate::{resolve, ClientConfig, Error};
 
 /// A blocking RMCP+ client: one session with one BMC, kept across
 /// commands and opened anew when the BMC dropped it (see
@@ -39,13 +35,6 @@ pub struct Client {
 /// ([`ClientConfig::interrupt`]) is looked at again.
 pub const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 
-/// 32 bytes from the operating system's generator, to seed a session.
-pub(crate) fn os_seed() -> [u8; 32] {
-    let mut seed = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut seed);
-    seed
-}
-
 impl Client {
     /// Opens a session with `config.timeout` as deadline.
     pub fn connect<A: ToSocketAddrs>(addr: A, config: ClientConfig) -> Result<Client, Error> {
@@ -61,10 +50,7 @@ impl Client {
         config: ClientConfig,
         deadline: Deadline,
     ) -> Result<Client, Error> {
-        let peer = addr
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| Error::Config("the address resolved to nothing".into()))?;
+        let peer = resolve::first_address(addr.to_socket_addrs())?;
         Self::open(peer, config, deadline)
     }
 
@@ -77,17 +63,13 @@ impl Client {
         deadline: Deadline,
     ) -> Result<Client, Error> {
         config.validate()?;
-        let peer = crate::resolve::resolve(host, port, deadline)?;
+        let peer = resolve::resolve(host, port, deadline)?;
         Self::open(peer, config, deadline)
     }
 
     fn open(peer: SocketAddr, config: ClientConfig, deadline: Deadline) -> Result<Client, Error> {
         config.validate()?;
-        let socket = UdpSocket::bind(if peer.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        })?;
+        let socket = UdpSocket::bind(local_for(peer))?;
         socket.connect(peer)?;
         let timeout = config.timeout;
         let target = config.target;
@@ -161,12 +143,7 @@ impl Client {
     }
 
     fn send(&self, d: &[u8]) -> Result<(), Error> {
-        // An ICMP "port unreachable" from an earlier datagram surfaces
-        // here; treat it like a lost datagram.
-        match self.socket.send(d) {
-            Err(e) if e.kind() != ErrorKind::ConnectionRefused => Err(e.into()),
-            _ => Ok(()),
-        }
+        sent(self.socket.send(d))
     }
 
     fn receive_until(&mut self, wake: Instant) -> Result<(), Error> {
@@ -217,18 +194,6 @@ impl Client {
             }
         }
     }
-}
-
-/// Receive errors that mean "nothing (usable) arrived": time-outs, signals,
-/// and ICMP port-unreachable reports of earlier datagrams.
-pub(crate) fn is_transient(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::WouldBlock
-            | ErrorKind::TimedOut
-            | ErrorKind::Interrupted
-            | ErrorKind::ConnectionRefused
-    )
 }
 
 impl Transport for Client {

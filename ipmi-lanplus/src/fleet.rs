@@ -204,8 +204,7 @@ where
                 let mut config = host.config;
                 config.timeout = timeout;
                 let connected =
-                    AsyncClient::connect_by((host.host.as_str(), host.port), config, deadline)
-                        .await;
+                    AsyncClient::connect_host(&host.host, host.port, config, deadline).await;
                 let (result, client) = match connected {
                     Ok(mut client) => (job(&mut client, deadline).await, Some(client)),
                     Err(e) => (Err(e), None),

@@ -1,17 +1,16 @@
 //! The tokio driver: runs a [`Session`] over a `tokio::net::UdpSocket`,
 //! readiness-based, sleeping only until the session's next timeout.
 
-use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use ipmi_core::transport::AsyncTransport;
 use ipmi_core::{Deadline, Request, Response, Target};
 use tokio::net::{ToSocketAddrs, UdpSocket};
 
-use crate::blocking::{is_transient, os_seed, MAX_DATAGRAM};
 use crate::client::{Action, Connection, Event, Session};
 use crate::crypto::suite::CipherSuite;
-use crate::{ClientConfig, Error};
+use crate::udp::{is_transient, local_for, os_seed, sent, MAX_DATAGRAM};
+use crate::{resolve, ClientConfig, Error};
 
 /// An async RMCP+ client: one session with one BMC, kept across commands
 /// and opened anew when the BMC dropped it (see [`Connection`]).
@@ -40,7 +39,7 @@ impl AsyncClient {
     }
 
     /// Opens a session (IPMI 2.0 §13.14), finishing by `deadline` (name
-    /// resolution included).
+    /// resolution included, with the errors of [`AsyncClient::connect_host`]).
     pub async fn connect_by<A: ToSocketAddrs>(
         addr: A,
         config: ClientConfig,
@@ -48,23 +47,38 @@ impl AsyncClient {
     ) -> Result<AsyncClient, Error> {
         config.validate()?;
         let lookup = tokio::net::lookup_host(addr);
-        let mut addrs = match tokio::time::timeout_at(deadline.instant().into(), lookup).await {
-            Ok(r) => r?,
+        let peer = match tokio::time::timeout_at(deadline.instant().into(), lookup).await {
+            Ok(r) => resolve::first_address(r)?,
             Err(_) => {
-                return Err(Error::Config(
-                    "host name resolution did not finish before the deadline".into(),
-                ))
+                return Err(Error::Timeout {
+                    stage: crate::Stage::Resolve,
+                    tries: 1,
+                })
             }
         };
-        let peer = addrs
-            .next()
-            .ok_or_else(|| Error::Config("the host name resolved to no address".into()))?;
-        let socket = UdpSocket::bind(if peer.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        })
-        .await?;
+        Self::open(peer, config, deadline).await
+    }
+
+    /// Opens a session with the BMC `host` (name or IP literal) on `port`,
+    /// name resolution included in `deadline` (the resolver of
+    /// [`crate::Client::connect_host`]).
+    pub async fn connect_host(
+        host: &str,
+        port: u16,
+        config: ClientConfig,
+        deadline: Deadline,
+    ) -> Result<AsyncClient, Error> {
+        config.validate()?;
+        let peer = resolve::resolve_async(host, port, deadline).await?;
+        Self::open(peer, config, deadline).await
+    }
+
+    async fn open(
+        peer: std::net::SocketAddr,
+        config: ClientConfig,
+        deadline: Deadline,
+    ) -> Result<AsyncClient, Error> {
+        let socket = UdpSocket::bind(local_for(peer)).await?;
         socket.connect(peer).await?;
         let timeout = config.timeout;
         let target = config.target;
@@ -142,10 +156,7 @@ impl AsyncClient {
     }
 
     async fn send(&self, d: &[u8]) -> Result<(), Error> {
-        match self.socket.send(d).await {
-            Err(e) if e.kind() != ErrorKind::ConnectionRefused => Err(e.into()),
-            _ => Ok(()),
-        }
+        sent(self.socket.send(d).await)
     }
 
     async fn receive_until(&mut self, wake: Instant) -> Result<(), Error> {

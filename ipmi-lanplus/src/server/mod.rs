@@ -43,6 +43,7 @@ mod handshake;
 mod responder;
 mod session;
 mod simulated;
+#[cfg(feature = "tokio")]
 mod tokio;
 
 pub use config::{
@@ -55,4 +56,5 @@ pub use handler::{respond, standard_privilege, Handler, RequestContext};
 pub use responder::{Responder, ResponderStats, Transmit};
 pub use session::{SessionInfo, SessionState};
 pub use simulated::SimulatedBmc;
+#[cfg(feature = "tokio")]
 pub use tokio::{serve, EventSink, ServeError, Server};
