@@ -381,7 +381,7 @@ fn cs3_bad_credentials() {
     assert!(c.rakp[2].is_none() && c.rakp[3].is_none());
 }
 
-/// PROTOCOL.md §14: self-computed suite-3 Get Device ID datagram.
+/// A self-computed suite-3 Get Device ID datagram (IPMI 2.0 §13.6, §13.28, §13.29).
 #[test]
 fn protocol_section14_suite3_datagram() {
     let p = RakpParams {
@@ -417,7 +417,7 @@ fn protocol_section14_suite3_datagram() {
     assert_eq!(crypto.unprotect(&want).unwrap().payload, msg);
 }
 
-/// PROTOCOL.md §14: Open Session Request datagram and ASF ping.
+/// A self-computed Open Session Request datagram (IPMI 2.0 §13.17) and ASF ping (§13.2.3).
 #[test]
 fn protocol_section14_presession() {
     let req = OpenSessionRequest {

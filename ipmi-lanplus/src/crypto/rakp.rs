@@ -170,7 +170,7 @@ pub fn codes_equal(expected: &[u8], got: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// PROTOCOL.md §14 inputs.
+    /// The inputs of the self-computed vectors (IPMI 2.0 §13.31, §13.32).
     fn params() -> RakpParams<'static> {
         RakpParams {
             console_session_id: 0xA0A2A3A4,
