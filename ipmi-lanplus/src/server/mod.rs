@@ -35,7 +35,15 @@
 //! suite 1 authenticates the handshake but not the packets after it.
 
 mod channel;
+// Get Channel Cipher Suites (IPMI 2.0 §22.15) both ways: the responder
+// decodes the request and encodes the records, the tests and fuzz targets
+// do the reverse (reachable with feature `test-util` only).
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
 pub mod cipher_suites;
+#[cfg(not(feature = "test-util"))]
+#[allow(dead_code)]
+mod cipher_suites;
 mod config;
 mod event;
 mod handler;

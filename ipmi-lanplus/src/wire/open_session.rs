@@ -153,7 +153,7 @@ impl RawOpenSessionRequest {
     }
 
     /// Decodes the algorithm numbers; unknown ones are [`WireError::Invalid`] (IPMI 2.0 §13.28).
-    pub fn to_typed(&self) -> Result<OpenSessionRequest, WireError> {
+    pub fn to_typed(self) -> Result<OpenSessionRequest, WireError> {
         Ok(OpenSessionRequest {
             tag: self.tag,
             max_privilege: self.max_privilege,
