@@ -26,6 +26,9 @@
 //!   ADMINISTRATOR session. Ask for USER explicitly to see 0xD4.
 //! - User names are limited to 15 bytes and passwords to 19 by ipmi_sim.
 //!
+//! [`IpmiSim::start_sensor_bed`] starts the sensor/SEL/FRU bed instead (same
+//! users and lan.conf; see `beds/sensors/README.md`).
+//!
 //! `IPMIRS_IPMI_SIM` may name the `ipmi_sim` binary (default: from `PATH`).
 
 use std::fmt::Write as _;
@@ -36,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use crate::sim_process;
+use crate::{program, sim_process};
 
 /// How long a fresh ipmi_sim gets to answer its first ping.
 const READY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -47,6 +50,25 @@ const PORT_ATTEMPTS: usize = 5;
 
 /// BMC GUID of the LAN channel (same as in the captured vectors).
 pub const GUID_HEX: &str = "a123456789abcdefa123456789abcdef";
+
+/// lan.conf's `name`: ipmi_sim keeps its persisted files (SDR repository,
+/// SEL, users) in `STATEDIR/ipmi_sim/<name>/`.
+const SIM_NAME: &str = "ipmirs-sim";
+
+/// The sensor/SEL/FRU bed: its generator, sources, captures of ipmitool and
+/// FreeIPMI against it, and README.md (the record list).
+pub const SENSOR_BED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/beds/sensors");
+
+/// The sensor bed's command file: BMC 0x20 and satellite 0x30, sensors with
+/// thresholds and values, the satellite's device SDRs, six FRU images.
+pub const SENSOR_BED_EMU: &str = include_str!("../beds/sensors/sim.emu");
+
+/// The sensor bed's persisted main SDR repository (63 records) and SEL
+/// (500 entries with fixed timestamps), installed by [`IpmiSim::start_sensor_bed`].
+const SENSOR_BED_FILES: [(&str, &[u8]); 2] = [
+    ("sdr.20.main", include_bytes!("../beds/sensors/sdr.20.main")),
+    ("sel.20", include_bytes!("../beds/sensors/sel.20")),
+];
 
 /// The emulator command file used by [`IpmiSim::start`] and
 /// [`IpmiSim::start_with`]: the BMC at 0x20, one event-only sensor, a SEL and
@@ -139,6 +161,29 @@ impl IpmiSim {
     /// Numbers in `mc_add` are C literals: `343` is decimal, `0x157` hex and
     /// a leading `0` means octal.
     pub fn start_with_emu(opts: SimOptions, emu: &str) -> IpmiSim {
+        IpmiSim::start_with_persisted(opts, emu, &[])
+    }
+
+    /// The sensor/SEL/FRU bed of [`SENSOR_BED_DIR`] with [`SimOptions::default`]:
+    /// 63 SDRs (sensors in every threshold state, discrete, signed,
+    /// non-linear, unreadable, scanning disabled, a satellite at 0x30 read by
+    /// bridging, locators, OEM), 500 SEL entries, FRU 0-3 of 0x20 and 0-1 of 0x30.
+    pub fn start_sensor_bed() -> IpmiSim {
+        IpmiSim::start_sensor_bed_with(SimOptions::default())
+    }
+
+    /// [`start_sensor_bed`](Self::start_sensor_bed) with the given users.
+    pub fn start_sensor_bed_with(opts: SimOptions) -> IpmiSim {
+        IpmiSim::start_with_persisted(opts, SENSOR_BED_EMU, &SENSOR_BED_FILES)
+    }
+
+    /// Like [`start_with_emu`](Self::start_with_emu), with ipmi_sim
+    /// persistence files (`(name, bytes)`, e.g. `("sdr.20.main", ...)` for
+    /// the main SDR repository of 0x20, `("sel.20", ...)` for its SEL)
+    /// installed in the fresh state directory before the start. ipmi_sim
+    /// reads them when the command file says `mc_add ... persist_sdr` and
+    /// `sel_enable`.
+    pub fn start_with_persisted(opts: SimOptions, emu: &str, files: &[(&str, &[u8])]) -> IpmiSim {
         validate(&opts);
         let mut last_log = String::new();
         for attempt in 1..=PORT_ATTEMPTS {
@@ -148,6 +193,7 @@ impl IpmiSim {
             write_file(&dir.join("power"), "0\n");
             write_file(&dir.join("lan.conf"), &lan_conf(&opts, port, &dir));
             write_file(&dir.join("sim.emu"), emu);
+            install_persisted(&dir, files);
             let log_path = dir.join(sim_process::LOG);
             let child = sim_process::spawn(&dir, "ipmisim");
             let mut sim = IpmiSim { child, dir, port };
@@ -175,6 +221,17 @@ impl IpmiSim {
     /// `127.0.0.1:port`.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// Runs `ipmitool -I lanplus -H 127.0.0.1 -p PORT -U admin -P secret -C 3
+    /// ARGS...` against this simulator (user 2 of [`SimOptions::default`]),
+    /// killed after `limit`.
+    pub fn ipmitool(&self, args: &[&str], limit: Duration) -> program::Run {
+        let port = self.port.to_string();
+        let mut all = vec!["-I", "lanplus", "-H", "127.0.0.1", "-p", &port];
+        all.extend_from_slice(&["-U", "admin", "-P", "secret", "-C", "3"]);
+        all.extend_from_slice(args);
+        program::run("ipmitool", &all, limit)
     }
 
     /// Process id of the ipmi_sim child.
@@ -344,7 +401,7 @@ fn lan_conf(opts: &SimOptions, port: u16, dir: &Path) -> String {
         "ipmisim: temp dir {dir:?} must not contain quotes or spaces"
     );
     let mut c = String::new();
-    c.push_str("name \"ipmirs-sim\"\n");
+    let _ = writeln!(c, "name \"{SIM_NAME}\"");
     c.push_str("set_working_mc 0x20\n");
     c.push_str("  startlan 1\n");
     let _ = writeln!(c, "    addr 127.0.0.1 {port}");
@@ -368,6 +425,18 @@ fn lan_conf(opts: &SimOptions, port: u16, dir: &Path) -> String {
 fn free_udp_port() -> u16 {
     let s = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("ipmisim: bind 127.0.0.1:0");
     s.local_addr().expect("ipmisim: local_addr").port()
+}
+
+/// Writes persistence files where ipmi_sim looks for them: STATEDIR/ipmi_sim/<name>/.
+fn install_persisted(dir: &Path, files: &[(&str, &[u8])]) {
+    let persist = dir.join("ipmi_sim").join(SIM_NAME);
+    fs::create_dir_all(&persist)
+        .unwrap_or_else(|e| panic!("ipmisim: cannot create {}: {e}", persist.display()));
+    for (name, bytes) in files {
+        let path = persist.join(name);
+        fs::write(&path, bytes)
+            .unwrap_or_else(|e| panic!("ipmisim: cannot write {}: {e}", path.display()));
+    }
 }
 
 fn write_file(path: &Path, text: &str) {

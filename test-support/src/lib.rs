@@ -2,7 +2,8 @@
 //! bench runner (`benches/src/bin/compare.rs`). Not published; nothing here
 //! is part of a library's API.
 //!
-//! - [`ipmisim`]: a private OpenIPMI `ipmi_sim` BMC on a loopback UDP port.
+//! - [`ipmisim`]: a private OpenIPMI `ipmi_sim` BMC on a loopback UDP port,
+//!   also with the sensor/SEL/FRU bed of `beds/sensors`.
 //! - [`proxy`]: a seeded loopback UDP proxy that drops, duplicates, delays
 //!   and corrupts datagrams.
 //! - [`inmemory`]: the sans-IO client and responder on a virtual network

@@ -48,16 +48,8 @@ pub fn run(program: &str, args: &[&str], limit: Duration) -> Run {
         });
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
+    let t_out = std::thread::spawn(move || read_lossy(&mut out));
+    let t_err = std::thread::spawn(move || read_lossy(&mut err));
     let code = loop {
         if let Some(status) = child.try_wait().expect("wait") {
             break status.code();
@@ -76,4 +68,13 @@ pub fn run(program: &str, args: &[&str], limit: Duration) -> Run {
         stderr: t_err.join().unwrap(),
         elapsed,
     }
+}
+
+/// Everything `r` yields, invalid UTF-8 replaced by U+FFFD (ipmitool prints
+/// SDR ID strings as raw bytes: a 6-bit packed name is not UTF-8, and
+/// `read_to_string` would drop the whole output).
+fn read_lossy(r: &mut impl Read) -> String {
+    let mut bytes = Vec::new();
+    let _ = r.read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
 }

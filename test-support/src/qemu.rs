@@ -5,7 +5,7 @@
 //! A run:
 //!
 //! ```ignore
-//! let prog = qemu::static_example("ipmi-kcs", "inband");   // or qemu::static_bin("ipmi-cli", "ipmirs")
+//! let prog = qemu::static_guest("ipmi-kcs", "inband");   // or qemu::static_bin("ipmi-cli", "ipmirs")
 //! let mut guest = qemu::GuestSpec::new("smoke", &prog)
 //!     .args(["mc-info"])
 //!     .bmc(qemu::Bmc::Sim)
@@ -113,10 +113,11 @@ pub fn prepare() -> &'static Prepared {
     })
 }
 
-/// Builds example `name` of `package` as a static binary (in
+/// Builds guest program `name` of `package` as a static binary (in
 /// target/static, so the flags never invalidate the main build) and
-/// returns its path.
-pub fn static_example(package: &str, name: &str) -> PathBuf {
+/// returns its path. Guest programs are example targets that live with
+/// the tests using them (ipmi-kcs: `tests/guest/NAME.rs`), not user examples.
+pub fn static_guest(package: &str, name: &str) -> PathBuf {
     static_build(package, "--example", name, &format!("examples/{name}"))
 }
 
