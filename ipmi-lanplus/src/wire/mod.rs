@@ -90,6 +90,29 @@ pub(crate) fn arr16(buf: &[u8], off: usize) -> [u8; 16] {
 
 #[cfg(test)]
 pub(crate) mod testutil {
+    use crate::crypto::rakp::RakpParams;
+
+    /// Bytes from hex text, spaces ignored ("20 18 C8").
+    pub fn h(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The RAKP inputs of the self-computed vectors (IPMI 2.0 §13.31, §13.32).
+    pub fn vector_params() -> RakpParams<'static> {
+        RakpParams {
+            console_session_id: 0xA0A2A3A4,
+            bmc_session_id: 0x12345678,
+            console_random: core::array::from_fn(|i| i as u8),
+            bmc_random: core::array::from_fn(|i| 0x10 + i as u8),
+            bmc_guid: core::array::from_fn(|i| 0x20 + i as u8),
+            role: 0x14,
+            username: b"admin",
+        }
+    }
+
     /// Deterministic xorshift byte generator for no-panic loops.
     pub struct Rng(pub u64);
     impl Rng {
