@@ -43,7 +43,7 @@ mod channel;
 pub mod cipher_suites;
 #[cfg(not(feature = "test-util"))]
 #[allow(dead_code)]
-mod cipher_suites;
+pub(crate) mod cipher_suites;
 mod config;
 mod event;
 mod handler;
