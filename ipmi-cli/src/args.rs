@@ -11,13 +11,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use ipmi_core::{NetFn, PrivilegeLevel};
+use ipmi_core::PrivilegeLevel;
 use ipmi_kcs::kcs::KcsAddress;
 
-use crate::numbers;
+pub use crate::families::Command;
+use crate::numbers::{self, parse_byte};
 
-/// Most data bytes `raw` takes (ipmitool: 256 arguments in all).
-pub const MAX_RAW_DATA: usize = 254;
+/// The command words after an interface word: a command, or other words
+/// (refused by [`crate::families::unimplemented`] with one clear line).
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Words {
+    /// A command ipmirs has.
+    #[command(flatten)]
+    Known(Command),
+    /// Any other word: an ipmitool command not implemented yet (`lan
+    /// print`, `sel list`), or a typo.
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,7 +39,7 @@ pub const MAX_RAW_DATA: usize = 254;
     after_help = "The interface word may be omitted: with -H it is `lan`, without it `local` (/dev/ipmi0; -d N or --device PATH picks another).\n\
                   `kcs` talks to this machine's BMC through its KCS ports without the kernel driver (root).\n\
                   ipmitool's `-I lanplus|open` is accepted too, so `ipmirs -I lanplus -H h -U u -P p chassis power status` works.\n\
-                  Without a password option the password comes from IPMI_PASSWORD (else empty), the user from IPMI_USER.\n\
+                  Without a password option the password comes from IPMI_PASSWORD, else a prompt when standard input is a terminal (-a: always), else it is empty; the user comes from IPMI_USER.\n\
                   Exit codes: 0 success, 1 the BMC answered with an error or the exchange failed, 2 usage error,\n\
                   3 the BMC did not answer before the deadline."
 )]
@@ -83,6 +94,10 @@ pub struct Options {
     #[arg(short = 'f', value_name = "FILE", global = true)]
     pub password_file: Option<PathBuf>,
 
+    /// Ask for the password (no echo), even when standard input is not a terminal
+    #[arg(short = 'a', global = true, conflicts_with_all = ["password", "password_from_env", "password_file"])]
+    pub password_prompt: bool,
+
     /// Cipher suite ID [default: 17, falling back to 3 when the BMC refuses it]
     #[arg(short = 'C', value_name = "SUITE", value_parser = parse_byte, global = true)]
     pub cipher_suite: Option<u8>,
@@ -127,6 +142,22 @@ pub struct Options {
     /// Print one JSON object instead of ipmitool's text
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// ipmitool's CSV output: accepted; mc, chassis and raw print the same either way
+    #[arg(short = 'c', global = true)]
+    pub csv: bool,
+
+    /// ipmitool's OEM type: refused (no OEM quirks are implemented)
+    #[arg(short = 'o', value_name = "OEMTYPE", global = true)]
+    pub oem_type: Option<String>,
+
+    /// ipmitool's local IPMB address: refused (ipmirs always sends as 0x20)
+    #[arg(short = 'm', value_name = "ADDRESS", global = true)]
+    pub local_address: Option<String>,
+
+    /// ipmitool's target LUN: refused (requests go to LUN 0)
+    #[arg(short = 'l', value_name = "LUN", global = true)]
+    pub target_lun: Option<String>,
 
     /// Allow cipher suite 0 (no authentication, no integrity, no encryption)
     #[arg(long, global = true)]
@@ -208,6 +239,7 @@ impl Options {
             ("-P", self.password.is_some()),
             ("-E", self.password_from_env),
             ("-f", self.password_file.is_some()),
+            ("-a", self.password_prompt),
             ("-C", self.cipher_suite.is_some()),
             ("-L", self.privilege.is_some()),
             ("-k", self.kg.is_some()),
@@ -218,6 +250,10 @@ impl Options {
             ("--timeout", self.timeout.is_some()),
             ("-v", self.verbose > 0),
             ("--json", self.json),
+            ("-c", self.csv),
+            ("-o", self.oem_type.is_some()),
+            ("-m", self.local_address.is_some()),
+            ("-l", self.target_lun.is_some()),
             ("--allow-insecure", self.allow_insecure),
             ("-b", self.bridge_channel.is_some()),
             ("-t", self.bridge_target.is_some()),
@@ -241,12 +277,12 @@ pub enum Top {
     /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H)
     Lan {
         #[command(subcommand)]
-        command: Command,
+        command: Words,
     },
     /// The local BMC through the kernel's IPMI driver, /dev/ipmi0 (the default without -H)
     Local {
         #[command(subcommand)]
-        command: Command,
+        command: Words,
     },
     /// The local BMC through its KCS system interface, without the kernel driver (direct port I/O, root)
     #[command(
@@ -256,7 +292,7 @@ pub enum Top {
     )]
     Kcs {
         #[command(subcommand)]
-        command: Command,
+        command: Words,
     },
     /// In-band health triage: IPMI modules, /dev/ipmi0, kipmi threads, stuck IPMI tools, does the BMC answer
     #[command(
@@ -282,6 +318,10 @@ pub enum Top {
     Try,
     #[command(flatten)]
     Command(Command),
+    /// Any other first word: an ipmitool command not implemented yet
+    /// (`sel`, `sol activate`), or a typo.
+    #[command(external_subcommand)]
+    Other(Vec<OsString>),
 }
 
 /// What the first command word asks for.
@@ -289,6 +329,8 @@ pub enum Top {
 pub enum Job<'a> {
     /// A client command, through an interface named or implied.
     Client(Option<InterfaceWord>, &'a Command),
+    /// Words that are no ipmirs command, after the interface word if any.
+    Unknown(Option<InterfaceWord>, &'a [OsString]),
     /// `serve`
     Serve(&'a ServeArgs),
     /// `try`
@@ -309,10 +351,11 @@ impl Top {
     /// What to do.
     pub fn job(&self) -> Job<'_> {
         match self {
-            Top::Lan { command } => Job::Client(Some(InterfaceWord::Lan), command),
-            Top::Local { command } => Job::Client(Some(InterfaceWord::Local), command),
-            Top::Kcs { command } => Job::Client(Some(InterfaceWord::Kcs), command),
+            Top::Lan { command } => command.job(InterfaceWord::Lan),
+            Top::Local { command } => command.job(InterfaceWord::Local),
+            Top::Kcs { command } => command.job(InterfaceWord::Kcs),
             Top::Command(command) => Job::Client(None, command),
+            Top::Other(words) => Job::Unknown(None, words),
             Top::Serve(args) => Job::Serve(args),
             Top::Try => Job::Try,
             Top::Diagnose(args) => Job::Diagnose(args),
@@ -320,10 +363,19 @@ impl Top {
     }
 }
 
+impl Words {
+    fn job(&self, word: InterfaceWord) -> Job<'_> {
+        match self {
+            Words::Known(command) => Job::Client(Some(word), command),
+            Words::Other(words) => Job::Unknown(Some(word), words),
+        }
+    }
+}
+
 /// `serve [--listen ADDR[:PORT[-PORT]]]... [--user NAME:PASSWORD[:PRIV]]... [--cipher-suites LIST] [--idle-timeout SECS]`
 ///
 /// The values are kept as given and checked by
-/// [`crate::invocation::resolve_serve`] (exit 2 when they do not parse).
+/// [`crate::plan::resolve_serve`] (exit 2 when they do not parse).
 #[derive(Args, Clone, PartialEq, Eq)]
 pub struct ServeArgs {
     /// Address and UDP port (or port range, one BMC per port) to listen on; may be repeated [default: 127.0.0.1:6230]
@@ -371,115 +423,6 @@ pub enum InterfaceWord {
     Kcs,
 }
 
-/// The commands.
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Management controller: info, reset cold|warm
-    Mc {
-        #[command(subcommand)]
-        command: McCommand,
-    },
-    /// Chassis: status, power status|on|off|cycle|reset|diag|soft
-    Chassis {
-        #[command(subcommand)]
-        command: ChassisCommand,
-    },
-    /// Shortcut for `chassis power ...`
-    Power {
-        /// status, on (up), off (down), cycle, reset, diag or soft (acpi)
-        #[arg(value_enum)]
-        action: PowerWord,
-    },
-    /// Any request: raw NETFN CMD [DATA...] (bytes as 0x06, 6 or 06; NETFN may be a name like Application)
-    #[command(allow_negative_numbers = true)]
-    Raw(RawArgs),
-}
-
-/// `mc ...`
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum McCommand {
-    /// Get Device ID: identity and firmware of the BMC
-    Info,
-    /// Reset the BMC: cold or warm
-    Reset {
-        /// cold or warm
-        #[arg(value_enum)]
-        kind: ResetKind,
-    },
-}
-
-/// Which reset.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResetKind {
-    /// Cold Reset (NetFn App, cmd 0x02)
-    Cold,
-    /// Warm Reset (NetFn App, cmd 0x03)
-    Warm,
-}
-
-impl ResetKind {
-    /// The word ipmitool prints.
-    pub fn word(self) -> &'static str {
-        match self {
-            ResetKind::Cold => "cold",
-            ResetKind::Warm => "warm",
-        }
-    }
-}
-
-/// `chassis ...`
-#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum ChassisCommand {
-    /// Get Chassis Status: power state, faults, policy, front panel
-    Status,
-    /// Power status, or a Chassis Control action
-    Power {
-        /// status, on (up), off (down), cycle, reset, diag or soft (acpi)
-        #[arg(value_enum)]
-        action: PowerWord,
-    },
-}
-
-/// The word after `chassis power` (ipmitool's, with its synonyms).
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerWord {
-    /// Show whether the system power is on
-    Status,
-    /// Power up
-    #[value(alias = "up")]
-    On,
-    /// Hard power down
-    #[value(alias = "down")]
-    Off,
-    /// Power cycle
-    Cycle,
-    /// Hard reset
-    Reset,
-    /// Pulse a diagnostic interrupt (NMI)
-    Diag,
-    /// Soft (ACPI) shutdown
-    #[value(alias = "acpi")]
-    Soft,
-}
-
-/// `raw NETFN CMD [DATA...]`
-#[derive(Args, Debug, Clone, PartialEq, Eq)]
-pub struct RawArgs {
-    /// Network function: a number 0-0x3f or Chassis, Bridge, SensorEvent, Application, Firmware, Storage, Transport
-    #[arg(value_name = "NETFN", value_parser = parse_netfn)]
-    pub netfn: NetFn,
-    /// Command number (0-255)
-    #[arg(value_name = "CMD", value_parser = parse_byte)]
-    pub cmd: u8,
-    /// Request data bytes (0-255 each)
-    #[arg(value_name = "DATA", value_parser = parse_byte)]
-    pub data: Vec<u8>,
-}
-
-fn parse_byte(s: &str) -> Result<u8, String> {
-    numbers::parse_u8(s).map_err(|e| e.to_string())
-}
-
 /// `-d N`: an interface number, read like ipmitool reads it (C `strtol`
 /// base 0, not negative).
 fn parse_device_number(s: &str) -> Result<u32, String> {
@@ -490,10 +433,6 @@ fn parse_device_number(s: &str) -> Result<u32, String> {
 
 fn parse_kcs_address(s: &str) -> Result<KcsAddress, String> {
     KcsAddress::parse(s)
-}
-
-fn parse_netfn(s: &str) -> Result<NetFn, String> {
-    numbers::parse_netfn(s).map_err(|e| e.to_string())
 }
 
 fn parse_port(s: &str) -> Result<u16, String> {
@@ -525,11 +464,30 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::families::chassis::{self, ChassisCommand, PowerWord};
+    use crate::families::mc::{self, McCommand, ResetKind};
+    use crate::families::raw::{self, RawArgs};
     use clap::error::ErrorKind;
     use clap::CommandFactory;
+    use ipmi_core::NetFn;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied()))
+    }
+
+    /// Refused with exit 2: by clap, or (words that are no command) when
+    /// the line is resolved.
+    fn assert_usage(args: &[&str]) {
+        match parse(args) {
+            Err(e) => assert_eq!(e.exit_code(), 2, "{args:?}: {e}"),
+            Ok(cli) => {
+                let env: std::collections::HashMap<&str, &str> = Default::default();
+                match crate::plan::plan(&cli, &env) {
+                    Err(e) => assert_eq!(e.exit_code(), 2, "{args:?}: {e}"),
+                    Ok(plan) => panic!("{args:?} accepted: {plan:?}"),
+                }
+            }
+        }
     }
 
     #[test]
@@ -539,9 +497,9 @@ mod tests {
 
     #[test]
     fn interface_word_is_optional() {
-        let info = Command::Mc {
+        let info = Command::Mc(mc::Words::Mc {
             command: McCommand::Info,
-        };
+        });
         let with = parse(&["-H", "h", "lan", "mc", "info"]).unwrap();
         assert_eq!(
             with.command.job(),
@@ -559,11 +517,11 @@ mod tests {
             kcs.command.job(),
             Job::Client(
                 Some(InterfaceWord::Kcs),
-                &Command::Mc {
+                &Command::Mc(mc::Words::Mc {
                     command: McCommand::Reset {
                         kind: ResetKind::Warm
                     }
-                }
+                })
             )
         );
     }
@@ -609,8 +567,7 @@ mod tests {
             &["serve", "--idle-timeout", "0"],
             &["serve", "--listen"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
         // Global options parse (and are refused later, by the resolution).
         let cli = parse(&["serve", "-H", "h"]).unwrap();
@@ -666,11 +623,11 @@ mod tests {
         assert_eq!(cli.options.cipher_suite, Some(3));
         assert_eq!(
             cli.command,
-            Top::Command(Command::Chassis {
+            Top::Command(Command::Chassis(chassis::Words::Chassis {
                 command: ChassisCommand::Power {
                     action: PowerWord::Status
                 }
-            })
+            }))
         );
     }
 
@@ -756,8 +713,7 @@ mod tests {
             &["--device", "", "mc", "info"],
             &["-d", "1", "--device", "/dev/ipmi1", "mc", "info"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -810,8 +766,7 @@ mod tests {
             &["kcs"],
             &["kcs", "diagnose"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -836,8 +791,7 @@ mod tests {
             &["lan", "diagnose"],
             &["--root", "/x", "mc", "info"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -858,12 +812,15 @@ mod tests {
             let cli = parse(&["chassis", "power", word]).unwrap();
             assert_eq!(
                 cli.command,
-                Top::Command(Command::Chassis {
+                Top::Command(Command::Chassis(chassis::Words::Chassis {
                     command: ChassisCommand::Power { action: want }
-                })
+                }))
             );
             let cli = parse(&["power", word]).unwrap();
-            assert_eq!(cli.command, Top::Command(Command::Power { action: want }));
+            assert_eq!(
+                cli.command,
+                Top::Command(Command::Chassis(chassis::Words::Power { action: want }))
+            );
         }
         assert_eq!(
             parse(&["chassis", "power", "bounce"]).unwrap_err().kind(),
@@ -876,20 +833,20 @@ mod tests {
         let cli = parse(&["raw", "0x06", "1"]).unwrap();
         assert_eq!(
             cli.command,
-            Top::Command(Command::Raw(RawArgs {
+            Top::Command(Command::Raw(raw::Words::Raw(RawArgs {
                 netfn: NetFn(6),
                 cmd: 1,
                 data: vec![]
-            }))
+            })))
         );
         let cli = parse(&["raw", "Application", "0x38", "0x8e", "4", "010", "-0"]).unwrap();
         assert_eq!(
             cli.command,
-            Top::Command(Command::Raw(RawArgs {
+            Top::Command(Command::Raw(raw::Words::Raw(RawArgs {
                 netfn: NetFn(6),
                 cmd: 0x38,
                 data: vec![0x8e, 4, 8, 0]
-            }))
+            })))
         );
         for bad in [
             &["raw", "0x06"][..],
@@ -901,8 +858,7 @@ mod tests {
             &["raw", "6", "1", "-1"],
             &["raw", "junk", "1"],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
     }
 
@@ -928,8 +884,7 @@ mod tests {
             &["-t", "0x100", "mc", "info"],
             &[],
         ] {
-            let e = parse(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad:?}: {e}");
+            assert_usage(bad);
         }
         for good in [
             &["--help"][..],

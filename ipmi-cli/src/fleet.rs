@@ -22,12 +22,12 @@ use ipmi_core::cmd::{Raw, RawResponse};
 use ipmi_core::{ErrorClass, Response, Target};
 use ipmi_lanplus::fleet::{self, HostResult, Options};
 
-use crate::actions::{self, ActionError, Outcome};
-use crate::app::Streams;
+use crate::connect::lan::{stage_of, LanConnector};
 use crate::exit::{self, CliError};
-use crate::invocation::{Action, FleetSettings};
-use crate::lan::{stage_of, LanConnector};
-use crate::output::{self, Names};
+use crate::families::{self as actions, ActionError, Outcome};
+use crate::output;
+use crate::output::Streams;
+use crate::plan::{Action, FleetSettings};
 
 /// More hosts than this get a progress line (when stderr is a terminal).
 pub const PROGRESS_MIN: usize = 50;
@@ -99,7 +99,8 @@ pub fn host_outcome(
             ActionError::Transport(e),
             stage,
         )),
-        Ok(response) => actions::outcome_of(action, &response)
+        Ok(response) => action
+            .decode(&response)
             .map_err(|e| {
                 actions::describe::<ipmi_lanplus::Error>(
                     action,
@@ -108,7 +109,7 @@ pub fn host_outcome(
                     |_| None,
                 )
             })
-            .and_then(|o| actions::check_raw(action, target, &o).map(|()| o)),
+            .and_then(|o| actions::check_completion(action, target, &o).map(|()| o)),
     }
 }
 
@@ -161,13 +162,13 @@ pub fn run(settings: &FleetSettings, registries: &[PathBuf], io: &mut Streams) -
     let hosts: Vec<fleet::Host> = settings
         .hosts
         .iter()
-        .map(|spec| spec.to_host(&shared, default_port))
+        .map(|spec| spec.to_host(shared, default_port))
         .collect();
     let total = hosts.len();
     let progress = total > PROGRESS_MIN && stderr_is_terminal();
-    let request = actions::request_of(&inv.action, target);
+    let request = inv.action.request(target);
     // The unchecked pass-through: decoding (and the completion code) is
-    // left to `actions::outcome_of`, so that failures are worded as for one host.
+    // left to [`Action::decode`], so that failures are worded as for one host.
     let command = Raw {
         netfn: request.netfn,
         cmd: request.cmd,
@@ -193,21 +194,11 @@ pub fn run(settings: &FleetSettings, registries: &[PathBuf], io: &mut Streams) -
         }
         let bytes = match &result {
             Ok(outcome) => {
-                let names = match outcome {
-                    Outcome::DeviceId(info) => Some(Names::lookup(
-                        info.manufacturer_id(),
-                        info.id.product_id,
-                        registries,
-                    )),
-                    _ => None,
-                };
+                let rendered = outcome.render(json, registries);
                 if json {
-                    with_host(&r.label, &output::json::outcome(outcome, names.as_ref()))
+                    with_host(&r.label, &rendered.bytes)
                 } else {
-                    prefixed(
-                        &format!("{}: ", r.label),
-                        &output::text(outcome, names.as_ref()),
-                    )
+                    prefixed(&format!("{}: ", r.label), &rendered.bytes)
                 }
             }
             Err(e) => {
@@ -277,7 +268,9 @@ mod tests {
     #[test]
     fn exit_code_and_summary() {
         let mut t = Tally::default();
-        t.add(&Ok(Outcome::Reset(crate::args::ResetKind::Warm)));
+        t.add(&Ok(Outcome::Mc(crate::families::mc::Outcome::Reset(
+            crate::families::mc::ResetKind::Warm,
+        ))));
         assert_eq!(t.exit_code(), 0);
         t.add(&Err(CliError::Failed {
             class: ErrorClass::Timeout,
@@ -301,7 +294,12 @@ mod tests {
             completion: CompletionCode(0xd4),
             data: vec![],
         };
-        let e = host_outcome(&Action::PowerStatus, Target::bmc(), Ok(response)).unwrap_err();
+        let e = host_outcome(
+            &Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            Target::bmc(),
+            Ok(response),
+        )
+        .unwrap_err();
         assert_eq!(e.exit_code(), 1);
         assert!(
             e.to_string()

@@ -1,33 +1,42 @@
 //! `ipmirs`: an IPMI client whose every operation has a deadline, with
-//! ipmitool's command line and output. See README-cli.md.
+//! ipmitool's command line and output (the repository's README has the
+//! user's guide).
+//!
+//! Modules, in the one direction they import: `main` (this file: parse,
+//! dispatch a job) -> [`plan`] (the command line resolved) -> [`connect`]
+//! (lan / local / kcs) -> [`families`] (mc, chassis, raw: grammar, call,
+//! renderers) -> [`output`]; [`run`] is the run loop of one client
+//! command; [`credentials`], [`exit`], [`numbers`], [`manufacturers`] and
+//! [`signals`] are leaves. tests/module_layers.rs checks the direction.
 
-mod actions;
-mod app;
 mod args;
+mod connect;
+mod credentials;
 #[cfg(target_os = "linux")]
 mod diagnose;
 mod exit;
+mod families;
 mod fleet;
-mod invocation;
-#[cfg(target_os = "linux")]
-mod kcs;
-mod lan;
-#[cfg(target_os = "linux")]
-mod local;
 mod manufacturers;
 mod numbers;
 mod output;
+mod plan;
+mod run;
 mod serve;
 mod signals;
 mod tryout;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::Cli;
+use crate::args::{Cli, Job};
+use crate::credentials::Env;
 use crate::exit::CliError;
+use crate::output::Streams;
+use crate::plan::{Link, Plan};
 
 fn main() -> ExitCode {
     let json = std::env::args_os().skip(1).any(|a| a == "--json");
@@ -39,17 +48,81 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let (mut out, mut err) = (stdout.lock(), stderr.lock());
-    let code = app::main_with(
+    let code = main_with(
         &cli,
-        &invocation::ProcessEnv,
+        &credentials::ProcessEnv,
         &registries,
-        &mut app::Streams {
+        &mut output::Streams {
             out: &mut out,
             err: &mut err,
         },
     );
     let _ = out.flush();
     ExitCode::from(code)
+}
+
+/// The warning `-P` gets (issue #6): the password is in argv, which any
+/// user can read (`ps`, `/proc/PID/cmdline`) while the command runs. Only
+/// when standard error is a terminal (issue 10.4): scripts often capture
+/// `2>&1` and parse it.
+pub const PASSWORD_OPTION_WARNING: &str =
+    "ipmirs: warning: -P exposes the password in the process list; prefer -E, -f or IPMI_PASSWORD";
+
+/// Resolves and runs; returns the exit code.
+pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Streams) -> u8 {
+    if matches!(cli.command.job(), Job::Client(..))
+        && cli.options.password.is_some()
+        && env.stderr_is_terminal()
+    {
+        let _ = writeln!(io.err, "{PASSWORD_OPTION_WARNING}");
+    }
+    match plan::plan(cli, env) {
+        Err(e) => io.fail(cli.options.json, &e),
+        Ok(Plan::Client(inv)) => match &inv.link {
+            Link::Lan(settings) => {
+                let mut connector = connect::lan::LanConnector::new(settings.clone(), inv.timeout);
+                // SIGINT/SIGTERM: close the session, then exit 130/143.
+                match crate::signals::install() {
+                    Ok(flag) => connector = connector.with_interrupt(flag),
+                    Err(e) => io.note(
+                        inv.verbose,
+                        1,
+                        format!("cannot catch SIGINT/SIGTERM ({e}): a signal ends the process without closing the session"),
+                    ),
+                }
+                run::run(&mut connector, &inv, registries, io)
+            }
+            #[cfg(target_os = "linux")]
+            Link::Local(settings) => {
+                let mut connector =
+                    connect::local::LocalConnector::new(settings.clone(), inv.timeout);
+                run::run(&mut connector, &inv, registries, io)
+            }
+            #[cfg(target_os = "linux")]
+            Link::Kcs(settings) => {
+                let mut connector = connect::kcs::KcsConnector::new(settings.clone(), inv.timeout);
+                run::run(&mut connector, &inv, registries, io)
+            }
+            #[cfg(not(target_os = "linux"))]
+            Link::Local(_) | Link::Kcs(_) => io.fail(
+                inv.json,
+                &CliError::Usage(
+                    "the local and kcs interfaces need Linux (its IPMI driver, or its port access)"
+                        .into(),
+                ),
+            ),
+        },
+        Ok(Plan::Fleet(settings)) => crate::fleet::run(&settings, registries, io),
+        Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
+        Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
+        #[cfg(target_os = "linux")]
+        Ok(Plan::Diagnose(settings)) => crate::diagnose::run(&settings, io),
+        #[cfg(not(target_os = "linux"))]
+        Ok(Plan::Diagnose(settings)) => io.fail(
+            settings.json,
+            &CliError::Usage("diagnose needs Linux (/proc, /sys, the IPMI driver)".into()),
+        ),
+    }
 }
 
 /// clap's verdict: help and version (exit 0) or a usage error (exit 2).
@@ -80,4 +153,56 @@ fn argument_error(e: clap::Error, json: bool) -> u8 {
         let _ = std::io::stdout().write_all(&output::json::error(&CliError::Usage(first)));
     }
     exit::USAGE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Streams;
+
+    #[test]
+    fn the_password_option_warns_on_a_terminal_only() {
+        use crate::credentials::TestEnv;
+        use clap::Parser;
+        let run_line = |args: &[&str], stderr_tty: bool| {
+            let cli =
+                Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied())).unwrap();
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let env = TestEnv {
+                stderr_tty,
+                ..TestEnv::default()
+            };
+            let code = main_with(
+                &cli,
+                &env,
+                &[],
+                &mut Streams {
+                    out: &mut out,
+                    err: &mut err,
+                },
+            );
+            (code, out, String::from_utf8(err).unwrap())
+        };
+        // Refused before any I/O (bad -b), so nothing else happens.
+        let line = ["-H", "h", "-U", "u", "-P", "pw", "-b", "3", "mc", "info"];
+        let (code, out, err) = run_line(&line, true);
+        assert_eq!(code, 2);
+        assert!(out.is_empty());
+        let mut lines = err.lines();
+        assert_eq!(lines.next(), Some(PASSWORD_OPTION_WARNING));
+        assert!(lines.next().unwrap().contains("-b 3 needs -t"), "{err}");
+        assert!(!err.contains("pw "), "{err}");
+        // stderr not a terminal (a script capturing 2>&1): no warning.
+        let (code, _, err) = run_line(&line, false);
+        assert_eq!(code, 2);
+        assert!(!err.contains("warning"), "{err}");
+        assert!(err.contains("-b 3 needs -t"), "{err}");
+        // No -P, no warning.
+        let (_, _, err) = run_line(&["-H", "h", "-U", "u", "-E", "-b", "3", "mc", "info"], true);
+        assert!(!err.contains("warning"), "{err}");
+        // serve refuses -P anyway: no warning, just the refusal.
+        let (code, _, err) = run_line(&["serve", "-P", "x"], true);
+        assert_eq!(code, 2);
+        assert!(!err.contains("warning"), "{err}");
+    }
 }

@@ -112,6 +112,11 @@ pub fn parse_unsigned(s: &str, max: u64) -> Result<u64, NumberError> {
     }
 }
 
+/// A byte argument for clap: [`parse_u8`] with its error as text.
+pub fn parse_byte(s: &str) -> Result<u8, String> {
+    parse_u8(s).map_err(|e| e.to_string())
+}
+
 /// A byte as ipmitool's `str2uchar` reads it (0-255).
 pub fn parse_u8(s: &str) -> Result<u8, NumberError> {
     parse_unsigned(s, u8::MAX as u64).map(|v| v as u8)

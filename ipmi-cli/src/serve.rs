@@ -18,9 +18,9 @@ use ipmi_lanplus::server::{
     ServeError, Server, ServerConfig, SimulatedBmc, User, DEFAULT_IDLE_TIMEOUT,
 };
 
-use crate::app::Streams;
 use crate::exit::{self, CliError};
-use crate::invocation::{ServeSettings, DEFAULT_SERVE_PASSWORD};
+use crate::output::Streams;
+use crate::plan::{ServeSettings, DEFAULT_SERVE_PASSWORD};
 
 /// Prefix of every line `serve` writes.
 const PREFIX: &str = "ipmirs serve";
@@ -308,7 +308,7 @@ impl Drop for BackgroundBmc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invocation::default_serve_user;
+    use crate::plan::default_serve_user;
 
     fn settings(config: ServerConfig, default_user: bool) -> ServeSettings {
         ServeSettings {

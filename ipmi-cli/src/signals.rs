@@ -4,7 +4,7 @@
 //! 143 for SIGTERM), as a shell reports a process killed by it.
 //!
 //! The handler only stores to two atomics (async-signal-safe); the lan
-//! driver ([`crate::lan::LanSession`]) looks at the flag before every
+//! driver (the library's `Client`, see [`crate::lan`]) looks at the flag before every
 //! datagram and at least every [`ipmi_lanplus::blocking::INTERRUPT_POLL`] while it
 //! waits. The handler is installed with `SA_RESETHAND`: a second Ctrl-C
 //! finds the default action again and ends the process at once, whatever

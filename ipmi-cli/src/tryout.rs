@@ -12,12 +12,13 @@ use std::time::Duration;
 use ipmi_core::{PrivilegeLevel, Target};
 use ipmi_lanplus::server::ServerConfig;
 
-use crate::app::{self, Streams};
-use crate::invocation::{
+use crate::connect::lan::LanConnector;
+use crate::output::Streams;
+use crate::plan::{
     default_serve_user, Action, Invocation, LanSettings, Link, PasswordSource, TrySettings,
     DEFAULT_SERVE_PASSWORD, DEFAULT_SERVE_USER,
 };
-use crate::lan::LanConnector;
+use crate::run;
 use crate::serve::BackgroundBmc;
 
 /// Most time the virtual BMC gets to start listening.
@@ -27,8 +28,11 @@ pub const SUITE: u8 = 17;
 
 /// The commands `try` runs, in order, with their words.
 const COMMANDS: [(Action, &str); 2] = [
-    (Action::McInfo, "mc info"),
-    (Action::PowerStatus, "chassis power status"),
+    (Action::Mc(crate::families::mc::Action::Info), "mc info"),
+    (
+        Action::Chassis(crate::families::chassis::Action::PowerStatus),
+        "chassis power status",
+    ),
 ];
 
 /// Runs `try`; returns the first non-zero exit code of the two commands, else 0.
@@ -53,7 +57,7 @@ pub fn run(settings: &TrySettings, registries: &[PathBuf], io: &mut Streams) -> 
             unreachable!("try builds lan invocations")
         };
         let mut connector = LanConnector::new(lan.clone(), inv.timeout);
-        let c = app::run(&mut connector, &inv, registries, io);
+        let c = run::run(&mut connector, &inv, registries, io);
         if code == 0 {
             code = c;
         }
@@ -70,7 +74,7 @@ pub fn invocation(addr: SocketAddr, action: Action, settings: &TrySettings) -> I
             host: addr.ip().to_string(),
             port: addr.port(),
             username: DEFAULT_SERVE_USER.as_bytes().to_vec(),
-            password: DEFAULT_SERVE_PASSWORD.as_bytes().to_vec(),
+            password: DEFAULT_SERVE_PASSWORD.as_bytes().to_vec().into(),
             password_source: PasswordSource::BuiltIn,
             kg: None,
             privilege: PrivilegeLevel::Administrator,

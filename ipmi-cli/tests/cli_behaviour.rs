@@ -11,8 +11,11 @@ use common::relay::Relay;
 use common::{active_sessions, args, cat, ipmirs, ipmitool, lanplus};
 use ipmisim::IpmiSim;
 
-/// A hung BMC: `--timeout 1` ends the invocation with exit 3 well before
-/// 2 s, and says which step got no answer.
+/// A hung BMC: `--timeout 1` ends the invocation with exit 3 by the
+/// deadline, and says which step got no answer. The deadline expires
+/// because the frozen ipmi_sim holds every answer; the upper bounds are
+/// 5x the deadline (process start and exit under a loaded debug build),
+/// still far below the 10 s default deadline they would otherwise meet.
 #[test]
 fn frozen_bmc_times_out_with_exit_3() {
     let sim = IpmiSim::start();
@@ -20,11 +23,8 @@ fn frozen_bmc_times_out_with_exit_3() {
     let base = lanplus(sim.port(), "admin", "secret", 3);
     let r = ipmirs(&cat(&base, &["--timeout", "1", "mc", "info"]), &[]);
     r.expect_code(3);
-    assert!(
-        r.elapsed < Duration::from_millis(1800),
-        "took {:?}",
-        r.elapsed
-    );
+    assert!(r.elapsed < Duration::from_secs(5), "took {:?}", r.elapsed);
+    // A deadline never fires early, whatever the load.
     assert!(
         r.elapsed >= Duration::from_millis(900),
         "gave up early: {:?}",
@@ -48,7 +48,7 @@ fn frozen_bmc_times_out_with_exit_3() {
     );
     r.expect_code(3);
     assert!(
-        r.elapsed < Duration::from_millis(1300),
+        r.elapsed < Duration::from_millis(2500),
         "took {:?}",
         r.elapsed
     );
@@ -66,11 +66,7 @@ fn frozen_bmc_times_out_with_exit_3() {
         &[],
     );
     r.expect_code(3);
-    assert!(
-        r.elapsed < Duration::from_millis(1600),
-        "took {:?}",
-        r.elapsed
-    );
+    assert!(r.elapsed < Duration::from_secs(4), "took {:?}", r.elapsed);
 
     // Thawed, the same BMC answers again.
     sim.thaw();
@@ -270,10 +266,12 @@ fn kcs_refusals_exit_2_before_any_port_access() {
     );
 }
 
-/// `-P` puts the password in argv: a warning on standard error, nothing
-/// more on standard output; -E, -f and IPMI_PASSWORD get none.
+/// `-P` puts the password in argv, but a script that captures `2>&1`
+/// must not get a warning in its output (issue 10.4): with standard error
+/// not a terminal there is none (tests/drop_in.rs shows it on a terminal);
+/// -E, -f and IPMI_PASSWORD get none either way.
 #[test]
-fn password_option_warns_on_stderr() {
+fn password_option_is_quiet_in_scripts() {
     let sim = IpmiSim::start();
     let port = sim.port().to_string();
     let base = args(&["-H", "127.0.0.1", "-p", &port, "-U", "admin", "-C", "3"]);
@@ -282,9 +280,7 @@ fn password_option_warns_on_stderr() {
         &[],
     );
     with_p.expect_code(0);
-    assert_eq!(with_p.stderr, common::PASSWORD_OPTION_WARNING);
-    assert_eq!(with_p.messages(), "");
-    assert!(!with_p.stderr.contains("secret"));
+    assert_eq!(with_p.stderr, "");
     let with_env = ipmirs(
         &cat(&base, &["chassis", "power", "status"]),
         &[("IPMI_PASSWORD", "secret")],
@@ -298,11 +294,12 @@ fn password_option_warns_on_stderr() {
     );
     with_e.expect_code(0);
     assert_eq!(with_e.stderr, "");
-    // Also when -P is ignored (named local interface): it is in argv all the same.
+    // Also when -P is ignored (named local interface).
     let r = ipmirs(&args(&["local", "-P", "x", "-d", "97", "mc", "info"]), &[]);
     r.expect_code(1);
     assert!(
-        r.stderr.starts_with(common::PASSWORD_OPTION_WARNING),
+        r.stderr
+            .starts_with("ipmirs: cannot open the local IPMI device"),
         "{}",
         r.stderr
     );
@@ -365,8 +362,9 @@ fn diagnose_reads_the_tree_of_root() {
         "{out}"
     );
     assert!(r.stderr.is_empty(), "{}", r.stderr);
-    // Fast: nothing to wait for in a fake tree.
-    assert!(r.elapsed < Duration::from_secs(2), "{:?}", r.elapsed);
+    // Nothing to wait for in a fake tree (no probe: asserted below on the
+    // JSON); the bound only catches a hang, 5x the 2 s probe deadline.
+    assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
 
     let r = ipmirs(&args(&["diagnose", "--json", "--root", root]), &[]);
     r.expect_code(1);
@@ -598,7 +596,9 @@ fn verbose_goes_to_stderr_without_secrets() {
 
 /// The BMC stops answering after the session is open: exit 3 by the
 /// deadline, the message names the request that got no answer, and ipmirs
-/// does not wait for Close Session on top of it.
+/// does not wait for Close Session on top of it (said with -v: a fact, not
+/// a time). The relay drops every later datagram, so the deadline must
+/// expire; the time bound is 5x the deadline and only catches a hang.
 #[test]
 fn bmc_stalling_mid_session_times_out_at_the_request() {
     let sim = IpmiSim::start();
@@ -620,15 +620,17 @@ fn bmc_stalling_mid_session_times_out_at_the_request() {
             relay.port(),
             "admin",
             "secret",
-            &["--timeout", "1", "--json", "mc", "info"],
+            &["--timeout", "1", "--json", "-v", "mc", "info"],
         ),
         &[],
     );
     r.expect_code(3);
+    assert!(r.elapsed < Duration::from_secs(5), "took {:?}", r.elapsed);
     assert!(
-        r.elapsed < Duration::from_millis(1500),
-        "took {:?}",
-        r.elapsed
+        r.stderr
+            .contains("the BMC stopped answering: not waiting for Close Session"),
+        "{}",
+        r.stderr
     );
     assert!(
         r.stderr

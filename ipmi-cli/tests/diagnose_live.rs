@@ -42,14 +42,21 @@ fn a_running_serve_is_a_daemon_and_its_password_is_hidden() {
     let r = ipmirs(&args(&["diagnose", "--root", "/"]), &[]);
     let text = r.stdout_str();
     assert!(!text.contains("LiveSecret42"), "{text}");
-    let line = text
-        .lines()
-        .find(|l| l.contains(&format!("pid {pid} ")))
-        .unwrap_or_else(|| panic!("pid {pid} not shown:\n{text}"));
-    assert!(line.contains(&shown), "{line}");
-    // It sits in the daemons' block, after its heading and before the probes.
     let daemons_at = text.find("IPMI daemons").expect("IPMI daemons line");
     let probes_at = text.find("\nProbes").expect("Probes line");
-    let line_at = text.find(line).unwrap();
-    assert!(daemons_at < line_at && line_at < probes_at, "{text}");
+    match text.lines().find(|l| l.contains(&format!("pid {pid} "))) {
+        Some(line) => {
+            assert!(line.contains(&shown), "{line}");
+            // It sits in the daemons' block, after its heading and before the probes.
+            let line_at = text.find(line).unwrap();
+            assert!(daemons_at < line_at && line_at < probes_at, "{text}");
+        }
+        // The text lists a few daemons; on a machine running other
+        // simulators (a shared CI host) ours may be among the ones left
+        // out: then the block must say so (the JSON above lists them all).
+        None => assert!(
+            text[daemons_at..probes_at].contains(" more"),
+            "pid {pid} not shown and the daemons' block is not cut short:\n{text}"
+        ),
+    }
 }

@@ -185,7 +185,9 @@ fn serve_refuses_bad_flags_with_exit_2() {
         assert!(r.stderr.contains(what), "{}: {}", r.line, r.stderr);
         assert!(r.stdout.is_empty(), "{}", r.line);
     }
-    assert!(t0.elapsed() < Duration::from_secs(5));
+    // No refusal waits for anything: 14 process starts, a bound against a
+    // hang only (about 0.5 s expected on a loaded 2-core machine).
+    assert!(t0.elapsed() < Duration::from_secs(30));
 }
 
 #[test]
@@ -202,7 +204,9 @@ fn try_prints_what_ipmitool_prints_for_the_same_bmc() {
         r.stderr
     );
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.elapsed < Duration::from_secs(3), "took {:?}", r.elapsed);
+    // Two commands with its own BMC on loopback: about 0.1 s expected; 10 s
+    // catches a wait on a deadline (the default is 10 s per command).
+    assert!(r.elapsed < Duration::from_secs(10), "took {:?}", r.elapsed);
 
     // The same identity, served by `ipmirs serve` with its built-in user,
     // read by ipmitool.

@@ -123,8 +123,9 @@ impl Drop for Running {
 fn wait_for_datagrams(relay: &Relay, n: usize) {
     let t0 = Instant::now();
     while relay.datagrams_from_client() <= n {
+        // A watchdog against a hang, not a measurement.
         assert!(
-            t0.elapsed() < Duration::from_secs(5),
+            t0.elapsed() < Duration::from_secs(30),
             "the client sent {} datagrams, expected more than {n}",
             relay.datagrams_from_client()
         );
@@ -144,8 +145,9 @@ fn log_lines(bmc: &Serve, what: &str) -> usize {
 fn wait_for_log(bmc: &Serve, what: &str, count: usize) {
     let t0 = Instant::now();
     while log_lines(bmc, what) < count {
+        // A watchdog against a hang, not a measurement.
         assert!(
-            t0.elapsed() < Duration::from_secs(3),
+            t0.elapsed() < Duration::from_secs(30),
             "fewer than {count} sessions `{what}` in the BMC's log:\n{}",
             bmc.log()
         );
@@ -160,12 +162,12 @@ fn sigint_mid_request_closes_the_session_then_exits_130() {
     let handshake = total - 2;
     wait_for_log(&bmc, " closed", 1);
 
-    // The BMC hears the handshake, then nothing: `mc info` hangs. -N 5: no
-    // resend of the request meanwhile.
+    // The BMC hears the handshake, then nothing: `mc info` hangs. -N 30: no
+    // resend of the request meanwhile, and a wait that only the signal ends.
     let relay = Relay::start(bmc_addr(&bmc), handshake);
     let run = spawn(&command_line(
         relay.port(),
-        &["--timeout", "10", "-N", "5", "mc", "info"],
+        &["--timeout", "60", "-N", "30", "mc", "info"],
     ));
     wait_for_datagrams(&relay, handshake);
     std::thread::sleep(Duration::from_millis(200));
@@ -173,10 +175,12 @@ fn sigint_mid_request_closes_the_session_then_exits_130() {
     let before = relay.datagrams_from_client();
     relay.set_limit(usize::MAX);
     run.signal(libc::SIGINT);
-    let (status, took, out, err) = run.wait(Duration::from_secs(3));
+    let (status, took, out, err) = run.wait(Duration::from_secs(20));
 
     assert_eq!(status.code(), Some(130), "{status}: {err}");
-    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    // Expected: a poll interval plus a loopback Close Session (well under
+    // 0.1 s); without the interrupt it would wait out -N 30.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
     assert_eq!(
         err,
@@ -202,9 +206,9 @@ fn sigterm_with_a_deaf_bmc_still_sends_close_and_exits_143_within_a_second() {
         relay.port(),
         &[
             "--timeout",
-            "10",
+            "60",
             "-N",
-            "5",
+            "30",
             "--json",
             "chassis",
             "power",
@@ -215,11 +219,13 @@ fn sigterm_with_a_deaf_bmc_still_sends_close_and_exits_143_within_a_second() {
     std::thread::sleep(Duration::from_millis(100));
     let before = relay.datagrams_from_client();
     run.signal(libc::SIGTERM);
-    let (status, took, out, err) = run.wait(Duration::from_secs(3));
+    let (status, took, out, err) = run.wait(Duration::from_secs(20));
 
     assert_eq!(status.code(), Some(143), "{status}: {err}");
-    // Close Session waits at most 1 s for its answer (plus process exit).
-    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    // Close Session waits at most 1 s for its answer (the relay holds it),
+    // plus process exit: 5x that, far below the -N 30 it would otherwise wait.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // A wait never ends early, whatever the load.
     assert!(
         took >= Duration::from_millis(900),
         "did not wait for the close: {took:?}"
@@ -244,14 +250,15 @@ fn sigint_during_the_handshake_exits_130_at_once() {
     let relay = Relay::start(bmc_addr(&bmc), 0);
     let run = spawn(&command_line(
         relay.port(),
-        &["--timeout", "10", "mc", "info"],
+        &["--timeout", "60", "-N", "30", "mc", "info"],
     ));
     wait_for_datagrams(&relay, 0);
     std::thread::sleep(Duration::from_millis(100));
     run.signal(libc::SIGINT);
-    let (status, took, out, err) = run.wait(Duration::from_secs(3));
+    let (status, took, out, err) = run.wait(Duration::from_secs(20));
     assert_eq!(status.code(), Some(130), "{status}: {err}");
-    assert!(took < Duration::from_millis(500), "took {took:?}");
+    // Expected: one poll interval; without the interrupt, -N 30.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(out.is_empty());
     assert_eq!(
         err,
@@ -272,7 +279,7 @@ fn a_second_sigint_ends_the_process_at_once() {
     let relay = Relay::start(bmc_addr(&bmc), handshake);
     let run = spawn(&command_line(
         relay.port(),
-        &["--timeout", "10", "-N", "5", "mc", "info"],
+        &["--timeout", "60", "-N", "30", "mc", "info"],
     ));
     wait_for_datagrams(&relay, handshake);
     std::thread::sleep(Duration::from_millis(100));
@@ -281,7 +288,9 @@ fn a_second_sigint_ends_the_process_at_once() {
     wait_for_datagrams(&relay, handshake + 1);
     std::thread::sleep(Duration::from_millis(100));
     run.signal(libc::SIGINT);
-    let (status, took, _, _) = run.wait(Duration::from_secs(3));
+    let (status, took, _, _) = run.wait(Duration::from_secs(20));
+    // Killed by the signal itself, not the exit 130 of a clean close: that
+    // shows the second signal ended it. The bound only catches a hang.
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status}");
-    assert!(took < Duration::from_millis(500), "took {took:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
 }

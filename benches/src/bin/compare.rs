@@ -7,6 +7,8 @@
 //!    `ipmitool` on OpenIPMI's ipmi_sim (cipher suite 3, which both
 //!    speak there): wall time, CPU (user + system, from wait4) and peak
 //!    memory (ru_maxrss), medians of paired runs.
+//!    1b. `ipmirs mc info` against `ipmirs raw 6 1` (the same request
+//!    without the manufacturer's name from the IANA registry).
 //! 2. One command in an open session through the library against a bare
 //!    UDP round trip (ASF presence ping and pong) to the same responder.
 //! 3. `chassis power status` on 10, 100 and 1000 virtual BMCs (`ipmirs
@@ -39,6 +41,8 @@ use ipmi_lanplus::{Client, ClientConfig};
 
 /// Paired fresh-session runs per contender (scenario 1).
 const FRESH_RUNS: usize = 15;
+/// Interleaved pairs of `mc info` and `raw 6 1` (scenario 1b).
+const MC_INFO_RUNS: usize = 21;
 /// Commands timed in an open session, and bare round trips (scenario 2).
 const ROUND_TRIPS: usize = 3000;
 /// Fleet sizes of the sweep (scenario 3).
@@ -272,6 +276,16 @@ fn row(
 }
 
 fn ipmirs_cmd(ipmirs: &Path, port: u16, suite: u8, extra: &[&str]) -> Command {
+    ipmirs_command(ipmirs, port, suite, extra, &["chassis", "power", "status"])
+}
+
+fn ipmirs_command(
+    ipmirs: &Path,
+    port: u16,
+    suite: u8,
+    extra: &[&str],
+    command: &[&str],
+) -> Command {
     let mut c = Command::new(ipmirs);
     c.env("IPMI_PASSWORD", PASSWORD)
         .args([
@@ -286,7 +300,7 @@ fn ipmirs_cmd(ipmirs: &Path, port: u16, suite: u8, extra: &[&str]) -> Command {
         ])
         .args(["-C", &suite.to_string()])
         .args(extra)
-        .args(["chassis", "power", "status"]);
+        .args(command);
     c
 }
 
@@ -316,21 +330,17 @@ fn fresh_session(
     notes: &mut Vec<String>,
 ) {
     let port = sim.port();
-    let limit = Duration::from_secs(15);
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-    for i in 0..FRESH_RUNS + 1 {
-        let a = measure(&mut ipmirs_cmd(ipmirs, port, 3, &[]), None, limit);
-        let b = measure(&mut ipmitool_cmd(port, 3), None, limit);
-        for (who, r) in [("ipmirs", &a), ("ipmitool", &b)] {
+    let (ours, theirs) = interleaved(
+        FRESH_RUNS,
+        || ipmirs_cmd(ipmirs, port, 3, &[]),
+        || ipmitool_cmd(port, 3),
+    );
+    for (a, b) in ours.iter().zip(&theirs) {
+        for (who, r) in [("ipmirs", a), ("ipmitool", b)] {
             assert!(
                 r.code == Some(0) && r.stdout == "Chassis Power is off\n",
                 "{who} on ipmi_sim: {r:?}"
             );
-        }
-        if i > 0 {
-            // The first pair warms the page cache and the simulator.
-            ours.push(a);
-            theirs.push(b);
         }
     }
     let wall = |v: &[Run]| median_by(v, |r| ms(r.wall));
@@ -367,6 +377,80 @@ fn fresh_session(
         "Scenario 1: {FRESH_RUNS} paired runs (after one warm-up pair), medians; \
          `ipmirs -I lanplus -H 127.0.0.1 -p PORT -U admin -C 3 chassis power status` \
          and the same ipmitool command line with `-E`, password from `IPMI_PASSWORD`."
+    ));
+}
+
+/// `runs` interleaved pairs of two commands (after one warm-up pair, which
+/// fills the page cache and wakes the simulator), each under a 15 s limit.
+fn interleaved(
+    runs: usize,
+    a: impl Fn() -> Command,
+    b: impl Fn() -> Command,
+) -> (Vec<Run>, Vec<Run>) {
+    let limit = Duration::from_secs(15);
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for i in 0..runs + 1 {
+        let x = measure(&mut a(), None, limit);
+        let y = measure(&mut b(), None, limit);
+        if i > 0 {
+            first.push(x);
+            second.push(y);
+        }
+    }
+    (first, second)
+}
+
+/// Scenario 1b (issue 10.6): `ipmirs mc info`, which also names the
+/// manufacturer from the IANA registry, against `ipmirs raw 6 1`, the same
+/// Get Device ID without names: interleaved runs, medians of the wall time.
+fn mc_info_cost(
+    ipmirs: &Path,
+    sim: &ipmisim::IpmiSim,
+    rows: &mut Vec<Row>,
+    notes: &mut Vec<String>,
+) {
+    let port = sim.port();
+    let (info, raw) = interleaved(
+        MC_INFO_RUNS,
+        || ipmirs_command(ipmirs, port, 3, &[], &["mc", "info"]),
+        || ipmirs_command(ipmirs, port, 3, &[], &["raw", "6", "1"]),
+    );
+    for (a, b) in info.iter().zip(&raw) {
+        assert!(
+            a.code == Some(0) && a.stdout.contains("Manufacturer Name         : MontaVista"),
+            "mc info on ipmi_sim: {a:?}"
+        );
+        assert!(b.code == Some(0), "raw 6 1 on ipmi_sim: {b:?}");
+    }
+    let (w1, w2) = (
+        median_by(&info, |r| ms(r.wall)),
+        median_by(&raw, |r| ms(r.wall)),
+    );
+    rows.push(row(
+        "1b. ipmirs mc info vs ipmirs raw 6 1 (ipmi_sim, suite 3): wall",
+        format!("{w1:.2} ms"),
+        format!("{w2:.2} ms"),
+        format!("{:+.2} ms", w1 - w2),
+        "<= +0.5 ms",
+        Some(w1 - w2 <= 0.5),
+    ));
+    // CPU (user + system) is less sensitive to a loaded machine than wall time.
+    let (c1, c2) = (
+        median_by(&info, |r| ms(r.cpu)),
+        median_by(&raw, |r| ms(r.cpu)),
+    );
+    rows.push(row(
+        "1b. same: CPU (user+sys)",
+        format!("{c1:.2} ms"),
+        format!("{c2:.2} ms"),
+        format!("{:+.2} ms", c1 - c2),
+        "-",
+        None,
+    ));
+    notes.push(format!(
+        "Scenario 1b: {MC_INFO_RUNS} interleaved pairs (after one warm-up pair), medians; \
+         `mc info` reads the manufacturer's name from /usr/share/misc/enterprise-numbers.txt \
+         (a bisection of the sorted file), `raw 6 1` is the same request printed as hex."
     ));
 }
 
@@ -959,9 +1043,18 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
 
+    // `compare mc-info`: scenario 1b alone, printed, BENCHMARKS.md untouched.
+    if std::env::args().nth(1).as_deref() == Some("mc-info") {
+        let sim = ipmisim::IpmiSim::start();
+        mc_info_cost(&ipmirs, &sim, &mut rows, &mut notes);
+        print_table(&rows);
+        return ExitCode::SUCCESS;
+    }
+
     eprintln!("compare: 1/4 fresh session on ipmi_sim ...");
     let sim = ipmisim::IpmiSim::start();
     fresh_session(&ipmirs, &sim, &mut rows, &mut notes);
+    mc_info_cost(&ipmirs, &sim, &mut rows, &mut notes);
     eprintln!("compare: 2/4 open session against a bare round trip ...");
     let serve = Serve::start(&ipmirs);
     open_session(&serve, &mut rows);

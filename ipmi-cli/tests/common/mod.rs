@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod relay;
 pub mod serve;
 
@@ -64,14 +65,9 @@ impl Run {
     }
 }
 
-/// Runs a program with `args`, the variables in `env` set and the
-/// credential variables of the test's own environment removed.
-pub fn run(program: &str, args: &[String], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+/// The credential variables of the test's own environment, removed from a
+/// child's so that only what a test sets reaches it.
+pub fn without_credentials(cmd: &mut Command) {
     for var in [
         "IPMI_PASSWORD",
         "IPMITOOL_PASSWORD",
@@ -80,6 +76,17 @@ pub fn run(program: &str, args: &[String], env: &[(&str, &str)]) -> Run {
     ] {
         cmd.env_remove(var);
     }
+}
+
+/// Runs a program with `args`, the variables in `env` set and the
+/// credential variables of the test's own environment removed.
+pub fn run(program: &str, args: &[String], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    without_credentials(&mut cmd);
     for (k, v) in env {
         cmd.env(k, v);
     }

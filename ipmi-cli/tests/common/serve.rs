@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use super::{args, cat};
 
-/// How long `serve` gets to print its start line.
-const STARTUP: Duration = Duration::from_secs(5);
+/// How long `serve` gets to print its start line: a watchdog against a
+/// hang, not a measurement.
+const STARTUP: Duration = Duration::from_secs(30);
 /// Ports tried when the one picked was taken in the meantime.
 const PORT_ATTEMPTS: usize = 5;
 

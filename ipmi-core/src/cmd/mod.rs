@@ -13,3 +13,14 @@ pub use raw::{Raw, RawResponse};
 pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
 };
+pub mod boot;
+pub mod channel;
+pub mod chassis_ops;
+pub mod dcmi;
+pub mod lan_config;
+pub mod mc;
+pub mod session_info;
+mod support;
+pub mod sysinfo;
+pub mod user;
+pub mod watchdog;

@@ -42,6 +42,51 @@ impl ChannelAuthCapabilities {
     pub fn kg_set(&self) -> bool {
         self.auth_status & 0x20 != 0
     }
+    /// The IPMI 1.5 authentication types enabled (byte 2 bits 5:0); ipmitool's
+    /// `channel authcap` line "IPMI v1.5  auth types      : " shows them.
+    pub fn auth_types(&self) -> super::lan_config::AuthTypes {
+        super::lan_config::AuthTypes(self.auth_types & 0x3f)
+    }
+    /// The v2.0 extended data is present (byte 2 bit 7): ipmitool then
+    /// prints the "KG status" and "Channel supports IPMI v1.5/v2.0" lines.
+    pub fn extended_data(&self) -> bool {
+        self.auth_types & 0x80 != 0
+    }
+    /// Per-message authentication enabled (byte 3 bit 4 clear): "Per message authentication : enabled".
+    pub fn per_message_auth(&self) -> bool {
+        self.auth_status & 0x10 == 0
+    }
+    /// User-level authentication enabled (byte 3 bit 3 clear): "User level authentication  : enabled".
+    pub fn user_level_auth(&self) -> bool {
+        self.auth_status & 0x08 == 0
+    }
+    /// Non-null user names exist (byte 3 bit 2).
+    pub fn non_null_usernames(&self) -> bool {
+        self.auth_status & 0x04 != 0
+    }
+    /// Null user names with non-null passwords exist (byte 3 bit 1).
+    pub fn null_usernames(&self) -> bool {
+        self.auth_status & 0x02 != 0
+    }
+    /// Anonymous login enabled (byte 3 bit 0).
+    pub fn anonymous_login(&self) -> bool {
+        self.auth_status & 0x01 != 0
+    }
+    /// The channel supports IPMI v1.5 sessions (byte 4 bit 0).
+    pub fn supports_v15(&self) -> bool {
+        self.extended & 0x01 != 0
+    }
+    /// The response data bytes (for a responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[
+            self.channel,
+            self.auth_types,
+            self.auth_status,
+            self.extended,
+        ]);
+        out.extend_from_slice(&self.oem_id.to_le_bytes()[..3]);
+        out.push(self.oem_aux);
+    }
 }
 
 impl Command for GetChannelAuthCapabilities {
@@ -151,6 +196,13 @@ mod tests {
         let caps = c.decode(&r).unwrap();
         assert!(caps.supports_v2());
         assert!(!caps.kg_set());
+        assert_eq!(caps.auth_types().to_string(), "NONE MD2 MD5 PASSWORD ");
+        assert!(caps.extended_data() && caps.supports_v15());
+        assert!(caps.per_message_auth() && caps.user_level_auth());
+        assert!(caps.non_null_usernames() && !caps.null_usernames() && !caps.anonymous_login());
+        let mut out = Vec::new();
+        caps.encode(&mut out);
+        assert_eq!(out, r.data);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! One invocation from start to exit code: resolve the command line, open
-//! a session, run the action, print, close. Generic over [`Connector`] so
+//! The run loop of one client command, from a resolved invocation to the
+//! exit code: open a session, run the action, print, close. Generic over
+//! [`Connector`] so
 //! that the whole flow (exit codes, what reaches stdout and stderr) is
 //! unit-tested with a scripted transport.
 //!
@@ -13,186 +14,28 @@
 //! closed at all (the BMC is not answering; ipmi_lanplus still sends one
 //! Close Session datagram, without waiting, when the client is dropped).
 //!
-//! Three connectors: [`crate::lan::LanConnector`] (RMCP+ sessions),
-//! `crate::local::LocalConnector` (the Linux `/dev/ipmiN` device, where
-//! "opening" and "closing" are those of the device file and the deadline
-//! bounds each wait for the kernel's answer) and `crate::kcs::KcsConnector`
-//! (the KCS ports without the kernel driver; opening takes the ports).
+//! The connectors are [`crate::connect`]'s, one per interface.
 //!
 //! Signals: over `lan`, SIGINT and SIGTERM stop the wait (see
 //! [`crate::signals`]); the session is then closed within
 //! [`INTERRUPT_CLOSE_MAX`] and the exit code is 128 + the signal's number.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ipmi_core::{CompletionCode, Deadline, ErrorClass, Target, Transport};
+use ipmi_core::{Deadline, ErrorClass, Target, Transport};
 
-use crate::actions::{self, Outcome};
-use crate::args::{Cli, Job, ResetKind};
+use crate::connect::lan::LanSettings;
+use crate::connect::Connector;
+use crate::credentials::PasswordSource;
 use crate::exit::{self, CliError};
-use crate::invocation::{self, Action, Env, Invocation, LanSettings, Link, PasswordSource, Plan};
-use crate::output::{self, Names};
+use crate::families::{self as actions, Outcome};
+use crate::output::Streams;
+use crate::plan::{Invocation, Link};
 
 pub use ipmi_core::deadline::{CLOSE_MAX, CLOSE_MIN};
 /// Most time given to Close Session after SIGINT or SIGTERM.
 pub const INTERRUPT_CLOSE_MAX: Duration = Duration::from_secs(1);
-
-/// Opens and closes sessions of one interface.
-pub trait Connector {
-    /// The open session.
-    type Session: Transport;
-
-    /// "host:port", for messages.
-    fn peer(&self) -> String;
-
-    /// Checks the settings before anything is sent.
-    fn validate(&self) -> Result<(), <Self::Session as Transport>::Error>;
-
-    /// Opens a session by `deadline`.
-    fn open(
-        &mut self,
-        deadline: Deadline,
-    ) -> Result<Self::Session, <Self::Session as Transport>::Error>;
-
-    /// Closes the session by `deadline`.
-    fn close(
-        &mut self,
-        session: Self::Session,
-        deadline: Deadline,
-    ) -> Result<(), <Self::Session as Transport>::Error>;
-
-    /// The session step an error stalled in.
-    fn stage(&self, error: &<Self::Session as Transport>::Error) -> Option<String>;
-
-    /// What is opened and closed, for `-v`: "session", or "device".
-    fn opened(&self) -> &'static str {
-        "session"
-    }
-
-    /// Said with `-v` when the BMC stopped answering and the session is
-    /// dropped without closing it.
-    fn abandon_note(&self) -> &'static str {
-        "the BMC stopped answering: not waiting for Close Session"
-    }
-
-    /// What a failure to open says first.
-    fn open_context(&self) -> String {
-        format!("cannot open a session with {}", self.peer())
-    }
-
-    /// What this interface adds to the message of a completion-code
-    /// refusal of a request to `target` (e.g. what the kernel driver means
-    /// by a code it makes up itself), after ipmitool's words.
-    fn completion_note(&self, _code: CompletionCode, _target: Target) -> Option<String> {
-        None
-    }
-
-    /// One line about the open session, for `-v`.
-    fn describe(&self, _session: &Self::Session) -> Option<String> {
-        None
-    }
-
-    /// Datagram counts, for `-vv`.
-    fn statistics(&self, _session: &Self::Session) -> Option<String> {
-        None
-    }
-
-    /// The signal (SIGINT, SIGTERM) that asked this interface to stop, once
-    /// one did; its waits then end with an error and [`run`] closes the
-    /// session within [`INTERRUPT_CLOSE_MAX`] and exits 128 + the number.
-    /// Interfaces that do not catch signals (they die of them) say `None`.
-    fn signal(&self) -> Option<i32> {
-        None
-    }
-}
-
-/// Standard output and standard error.
-pub struct Streams<'a> {
-    /// Standard output: ipmitool's text or one JSON line.
-    pub out: &'a mut dyn Write,
-    /// Standard error: errors and `-v` notes.
-    pub err: &'a mut dyn Write,
-}
-
-impl Streams<'_> {
-    fn note(&mut self, verbose: u8, level: u8, text: impl AsRef<str>) {
-        if verbose >= level {
-            let _ = writeln!(self.err, "ipmirs: {}", text.as_ref());
-        }
-    }
-
-    /// Reports an error on stderr (and as JSON on stdout with `--json`);
-    /// returns its exit code.
-    pub fn fail(&mut self, json: bool, e: &CliError) -> u8 {
-        let _ = writeln!(self.err, "ipmirs: {e}");
-        if json {
-            let _ = self.out.write_all(&output::json::error(e));
-            let _ = self.out.flush();
-        }
-        e.exit_code()
-    }
-}
-
-/// The warning `-P` gets (issue #6): the password is in argv, which any
-/// user can read (`ps`, `/proc/PID/cmdline`) while the command runs.
-pub const PASSWORD_OPTION_WARNING: &str =
-    "ipmirs: warning: -P exposes the password in the process list; prefer -E, -f or IPMI_PASSWORD";
-
-/// Resolves and runs; returns the exit code.
-pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Streams) -> u8 {
-    if matches!(cli.command.job(), Job::Client(..)) && cli.options.password.is_some() {
-        let _ = writeln!(io.err, "{PASSWORD_OPTION_WARNING}");
-    }
-    match invocation::plan(cli, env) {
-        Err(e) => io.fail(cli.options.json, &e),
-        Ok(Plan::Client(inv)) => match &inv.link {
-            Link::Lan(settings) => {
-                let mut connector = crate::lan::LanConnector::new(settings.clone(), inv.timeout);
-                // SIGINT/SIGTERM: close the session, then exit 130/143.
-                match crate::signals::install() {
-                    Ok(flag) => connector = connector.with_interrupt(flag),
-                    Err(e) => io.note(
-                        inv.verbose,
-                        1,
-                        format!("cannot catch SIGINT/SIGTERM ({e}): a signal ends the process without closing the session"),
-                    ),
-                }
-                run(&mut connector, &inv, registries, io)
-            }
-            #[cfg(target_os = "linux")]
-            Link::Local(settings) => {
-                let mut connector =
-                    crate::local::LocalConnector::new(settings.clone(), inv.timeout);
-                run(&mut connector, &inv, registries, io)
-            }
-            #[cfg(target_os = "linux")]
-            Link::Kcs(settings) => {
-                let mut connector = crate::kcs::KcsConnector::new(settings.clone(), inv.timeout);
-                run(&mut connector, &inv, registries, io)
-            }
-            #[cfg(not(target_os = "linux"))]
-            Link::Local(_) | Link::Kcs(_) => io.fail(
-                inv.json,
-                &CliError::Usage(
-                    "the local and kcs interfaces need Linux (its IPMI driver, or its port access)"
-                        .into(),
-                ),
-            ),
-        },
-        Ok(Plan::Fleet(settings)) => crate::fleet::run(&settings, registries, io),
-        Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
-        Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
-        #[cfg(target_os = "linux")]
-        Ok(Plan::Diagnose(settings)) => crate::diagnose::run(&settings, io),
-        #[cfg(not(target_os = "linux"))]
-        Ok(Plan::Diagnose(settings)) => io.fail(
-            settings.json,
-            &CliError::Usage("diagnose needs Linux (/proc, /sys, the IPMI driver)".into()),
-        ),
-    }
-}
 
 /// Runs a resolved invocation through `connector`; returns the exit code.
 pub fn run<C: Connector>(
@@ -224,7 +67,13 @@ pub fn run<C: Connector>(
                 return io.fail(json, &err);
             }
             let stage = connector.stage(&e);
-            let err = CliError::failed(&connector.open_context(), &e, stage);
+            let mut err = CliError::failed(&connector.open_context(), &e, stage);
+            if let (Some(hint), CliError::Failed { message, .. }) =
+                (connector.open_hint(&e), &mut err)
+            {
+                message.push_str("; ");
+                message.push_str(&hint);
+            }
             return io.fail(json, &err);
         }
     };
@@ -274,12 +123,10 @@ pub fn run<C: Connector>(
     };
     let result = result
         .map_err(|e| match interrupted {
-            Some(signal) => {
-                CliError::interrupted(&actions::context(&inv.action, target), signal, true)
-            }
+            Some(signal) => CliError::interrupted(&inv.action.context(target), signal, true),
             None => actions::describe(&inv.action, target, e, |e| connector.stage(e)),
         })
-        .and_then(|o| actions::check_raw(&inv.action, target, &o).map(|()| o))
+        .and_then(|o| actions::check_completion(&inv.action, target, &o).map(|()| o))
         .map_err(|e| with_completion_note(e, target, &*connector));
     io.note(
         v,
@@ -303,7 +150,7 @@ pub fn run<C: Connector>(
         io.note(v, 1, connector.abandon_note());
         drop(session);
     } else {
-        let budget = if inv.action == Action::McReset(ResetKind::Cold) && result.is_ok() {
+        let budget = if inv.action.resets_the_bmc() && result.is_ok() {
             CLOSE_MIN
         } else if connector.signal().is_some() {
             deadline
@@ -366,24 +213,15 @@ fn print_outcome(
     registries: &[PathBuf],
     io: &mut Streams,
 ) -> u8 {
-    let names = match outcome {
-        Outcome::DeviceId(info) => {
-            let n = Names::lookup(info.manufacturer_id(), info.id.product_id, registries);
-            io.note(
-                inv.verbose,
-                1,
-                format!("manufacturer name from {:?}", n.source),
-            );
-            Some(n)
-        }
-        _ => None,
-    };
-    let bytes = if inv.json {
-        output::json::outcome(outcome, names.as_ref())
-    } else {
-        output::text(outcome, names.as_ref())
-    };
-    match io.out.write_all(&bytes).and_then(|()| io.out.flush()) {
+    let rendered = outcome.render(inv.json, registries);
+    if let Some(note) = &rendered.note {
+        io.note(inv.verbose, 1, note);
+    }
+    match io
+        .out
+        .write_all(&rendered.bytes)
+        .and_then(|()| io.out.flush())
+    {
         Ok(()) => exit::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::FAILURE,
         Err(e) => {
@@ -437,10 +275,10 @@ fn describe_settings(inv: &Invocation, peer: &str, io: &mut Streams) {
         Link::Local(s) => {
             let v = inv.verbose;
             let device = match &s.device {
-                invocation::DeviceChoice::Number(n) => {
+                crate::connect::local::DeviceChoice::Number(n) => {
                     format!("{peer} (else /dev/ipmi/{n}, /dev/ipmidev/{n})")
                 }
-                invocation::DeviceChoice::Path(_) => peer.to_string(),
+                crate::connect::local::DeviceChoice::Path(_) => peer.to_string(),
             };
             io.note(
                 v,
@@ -510,8 +348,9 @@ fn describe_lan(s: &LanSettings, inv: &Invocation, peer: &str, io: &mut Streams)
         PasswordSource::File => "password from the -f file".to_string(),
         PasswordSource::Env => "password from $IPMI_PASSWORD".to_string(),
         PasswordSource::BuiltIn => "password: the virtual BMC's built-in password".to_string(),
+        PasswordSource::Prompt => "password from the prompt".to_string(),
         PasswordSource::Empty => {
-            "note: no password given (-P, -E, -f or $IPMI_PASSWORD): using an empty password; ipmitool would prompt on a terminal"
+            "note: no password given (-P, -E, -f or $IPMI_PASSWORD) and standard input is no terminal: using an empty password"
                 .to_string()
         }
     };
@@ -541,8 +380,9 @@ fn hex(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::tests::{answer, MockError, Scripted};
-    use crate::invocation::LanSettings;
+    use crate::families::mc::ResetKind;
+    use crate::families::tests::{answer, MockError, Scripted};
+    use crate::families::Action;
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::{CommandError, NetFn, PrivilegeLevel, Response};
     use std::collections::VecDeque;
@@ -591,7 +431,7 @@ mod tests {
                 host: "bmc".into(),
                 port: 623,
                 username: b"admin".to_vec(),
-                password: b"secret".to_vec(),
+                password: b"secret".to_vec().into(),
                 password_source: PasswordSource::Empty,
                 kg: None,
                 privilege: PrivilegeLevel::Administrator,
@@ -644,7 +484,7 @@ mod tests {
     #[test]
     fn success_prints_then_closes() {
         let mut m = mock(vec![answer(NetFn::APP, 1, 0, &SIM_DEVICE_ID)]);
-        let (code, out, err) = go(Action::McInfo, false, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 0, "{err}");
         assert!(out.starts_with("Device ID                 : 0\n"), "{out}");
         assert!(out.contains("Manufacturer Name         : MontaVista Software, Inc.\n"));
@@ -656,7 +496,11 @@ mod tests {
     #[test]
     fn refused_cold_reset_prints_nothing_on_stdout() {
         let mut m = mock(vec![answer(NetFn::APP, 2, 0xd4, &[])]);
-        let (code, out, err) = go(Action::McReset(ResetKind::Cold), false, &mut m);
+        let (code, out, err) = go(
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold)),
+            false,
+            &mut m,
+        );
         assert_eq!(code, 1);
         assert_eq!(out, "");
         assert_eq!(
@@ -669,7 +513,11 @@ mod tests {
     #[test]
     fn accepted_cold_reset_closes_quickly() {
         let mut m = mock(vec![answer(NetFn::APP, 2, 0, &[])]);
-        let (code, out, _) = go(Action::McReset(ResetKind::Cold), false, &mut m);
+        let (code, out, _) = go(
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Cold)),
+            false,
+            &mut m,
+        );
         assert_eq!((code, out.as_str()), (0, "Sent cold reset command to MC\n"));
         assert!(m.close_budget.unwrap() <= CLOSE_MIN);
     }
@@ -678,7 +526,7 @@ mod tests {
     fn open_timeout_exits_3_with_the_stage() {
         let mut m = mock(vec![]);
         m.open = Some(Err(MockError::Timeout));
-        let (code, out, err) = go(Action::McInfo, false, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 3);
         assert_eq!(out, "");
         assert!(
@@ -688,7 +536,7 @@ mod tests {
         assert!(!m.closed);
         let mut m = mock(vec![]);
         m.open = Some(Err(MockError::Timeout));
-        let (code, out, _) = go(Action::McInfo, true, &mut m);
+        let (code, out, _) = go(Action::Mc(crate::families::mc::Action::Info), true, &mut m);
         assert_eq!(code, 3);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["kind"], "timeout");
@@ -699,7 +547,11 @@ mod tests {
     #[test]
     fn command_timeout_skips_close() {
         let mut m = mock(vec![Err(MockError::Timeout)]);
-        let (code, _, err) = go(Action::ChassisStatus, false, &mut m);
+        let (code, _, err) = go(
+            Action::Chassis(crate::families::chassis::Action::Status),
+            false,
+            &mut m,
+        );
         assert_eq!(code, 3);
         assert!(
             err.contains("Error sending Chassis Status command: no answer"),
@@ -744,16 +596,30 @@ mod tests {
     #[test]
     fn json_success_shapes() {
         let mut m = mock(vec![answer(NetFn::CHASSIS, 1, 0, &[0x01, 0, 0])]);
-        let (_, out, _) = go(Action::PowerStatus, true, &mut m);
+        let (_, out, _) = go(
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            true,
+            &mut m,
+        );
         assert_eq!(out, "{\"power\":\"on\"}\n");
         let mut m = mock(vec![answer(NetFn::CHASSIS, 2, 0, &[])]);
-        let (_, out, _) = go(Action::PowerControl(PowerAction::Cycle), true, &mut m);
+        let (_, out, _) = go(
+            Action::Chassis(crate::families::chassis::Action::PowerControl(
+                PowerAction::Cycle,
+            )),
+            true,
+            &mut m,
+        );
         assert_eq!(out, "{\"power_control\":\"cycle\"}\n");
         let mut m = mock(vec![answer(NetFn::APP, 3, 0, &[])]);
-        let (_, out, _) = go(Action::McReset(ResetKind::Warm), true, &mut m);
+        let (_, out, _) = go(
+            Action::Mc(crate::families::mc::Action::Reset(ResetKind::Warm)),
+            true,
+            &mut m,
+        );
         assert_eq!(out, "{\"reset\":\"warm\"}\n");
         let mut m = mock(vec![answer(NetFn::APP, 1, 0, &SIM_DEVICE_ID)]);
-        let (_, out, _) = go(Action::McInfo, true, &mut m);
+        let (_, out, _) = go(Action::Mc(crate::families::mc::Action::Info), true, &mut m);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["manufacturer_id"], 4753);
         assert_eq!(v["manufacturer_name"], "MontaVista Software, Inc.");
@@ -769,7 +635,7 @@ mod tests {
         // The interruptible wait gave up (any error) and the signal is recorded.
         m.open = Some(Err(MockError::Timeout));
         m.signal = Some(libc::SIGINT);
-        let (code, out, err) = go(Action::McInfo, false, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 130);
         assert_eq!(out, "");
         assert_eq!(
@@ -783,7 +649,7 @@ mod tests {
     fn a_signal_mid_request_closes_the_session_quickly_then_exits() {
         let mut m = mock(vec![Err(MockError::Timeout)]);
         m.signal = Some(libc::SIGTERM);
-        let (code, out, err) = go(Action::McInfo, true, &mut m);
+        let (code, out, err) = go(Action::Mc(crate::families::mc::Action::Info), true, &mut m);
         assert_eq!(code, 143);
         assert_eq!(
             err,
@@ -806,49 +672,16 @@ mod tests {
     fn a_signal_after_the_answer_keeps_the_output_and_exits_128_plus_n() {
         let mut m = mock(vec![answer(NetFn::CHASSIS, 1, 0, &[0x01, 0, 0])]);
         m.signal = Some(libc::SIGINT);
-        let (code, out, err) = go(Action::PowerStatus, false, &mut m);
+        let (code, out, err) = go(
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            false,
+            &mut m,
+        );
         assert_eq!(code, 130);
         assert_eq!(out, "Chassis Power is on\n");
         assert_eq!(err, "ipmirs: interrupted by SIGINT after the answer\n");
         assert!(m.closed);
         assert!(m.close_budget.unwrap() <= INTERRUPT_CLOSE_MAX);
-    }
-
-    #[test]
-    fn the_password_option_warns_on_stderr_only() {
-        use clap::Parser;
-        let run_line = |args: &[&str]| {
-            let cli =
-                Cli::try_parse_from(std::iter::once("ipmirs").chain(args.iter().copied())).unwrap();
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            let env: std::collections::HashMap<&str, &str> = Default::default();
-            let code = main_with(
-                &cli,
-                &env,
-                &[],
-                &mut Streams {
-                    out: &mut out,
-                    err: &mut err,
-                },
-            );
-            (code, out, String::from_utf8(err).unwrap())
-        };
-        // Refused before any I/O (bad -b), so nothing else happens.
-        let (code, out, err) =
-            run_line(&["-H", "h", "-U", "u", "-P", "pw", "-b", "3", "mc", "info"]);
-        assert_eq!(code, 2);
-        assert!(out.is_empty());
-        let mut lines = err.lines();
-        assert_eq!(lines.next(), Some(PASSWORD_OPTION_WARNING));
-        assert!(lines.next().unwrap().contains("-b 3 needs -t"), "{err}");
-        assert!(!err.contains("pw "), "{err}");
-        // No -P, no warning.
-        let (_, _, err) = run_line(&["-H", "h", "-U", "u", "-E", "-b", "3", "mc", "info"]);
-        assert!(!err.contains("warning"), "{err}");
-        // serve refuses -P anyway: no warning, just the refusal.
-        let (code, _, err) = run_line(&["serve", "-P", "x"]);
-        assert_eq!(code, 2);
-        assert!(!err.contains("warning"), "{err}");
     }
 
     #[test]
@@ -858,14 +691,17 @@ mod tests {
             need: 11,
             got: 2,
         }))]);
-        let (code, _, err) = go(Action::McInfo, false, &mut m);
+        let (code, _, err) = go(Action::Mc(crate::families::mc::Action::Info), false, &mut m);
         assert_eq!(code, 1, "{err}");
     }
 
     #[test]
     fn verbose_never_prints_the_password() {
         let mut m = mock(vec![answer(NetFn::CHASSIS, 1, 0, &[0, 0, 0])]);
-        let mut i = inv(Action::PowerStatus, false);
+        let mut i = inv(
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            false,
+        );
         i.verbose = 3;
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let code = run(

@@ -1,0 +1,276 @@
+//! The ipmitool command families. Each module holds one family whole: its
+//! grammar (clap), the library call (an [`ipmi_core`] command over any
+//! [`Transport`]) and its renderers (ipmitool's text and `--json`). The
+//! [`families!`] table below registers them: adding a family is its module
+//! plus one line of the table.
+//!
+//! A family module provides:
+//! - `Words`: a clap `Subcommand` enum with the family's first word(s);
+//!   `Words::action` checks them and makes the family's `Action` (usage
+//!   errors exit 2);
+//! - `Action`: `request(target)`, `decode(response)`, and ipmitool's words
+//!   for a failure: `context(target)` (no answer) and `refused(target,
+//!   code_text)` (a completion code);
+//! - `Outcome`: `render(json, registries)` (the bytes for standard output
+//!   and, for `-v`, a note) and `completion()` (a code that makes even an
+//!   answer an error, as `raw`'s).
+//!
+//! [`unimplemented`] refuses ipmitool's other commands with one line.
+
+pub mod unimplemented;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ipmi_core::{
+    CommandError, CompletionCode, Deadline, ErrorClass, Failure, Request, Response, Target,
+    Transport,
+};
+
+use crate::exit::CliError;
+use raw::{RawFamily as _, RawRender as _};
+
+/// What a family's outcome prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// Standard output: ipmitool's text or one JSON line.
+    pub bytes: Vec<u8>,
+    /// Said with `-v` (e.g. where a name came from).
+    pub note: Option<String>,
+}
+
+impl Rendered {
+    /// Just these bytes.
+    pub fn bytes(bytes: Vec<u8>) -> Self {
+        Rendered { bytes, note: None }
+    }
+}
+
+/// The table of families: `Variant => module` declares the module and
+/// registers its grammar, action and outcome.
+macro_rules! families {
+    ($($variant:ident => $module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// The command words of every family.
+        #[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+        pub enum Command {
+            $(
+                #[allow(missing_docs)]
+                #[command(flatten)]
+                $variant($module::Words),
+            )*
+        }
+
+        /// What to do, once connected.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Action {
+            $(
+                #[allow(missing_docs)]
+                $variant($module::Action),
+            )*
+        }
+
+        /// What an action got back.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Outcome {
+            $(
+                #[allow(missing_docs)]
+                $variant($module::Outcome),
+            )*
+        }
+
+        impl Command {
+            /// The action of the command words (usage errors exit 2).
+            pub fn action(&self) -> Result<Action, CliError> {
+                match self {
+                    $(Command::$variant(w) => w.action().map(Action::$variant),)*
+                }
+            }
+        }
+
+        impl Action {
+            /// The request for `target`.
+            pub fn request(&self, target: Target) -> Request {
+                match self {
+                    $(Action::$variant(a) => a.request(target),)*
+                }
+            }
+
+            /// Decodes the response to [`Action::request`].
+            pub fn decode(&self, response: &Response) -> Result<Outcome, CommandError> {
+                match self {
+                    $(Action::$variant(a) => a.decode(response).map(Outcome::$variant),)*
+                }
+            }
+
+            /// ipmitool's words for a failed action when no answer came.
+            /// `target` is where the request went.
+            pub fn context(&self, target: Target) -> String {
+                match self {
+                    $(Action::$variant(a) => a.context(target),)*
+                }
+            }
+
+            fn refused(&self, target: Target, code: CompletionCode, text: &str) -> String {
+                match self {
+                    $(Action::$variant(a) => a.refused(target, code, text),)*
+                }
+            }
+        }
+
+        impl Outcome {
+            /// Standard output for this outcome: ipmitool's text, or one
+            /// JSON line; `registries` are the IANA registries `mc info`
+            /// reads names from.
+            pub fn render(&self, json: bool, registries: &[PathBuf]) -> Rendered {
+                match self {
+                    $(Outcome::$variant(o) => o.render(json, registries),)*
+                }
+            }
+
+            /// A completion code that makes this answer an error (`raw`).
+            pub fn completion(&self) -> Option<CompletionCode> {
+                match self {
+                    $(Outcome::$variant(o) => o.completion(),)*
+                }
+            }
+        }
+    };
+}
+
+families! {
+    Mc => mc,
+    Chassis => chassis,
+    Raw => raw,
+}
+
+impl Action {
+    /// A Cold Reset: the BMC is resetting, so closing gets little time.
+    pub fn resets_the_bmc(&self) -> bool {
+        matches!(self, Action::Mc(mc::Action::Reset(mc::ResetKind::Cold)))
+    }
+}
+
+/// Why an action failed.
+#[derive(Debug)]
+pub enum ActionError<E> {
+    /// The transport gave up (no answer, broken session...).
+    Transport(E),
+    /// The answer did not decode (completion code, short response...).
+    Command(CommandError),
+}
+
+/// One request/response as seen from the CLI (for `-vv`).
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// The response, when one came.
+    pub response: Option<Response>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// Runs `action` on `transport`, finishing by `deadline`; `trace` sees the
+/// request and what came back.
+pub fn perform<T: Transport>(
+    transport: &mut T,
+    action: &Action,
+    deadline: Deadline,
+    trace: &mut dyn FnMut(&Request, &Exchange),
+) -> Result<Outcome, ActionError<T::Error>> {
+    let request = action.request(transport.default_target());
+    let start = Instant::now();
+    let result = transport.exchange(&request, deadline);
+    trace(
+        &request,
+        &Exchange {
+            response: result.as_ref().ok().cloned(),
+            elapsed: start.elapsed(),
+        },
+    );
+    let response = result.map_err(ActionError::Transport)?;
+    action.decode(&response).map_err(ActionError::Command)
+}
+
+/// ipmitool's line for a completion-code refusal, plus the code in hex
+/// where ipmitool's line does not already carry it, and for a bridged
+/// request that the BMC could not deliver, what the code means.
+pub fn completion_message(action: &Action, target: Target, code: CompletionCode) -> String {
+    let mut text = code.to_string();
+    if code.description().is_some() && !matches!(action, Action::Raw(_)) {
+        text.push_str(&format!(" (0x{:02x})", code.0));
+    }
+    if !target.is_bmc() && ipmi_lanplus::client::is_delivery_failure(code) {
+        text.push_str(&format!(
+            " [the BMC could not deliver the bridged request to IPMB address 0x{:02x} on channel {}: {}]",
+            target.slave_addr,
+            target.channel,
+            delivery_failure(code)
+        ));
+    }
+    action.refused(target, code, &text)
+}
+
+/// What a Send Message completion code says went wrong (IPMI 2.0 §22.7).
+fn delivery_failure(code: CompletionCode) -> &'static str {
+    match code.0 {
+        0x80 => "invalid session handle",
+        0x81 => "lost arbitration",
+        0x82 => "bus error",
+        0x83 => "NAK on write, no controller answers at that address",
+        _ => "destination unavailable",
+    }
+}
+
+/// The CLI error for a failed action. `stage` extracts the session step
+/// from the transport's error, when it has one.
+pub fn describe<E: Failure>(
+    action: &Action,
+    target: Target,
+    error: ActionError<E>,
+    stage: impl Fn(&E) -> Option<String>,
+) -> CliError {
+    match error {
+        ActionError::Command(CommandError::Completion { code, .. }) => CliError::Completion {
+            message: completion_message(action, target, code),
+            code,
+        },
+        ActionError::Command(e) => CliError::failed(&action.context(target), &e, None),
+        ActionError::Transport(e) => {
+            let s = stage(&e);
+            let mut err = CliError::failed(&action.context(target), &e, s);
+            if let (
+                true,
+                CliError::Failed {
+                    class: ErrorClass::Timeout,
+                    message,
+                    ..
+                },
+            ) = (action.resets_the_bmc(), &mut err)
+            {
+                message.push_str(
+                    " (a BMC may reset before it answers a Cold Reset: it may have been reset)",
+                );
+            }
+            err
+        }
+    }
+}
+
+/// An answer whose completion code makes it an error (`raw`'s non-zero).
+pub fn check_completion(
+    action: &Action,
+    target: Target,
+    outcome: &Outcome,
+) -> Result<(), CliError> {
+    match outcome.completion() {
+        Some(code) if !code.is_success() => Err(CliError::Completion {
+            message: completion_message(action, target, code),
+            code,
+        }),
+        _ => Ok(()),
+    }
+}
