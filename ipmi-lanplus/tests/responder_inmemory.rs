@@ -19,8 +19,8 @@ use ipmi_lanplus::crypto::suite::{AuthAlg, CipherSuite};
 use ipmi_lanplus::packet::{self, classify, Datagram};
 use ipmi_lanplus::server::cipher_suites::{parse_suite_records, CipherSuitesRequest};
 use ipmi_lanplus::server::{
-    CipherSuitesQuirk, CloseReason, HandshakeStep, Quirks, ServerConfig, ServerEvent,
-    SessionState, SimulatedBmc, User,
+    CipherSuitesQuirk, CloseReason, HandshakeStep, Quirks, ServerConfig, ServerEvent, SessionState,
+    SimulatedBmc, User,
 };
 use ipmi_lanplus::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use ipmi_lanplus::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4};
