@@ -88,7 +88,7 @@ impl Client {
             buf: vec![0; MAX_DATAGRAM],
         };
         // On failure, Drop sends Close Session if keys were established.
-        client.drive()?;
+        client.operation()?;
         Ok(client)
     }
 
@@ -113,27 +113,12 @@ impl Client {
     /// one was sent and answered; `Ok(false)`: none was due; an error: it
     /// got no answer, and the next request opens a new session first.
     pub fn keepalive_if_due(&mut self) -> Result<bool, Error> {
-        match self.conn.keepalive_due() {
-            Some(due) if due <= Instant::now() => {}
-            _ => return Ok(false),
+        if !self.conn.keepalive_is_due(Instant::now()) {
+            return Ok(false);
         }
-        self.drive_idle()?;
-        match self.conn.take_keepalive_error() {
-            Some(e) => Err(e),
-            None => Ok(true),
-        }
-    }
-
-    /// Runs keepalives that are due until nothing is in flight.
-    fn drive_idle(&mut self) -> Result<(), Error> {
-        loop {
-            match self.conn.poll(Instant::now()) {
-                Action::Transmit(d) => self.send(&d)?,
-                Action::Done(_) | Action::Idle => return Ok(()),
-                Action::WaitUntil(_) if !self.conn.is_busy() => return Ok(()),
-                Action::WaitUntil(wake) => self.receive_until(wake)?,
-            }
-        }
+        // Keepalives are not the caller's operation: no interruption.
+        self.drive(false, |conn, now| conn.poll_idle(now, false))
+            .map(|_| true)
     }
 
     fn interrupted(&self) -> bool {
@@ -174,23 +159,31 @@ impl Client {
         }
         // Closing ignores the interrupt flag: its deadline bounds it.
         self.interrupt = None;
-        self.drive().map(|_| ())
+        self.operation().map(|_| ())
     }
 
     /// Runs the connection until the caller's pending operation finishes.
-    fn drive(&mut self) -> Result<Event, Error> {
+    fn operation(&mut self) -> Result<Event, Error> {
+        let event = self.drive(true, Connection::poll_operation)?;
+        event.ok_or(Error::NotActive("nothing is pending"))
+    }
+
+    /// The driver loop: does what `poll` says until it is done, stopping
+    /// early when `interruptible` and the interrupt flag is set.
+    fn drive(
+        &mut self,
+        interruptible: bool,
+        poll: impl Fn(&mut Connection, Instant) -> Action,
+    ) -> Result<Option<Event>, Error> {
         loop {
-            if self.interrupted() {
+            if interruptible && self.interrupted() {
                 return Err(Error::Interrupted);
             }
-            match self.conn.poll(Instant::now()) {
+            match poll(&mut self.conn, Instant::now()) {
                 Action::Transmit(d) => self.send(&d)?,
-                Action::Done(result) => return result,
-                Action::WaitUntil(_) if !self.conn.is_busy() => {
-                    return Err(Error::NotActive("nothing is pending"))
-                }
-                Action::Idle => return Err(Error::NotActive("nothing is pending")),
                 Action::WaitUntil(wake) => self.receive_until(wake)?,
+                Action::Done(result) => return result.map(Some),
+                Action::Idle => return Ok(None),
             }
         }
     }
@@ -201,7 +194,7 @@ impl Transport for Client {
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
         self.conn.request(Instant::now(), request, deadline)?;
-        self.drive()?.into_response()
+        self.operation()?.into_response()
     }
 
     fn default_deadline(&self) -> Deadline {
@@ -218,13 +211,9 @@ impl Drop for Client {
     /// active, or gives up a handshake in progress (bounded best effort:
     /// never blocks).
     fn drop(&mut self) {
-        let now = Instant::now();
-        let closing = self
-            .conn
-            .close(now, Deadline::after(now, Duration::from_millis(1)));
-        // Dropped in the middle of a connect (unwinding): free the
-        // half-open session on the BMC.
-        if closing || self.conn.give_up() {
+        // Also when dropped in the middle of a connect (unwinding): the
+        // half-open session on the BMC is freed.
+        if self.conn.abandon(Instant::now()) {
             while let Some(d) = self.conn.poll_transmit() {
                 let _ = self.socket.send(&d);
             }
