@@ -88,8 +88,11 @@ pub(crate) fn arr16(buf: &[u8], off: usize) -> [u8; 16] {
     b
 }
 
-#[cfg(test)]
-pub(crate) mod testutil {
+/// Test helpers: the self-computed vectors' inputs, a hex reader and a
+/// no-panic loop (the unit tests, and with `test-util` the integration tests).
+#[cfg(any(test, feature = "test-util"))]
+#[doc(hidden)]
+pub mod testutil {
     use crate::crypto::rakp::RakpParams;
 
     /// Bytes from hex text, spaces ignored ("20 18 C8").
@@ -114,7 +117,10 @@ pub(crate) mod testutil {
     }
 
     /// Deterministic xorshift byte generator for no-panic loops.
+    #[cfg(test)]
     pub struct Rng(pub u64);
+    #[cfg(test)]
+    #[allow(clippy::should_implement_trait)] // a test generator, not an iterator
     impl Rng {
         pub fn next(&mut self) -> u64 {
             let mut x = self.0;
@@ -131,6 +137,7 @@ pub(crate) mod testutil {
     }
 
     /// Random buffers, plus random mutations of `seed`, fed to `f`.
+    #[cfg(test)]
     pub fn fuzz(seed: &[u8], mut f: impl FnMut(&[u8])) {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..2000 {
