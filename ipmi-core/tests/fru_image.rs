@@ -236,8 +236,10 @@ fn corrupt_images_name_their_area() {
     );
 
     // Missing end marker: replace 0xC1 by a zero-length field, fix the checksum.
-    let mut inv = FruInventory::default();
-    inv.chassis = full_inventory().chassis;
+    let inv = FruInventory {
+        chassis: full_inventory().chassis,
+        ..FruInventory::default()
+    };
     let mut bad = image(&inv);
     let end = bad.iter().rposition(|&b| b == 0xc1).unwrap();
     bad[end] = 0x00;
