@@ -30,6 +30,7 @@ pub mod error;
 pub mod message;
 pub mod netfn;
 pub mod privilege;
+pub mod reader;
 pub mod record;
 pub mod target;
 pub mod transport;
