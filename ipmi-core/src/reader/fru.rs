@@ -128,7 +128,16 @@ impl ReadMachine for FruRead {
         };
         let unit = self.unit();
         match response.completion {
-            CompletionCode(0xc7 | 0xc8 | 0xca) if answers(&ReadFruData { device_id: 0, offset: 0, count: 0 }, response) => {
+            CompletionCode(0xc7 | 0xc8 | 0xca)
+                if answers(
+                    &ReadFruData {
+                        device_id: 0,
+                        offset: 0,
+                        count: 0,
+                    },
+                    response,
+                ) =>
+            {
                 if self.asked <= unit {
                     return Err(self.stalled("refuses even the smallest read"));
                 }
@@ -136,7 +145,16 @@ impl ReadMachine for FruRead {
                 self.busy = 0;
                 return Ok(());
             }
-            FRU_BUSY if answers(&ReadFruData { device_id: 0, offset: 0, count: 0 }, response) => {
+            FRU_BUSY
+                if answers(
+                    &ReadFruData {
+                        device_id: 0,
+                        offset: 0,
+                        count: 0,
+                    },
+                    response,
+                ) =>
+            {
                 self.busy += 1;
                 if self.busy > MAX_BUSY {
                     return Err(self.stalled("device stays busy"));

@@ -6,8 +6,8 @@
 pub mod fru;
 pub mod sel;
 
-use crate::{Command, CommandError, Deadline, ErrorClass, Failure, Request, Response};
 use crate::{AsyncTransport, Transport};
+use crate::{Command, CommandError, Deadline, ErrorClass, Failure, Request, Response};
 
 /// What a reader wants next.
 #[derive(Debug)]
