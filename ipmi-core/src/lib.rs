@@ -32,6 +32,7 @@ pub mod netfn;
 pub mod privilege;
 pub mod reader;
 pub mod record;
+pub mod sensor;
 pub mod target;
 pub mod transport;
 pub mod wire;

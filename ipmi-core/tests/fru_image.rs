@@ -8,7 +8,7 @@ use ipmi_core::record::fru_areas::{
 };
 use ipmi_core::record::fru_field::{FieldEncoding, FruField};
 use ipmi_core::record::fru_multi::{DcLoad, DcOutput, MultiRecord, MultiRecordBody, PowerSupply};
-use ipmi_core::record::{Problem, RecordError};
+use ipmi_core::record::{Checksums, Problem, RecordError};
 
 fn text(s: &str) -> FruField {
     FruField::text(s).unwrap()
@@ -171,7 +171,7 @@ fn header_and_area_layout() {
         ..FruInventory::default()
     };
     let bytes = image(&inv);
-    let h = CommonHeader::parse(&bytes).unwrap();
+    let h = CommonHeader::parse(&bytes, Checksums::Verify).unwrap();
     assert_eq!(
         (
             h.internal_use,
@@ -304,4 +304,101 @@ fn multi_record_of_wrong_length_is_kept_as_bytes() {
         MultiRecordBody::parse(0x03, &[]),
         MultiRecordBody::Bytes(vec![])
     );
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The PSU image of the ipmi_sim test bed (FRU 1 of the BMC), and what
+/// `ipmitool fru print 1` printed for it (ipmi_sim 2.0.33, ipmitool 1.8.19):
+/// 6-bit packed fields keep their padding as trailing blanks.
+const PSU1: &str = "01000001070e00e9010600d8adc889f05c0376e992af0c0089f05c0391044137000086f05c4310140186f02d37910441c0c10000000000d801070089f05c0376e992af0c00d2506f77657220537570706c7920313230305786f02d37910441c2413186f05c43101401c0c0c10000004f0082181e48b0041405280a28232067000000002f3f140edc25124c041e000000";
+
+#[test]
+fn psu_image_as_ipmitool_prints_it() {
+    let inv = FruImage::parse(&hex(PSU1))
+        .unwrap()
+        .into_inventory()
+        .unwrap();
+    let board = inv.board.as_ref().unwrap();
+    // " Board Mfg Date        : Sat Jan  2 03:04:00 2021 UTC"
+    assert_eq!(board.mfg_unix_time(), Some(1_609_556_640));
+    assert_eq!(board.manufacturer.to_text(), "PSU VENDOR  ");
+    assert_eq!(board.product_name.to_text(), "PSU 1200W   ");
+    assert_eq!(board.serial_number.to_text(), "PSU0001 ");
+    assert_eq!(board.part_number.to_text(), "PWR-1200");
+    let product = inv.product.as_ref().unwrap();
+    assert_eq!(product.product_name.to_text(), "Power Supply 1200W");
+    assert_eq!(product.version.to_text(), "A1");
+    assert_eq!(product.serial_number.to_text(), "PSU0001 ");
+    let [MultiRecord {
+        body: MultiRecordBody::PowerSupply(ps),
+        ..
+    }] = inv.multi_record.as_slice()
+    else {
+        panic!("one power supply record expected");
+    };
+    assert_eq!(
+        (ps.capacity_watts(), ps.peak_va, ps.inrush_current),
+        (1200, 1300, 40)
+    );
+    assert_eq!((ps.low_input_1 / 100, ps.high_input_1 / 100), (90, 264));
+    assert_eq!((ps.peak_capacity_watts(), ps.hold_up_seconds()), (1500, 2));
+    // Re-emitting the decoded inventory reproduces the bed's bytes up to
+    // the image's trailing free space.
+    let mut out = Vec::new();
+    inv.emit(&mut out).unwrap();
+    assert_eq!(out, hex(PSU1)[..out.len()]);
+}
+
+/// The bed's deliberately corrupt images: a board area with a bad checksum
+/// (ipmitool still prints its fields, then the good product area) and a
+/// common header with a bad checksum whose board area has one-character
+/// 8-bit fields (type/length 0xC1, read as fields where fields are fixed).
+const BAD_AREA: &str = "01000001070000f7010600010000cd426164204172656120496e632ec8436865636b73756dc6534e2d424144c6504e2d424144c0c10000ae010700cc476f6f642050726f64756374ce5374696c6c205265616461626c65c5504e2d4f4bc27631c5534e2d4f4bc0c0c10000000000009b";
+const BAD_HEADER: &str =
+    "01000001000000cd010400000000ca42616420486561646572c158c131c132c0c100000000000042";
+
+#[test]
+fn corrupt_bed_images_strict_and_ignoring_checksums() {
+    let img = FruImage::parse(&hex(BAD_AREA)).unwrap();
+    let e = area_error(&img.board);
+    assert_eq!(
+        (e.area, e.problem, e.offset),
+        ("FRU board info area", Problem::BadChecksum, 55)
+    );
+    assert_eq!(
+        img.product.unwrap().unwrap().product_name.to_text(),
+        "Still Readable"
+    );
+    let lax = FruImage::parse_with(&hex(BAD_AREA), Checksums::Ignore).unwrap();
+    let board = lax.board.unwrap().unwrap();
+    // " Board Mfg Date        : Mon Jan  1 00:01:00 1996 UTC"
+    assert_eq!(board.mfg_minutes, 1);
+    assert_eq!(board.manufacturer.to_text(), "Bad Area Inc.");
+    assert_eq!(board.product_name.to_text(), "Checksum");
+
+    let e = FruImage::parse(&hex(BAD_HEADER)).unwrap_err();
+    assert_eq!(
+        (e.area, e.problem),
+        ("FRU common header", Problem::BadChecksum)
+    );
+    let lax = FruImage::parse_with(&hex(BAD_HEADER), Checksums::Ignore).unwrap();
+    let board = lax.board.unwrap().unwrap();
+    // " Board Mfg Date        : Unspecified"
+    assert_eq!(board.mfg_unix_time(), None);
+    let words: Vec<String> = [
+        &board.manufacturer,
+        &board.product_name,
+        &board.serial_number,
+        &board.part_number,
+    ]
+    .iter()
+    .map(|f| f.to_text())
+    .collect();
+    assert_eq!(words, ["Bad Header", "X", "1", "2"]);
 }

@@ -69,3 +69,21 @@ impl crate::Failure for RecordError {
 pub fn sums_to_zero(bytes: &[u8]) -> bool {
     crate::wire::lan_message::checksum(bytes) == 0
 }
+
+/// Whether decoding checks checksums. `Ignore` decodes what a corrupt
+/// image still holds (ipmitool prints such areas); lengths and bounds are
+/// checked either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checksums {
+    /// A bad checksum is an error.
+    Verify,
+    /// Checksums are not looked at.
+    Ignore,
+}
+
+impl Checksums {
+    /// True when `bytes` pass: they sum to zero, or checks are off.
+    pub fn pass(self, bytes: &[u8]) -> bool {
+        self == Checksums::Ignore || sums_to_zero(bytes)
+    }
+}

@@ -4,10 +4,9 @@
 //! not hide the others; [`FruInventory::emit`] builds an image from typed
 //! areas (what the virtual BMC serves).
 
-use super::decode_error::sums_to_zero;
 use super::fru_areas::{BoardInfo, ChassisInfo, InternalUse, ProductInfo};
 use super::fru_multi::{self, MultiRecord};
-use super::{Problem, RecordError};
+use super::{Checksums, Problem, RecordError};
 use crate::wire::lan_message::checksum;
 
 /// Area name of the common header in errors.
@@ -31,8 +30,8 @@ pub struct CommonHeader {
 }
 
 impl CommonHeader {
-    /// Decodes the 8-byte header: format version 1, checksum.
-    pub fn parse(image: &[u8]) -> Result<Self, RecordError> {
+    /// Decodes the 8-byte header: format version 1, checksum (unless ignored).
+    pub fn parse(image: &[u8], checks: Checksums) -> Result<Self, RecordError> {
         let h = image.get(..8).ok_or(RecordError::new(
             COMMON_HEADER,
             image.len(),
@@ -45,7 +44,7 @@ impl CommonHeader {
                 Problem::BadVersion(h[0]),
             ));
         }
-        if !sums_to_zero(h) {
+        if !checks.pass(h) {
             return Err(RecordError::new(COMMON_HEADER, 7, Problem::BadChecksum));
         }
         Ok(CommonHeader {
@@ -102,10 +101,16 @@ pub struct FruImage {
 }
 
 impl FruImage {
-    /// Decodes `image`: an error only when the common header is bad; each
-    /// area's own problem is in its field.
+    /// Decodes `image`, checking every checksum: an error only when the
+    /// common header is bad; each area's own problem is in its field.
     pub fn parse(image: &[u8]) -> Result<Self, RecordError> {
-        let header = CommonHeader::parse(image)?;
+        Self::parse_with(image, Checksums::Verify)
+    }
+
+    /// Decodes `image` with checksums checked or ignored (`Ignore` shows
+    /// what a corrupt image holds, as ipmitool's `fru print` does).
+    pub fn parse_with(image: &[u8], checks: Checksums) -> Result<Self, RecordError> {
+        let header = CommonHeader::parse(image, checks)?;
         let at = |o: u8| (o != 0).then_some(usize::from(o) * 8);
         // The internal use area runs up to the next area (or the image end).
         let internal_end = |start: usize| {
@@ -121,10 +126,10 @@ impl FruImage {
             header,
             internal_use: at(header.internal_use)
                 .map(|s| InternalUse::parse(image, s, internal_end(s))),
-            chassis: at(header.chassis).map(|s| ChassisInfo::parse(image, s)),
-            board: at(header.board).map(|s| BoardInfo::parse(image, s)),
-            product: at(header.product).map(|s| ProductInfo::parse(image, s)),
-            multi_record: at(header.multi_record).map(|s| fru_multi::parse_area(image, s)),
+            chassis: at(header.chassis).map(|s| ChassisInfo::parse(image, s, checks)),
+            board: at(header.board).map(|s| BoardInfo::parse(image, s, checks)),
+            product: at(header.product).map(|s| ProductInfo::parse(image, s, checks)),
+            multi_record: at(header.multi_record).map(|s| fru_multi::parse_area(image, s, checks)),
         })
     }
 

@@ -4,9 +4,8 @@
 
 use nom::number::complete::{le_u24, u8 as byte};
 
-use super::decode_error::sums_to_zero;
-use super::fru_field::{field, FruField, END_OF_FIELDS};
-use super::{Problem, RecordError};
+use super::fru_field::{field, fixed_field, FruField, END_OF_FIELDS};
+use super::{Checksums, Problem, RecordError};
 use crate::wire::lan_message::checksum;
 
 /// Area name of the internal use area in errors.
@@ -146,8 +145,13 @@ fn empty() -> FruField {
 }
 
 /// The area at `at` in `image`: checks version 1, the length (×8) against
-/// the image, and the zero checksum; returns the area's bytes.
-fn framed<'a>(name: &'static str, image: &'a [u8], at: usize) -> Result<&'a [u8], RecordError> {
+/// the image, and (unless ignored) the zero checksum; returns the area's bytes.
+fn framed<'a>(
+    name: &'static str,
+    image: &'a [u8],
+    at: usize,
+    checks: Checksums,
+) -> Result<&'a [u8], RecordError> {
     let head = image
         .get(at..at + 2)
         .ok_or(RecordError::new(name, at, Problem::PastEnd))?;
@@ -159,14 +163,14 @@ fn framed<'a>(name: &'static str, image: &'a [u8], at: usize) -> Result<&'a [u8]
         .get(at..at + len)
         .filter(|_| len != 0)
         .ok_or(RecordError::new(name, at + 1, Problem::PastEnd))?;
-    if !sums_to_zero(area) {
+    if !checks.pass(area) {
         return Err(RecordError::new(name, at + len - 1, Problem::BadChecksum));
     }
     Ok(area)
 }
 
 /// Parses `fixed` fields then custom fields up to the end marker from
-/// `body` (which starts `skip` bytes into the area at image offset `at`).
+/// the area bytes after `skip` (the area starts at image offset `at`).
 fn fields(
     name: &'static str,
     area: &[u8],
@@ -177,7 +181,13 @@ fn fields(
     // The checksum byte is not part of the fields.
     let mut rest = &area[skip..area.len() - 1];
     let offset = |rest: &[u8]| at + area.len() - 1 - rest.len();
+    let past = |rest: &[u8]| RecordError::new(name, offset(rest), Problem::PastEnd);
     let mut out = Vec::with_capacity(fixed);
+    for _ in 0..fixed {
+        let (next, f) = fixed_field(rest).map_err(|_| past(rest))?;
+        rest = next;
+        out.push(f);
+    }
     let mut custom = Vec::new();
     loop {
         if rest.is_empty() {
@@ -188,20 +198,14 @@ fn fields(
             ));
         }
         match field(rest) {
-            Ok((_, None)) => break,
+            Ok((_, None)) => return Ok((out, custom)),
             Ok((next, Some(f))) => {
                 rest = next;
-                if out.len() < fixed {
-                    out.push(f);
-                } else {
-                    custom.push(f);
-                }
+                custom.push(f);
             }
-            Err(_) => return Err(RecordError::new(name, offset(rest), Problem::PastEnd)),
+            Err(_) => return Err(past(rest)),
         }
     }
-    out.resize_with(fixed, empty);
-    Ok((out, custom))
 }
 
 /// Appends an info area: version 1, length, `fixed` bytes, the fields,
@@ -265,8 +269,8 @@ impl InternalUse {
 
 impl ChassisInfo {
     /// Decodes the chassis info area at image offset `at`.
-    pub fn parse(image: &[u8], at: usize) -> Result<Self, RecordError> {
-        let area = framed(CHASSIS, image, at)?;
+    pub fn parse(image: &[u8], at: usize, checks: Checksums) -> Result<Self, RecordError> {
+        let area = framed(CHASSIS, image, at, checks)?;
         let chassis_type =
             *area
                 .get(2)
@@ -295,8 +299,8 @@ impl ChassisInfo {
 
 impl BoardInfo {
     /// Decodes the board info area at image offset `at`.
-    pub fn parse(image: &[u8], at: usize) -> Result<Self, RecordError> {
-        let area = framed(BOARD, image, at)?;
+    pub fn parse(image: &[u8], at: usize, checks: Checksums) -> Result<Self, RecordError> {
+        let area = framed(BOARD, image, at, checks)?;
         let past = RecordError::new(BOARD, at + 2, Problem::PastEnd);
         let (_, (language, mfg_minutes)) = nom::sequence::pair(byte, le_u24)(&area[2..])
             .map_err(|_: nom::Err<nom::error::Error<&[u8]>>| past)?;
@@ -336,8 +340,8 @@ impl BoardInfo {
 
 impl ProductInfo {
     /// Decodes the product info area at image offset `at`.
-    pub fn parse(image: &[u8], at: usize) -> Result<Self, RecordError> {
-        let area = framed(PRODUCT, image, at)?;
+    pub fn parse(image: &[u8], at: usize, checks: Checksums) -> Result<Self, RecordError> {
+        let area = framed(PRODUCT, image, at, checks)?;
         let language = *area
             .get(2)
             .ok_or(RecordError::new(PRODUCT, at + 2, Problem::PastEnd))?;

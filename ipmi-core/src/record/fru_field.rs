@@ -161,6 +161,13 @@ pub(crate) fn field(input: &[u8]) -> IResult<&[u8], Option<FruField>> {
     if input.first() == Some(&END_OF_FIELDS) {
         return Ok((input, None));
     }
+    fixed_field(input).map(|(rest, f)| (rest, Some(f)))
+}
+
+/// Parses one of an area's fixed fields: these are always present, so a
+/// 0xC1 byte here is a one-character 8-bit field, not the end marker (as
+/// ipmitool reads it).
+pub(crate) fn fixed_field(input: &[u8]) -> IResult<&[u8], FruField> {
     let (input, tl) = byte(input)?;
     let (input, bytes) = take(usize::from(tl & 0x3f))(input)?;
     let encoding = match tl >> 6 {
@@ -171,10 +178,10 @@ pub(crate) fn field(input: &[u8]) -> IResult<&[u8], Option<FruField>> {
     };
     Ok((
         input,
-        Some(FruField {
+        FruField {
             encoding,
             bytes: bytes.to_vec(),
-        }),
+        },
     ))
 }
 

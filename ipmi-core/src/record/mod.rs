@@ -4,9 +4,11 @@
 //! [`RecordError`] naming the area or record.
 
 pub mod decode_error;
+pub mod event_text;
 pub mod fru;
 pub mod fru_areas;
 pub mod fru_field;
 pub mod fru_multi;
+pub mod sel;
 
-pub use decode_error::{Problem, RecordError};
+pub use decode_error::{Checksums, Problem, RecordError};
