@@ -27,6 +27,9 @@ pub mod command;
 pub mod completion;
 pub mod deadline;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod netfn;
 pub mod privilege;

@@ -108,6 +108,48 @@ fn every_decoder_under_every_completion_code_and_length() {
 }
 
 #[test]
+fn fru_and_sel_decoders_under_every_completion_code_and_length() {
+    use ipmi_core::cmd::{fru, sel};
+    let mut rng = Rng(0xF00D);
+    assert!(hostile(&fru::GetFruInventoryAreaInfo { device_id: 0 }, 3, &mut rng) > 0);
+    let read = fru::ReadFruData {
+        device_id: 0,
+        offset: 0,
+        count: 2,
+    };
+    // Random count bytes rarely match the bytes after them: refused as
+    // InvalidField, which `hostile` accepts.
+    hostile(&read, 1, &mut rng);
+    let write = fru::WriteFruData {
+        device_id: 0,
+        offset: 0,
+        data: vec![1],
+    };
+    assert!(hostile(&write, 1, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelInfo, 14, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelAllocationInfo, 9, &mut rng) > 0);
+    assert!(hostile(&sel::ReserveSel, 2, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelEntry::whole(0), 2, &mut rng) > 0);
+    assert!(
+        hostile(
+            &sel::DeleteSelEntry {
+                reservation: 1,
+                record_id: 2
+            },
+            2,
+            &mut rng
+        ) > 0
+    );
+    let clear = sel::ClearSel {
+        reservation: 1,
+        action: sel::ClearAction::GetStatus,
+    };
+    assert!(hostile(&clear, 1, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelTime, 4, &mut rng) > 0);
+    assert!(hostile(&sel::SetSelTime { time: 0 }, 0, &mut rng) > 0);
+}
+
+#[test]
 fn raw_keeps_any_code_but_never_another_commands_answer() {
     let raw = Raw {
         netfn: NetFn::APP,
