@@ -53,6 +53,8 @@ fn threshold_records() {
     );
     assert_eq!(event_description(e), Some("Upper Non-critical going high"));
     assert_eq!(e.direction(), "Asserted");
+    // elist: "Reading 84 > Threshold 80 degrees C".
+    assert_eq!(e.reading_above_threshold(), Some(true));
 
     // "   4 | Unspecified | Unspecified | Temperature #0x03 | Upper Critical going high"
     let e = *decode("040002ffffffff200004010301595d5a")
@@ -98,6 +100,8 @@ fn threshold_records() {
     );
     assert_eq!(e.direction(), "Deasserted");
     assert_eq!(event_description(&e), Some("Upper Non-critical going high"));
+    // A deassertion reverses the comparison.
+    assert_eq!(e.reading_above_threshold(), Some(false));
 }
 
 #[test]
@@ -118,6 +122,7 @@ fn discrete_records() {
     assert_eq!((e.sensor_type, e.event_type, e.offset()), (0x20, 0x6f, 1));
     assert_eq!(event_description(&e), Some("Run-time critical stop"));
     assert_eq!((e.trigger_reading(), e.trigger_threshold()), (None, None));
+    assert_eq!(e.reading_above_threshold(), None);
     // " 13e | ... | Power Supply PS1 Status | Presence detected | Asserted"
     let e = *decode("3e01020e03f26520000408406f00ffff")
         .system_event()

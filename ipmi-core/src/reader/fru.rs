@@ -127,48 +127,32 @@ impl ReadMachine for FruRead {
             return Ok(());
         };
         let unit = self.unit();
-        match response.completion {
-            CompletionCode(0xc7 | 0xc8 | 0xca)
-                if answers(
-                    &ReadFruData {
-                        device_id: 0,
-                        offset: 0,
-                        count: 0,
-                    },
-                    response,
-                ) =>
-            {
-                if self.asked <= unit {
-                    return Err(self.stalled("refuses even the smallest read"));
-                }
-                self.chunk = (self.asked / 2).max(unit) / unit * unit;
-                self.busy = 0;
-                return Ok(());
-            }
-            FRU_BUSY
-                if answers(
-                    &ReadFruData {
-                        device_id: 0,
-                        offset: 0,
-                        count: 0,
-                    },
-                    response,
-                ) =>
-            {
-                self.busy += 1;
-                if self.busy > MAX_BUSY {
-                    return Err(self.stalled("device stays busy"));
-                }
-                return Ok(());
-            }
-            _ => {}
-        }
-        self.busy = 0;
         let cmd = ReadFruData {
             device_id: self.device_id,
             offset: 0,
             count: (self.asked / unit) as u8,
         };
+        if answers(&cmd, response) {
+            match response.completion {
+                CompletionCode(0xc7 | 0xc8 | 0xca) => {
+                    if self.asked <= unit {
+                        return Err(self.stalled("refuses even the smallest read"));
+                    }
+                    self.chunk = (self.asked / 2).max(unit) / unit * unit;
+                    self.busy = 0;
+                    return Ok(());
+                }
+                FRU_BUSY => {
+                    self.busy += 1;
+                    if self.busy > MAX_BUSY {
+                        return Err(self.stalled("device stays busy"));
+                    }
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        self.busy = 0;
         let mut bytes = cmd.decode(response)?;
         bytes.truncate(self.asked);
         bytes.truncate(bytes.len() / unit * unit);

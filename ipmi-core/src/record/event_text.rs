@@ -7,6 +7,20 @@
 use super::sel::SystemEvent;
 use crate::sensor::event_states::{EventState, GENERIC, SENSOR_SPECIFIC};
 
+/// The class name of event/reading type `code` (IPMI 2.0 §42.1, table
+/// 42-1), in ipmitool's words. ipmitool 1.8.19 calls 0Ch "Reserved"; the
+/// spec makes it generic, as here.
+pub fn event_type_name(code: u8) -> &'static str {
+    match code {
+        0x00 => "Unspecified",
+        0x01 => "Threshold",
+        0x02..=0x0c => "Generic Discrete",
+        0x6f => "Sensor-specific Discrete",
+        0x70..=0x7f => "OEM",
+        _ => "Reserved",
+    }
+}
+
 /// The table entries for `event`: the generic table for event/reading
 /// types 01h–0Ch, the sensor-specific one (by sensor type) for 6Fh, none
 /// for OEM types (70h–7Fh) and undefined ones.
@@ -75,6 +89,11 @@ mod tests {
         // ... and without it the general wording.
         let e = event(0x08, 0x6f, [0x06, 0x01, 0xff]);
         assert_eq!(event_description(&e), Some("Config Error"));
+        assert_eq!(event_type_name(0x6f), "Sensor-specific Discrete");
+        assert_eq!(
+            (event_type_name(0x01), event_type_name(0x0d)),
+            ("Threshold", "Reserved")
+        );
         // OEM event/reading type: no standard text.
         assert_eq!(event_description(&event(0x08, 0x70, [0, 0, 0])), None);
         // Undefined offset.

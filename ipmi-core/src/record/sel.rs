@@ -153,6 +153,13 @@ impl SystemEvent {
     pub fn trigger_threshold(&self) -> Option<u8> {
         (self.is_threshold() && self.data3_use() == DataUse::Reading).then_some(self.data[2])
     }
+    /// For a threshold event: whether the trigger reading is above the
+    /// threshold (odd offsets are "going high", §42.1 table 42-2; a
+    /// deassertion reverses it). ipmitool prints `>` or `<` from this.
+    pub fn reading_above_threshold(&self) -> Option<bool> {
+        self.is_threshold()
+            .then(|| (self.offset() % 2 == 1) != self.deassertion)
+    }
     /// "Asserted" or "Deasserted", as ipmitool prints the direction.
     pub fn direction(&self) -> &'static str {
         if self.deassertion {
