@@ -12,15 +12,15 @@ use std::time::Duration;
 
 use ipmi_core::cmd::sel::GetSelInfo;
 use ipmi_core::reader::fru::FruRead;
-use ipmi_core::reader::run;
 use ipmi_core::reader::sel::{SelClear, SelDelete, SelRange, SelRead};
+use ipmi_core::reader::{run, run_async};
 use ipmi_core::record::event_text::event_description;
 use ipmi_core::record::fru::{FruImage, FruInventory};
 use ipmi_core::record::fru_areas::{BoardInfo, ChassisInfo, ProductInfo};
 use ipmi_core::record::fru_field::FruField;
 use ipmi_core::record::sel::SelRecord;
-use ipmi_core::{Deadline, Request, Response, Target, Transport};
-use ipmi_lanplus::{Client, ClientConfig, Error};
+use ipmi_core::{AsyncTransport, Deadline, Request, Response, Target, Transport};
+use ipmi_lanplus::{AsyncClient, Client, ClientConfig, Error};
 use ipmisim::{IpmiSim, SimOptions};
 
 const ENTRIES: usize = 300;
@@ -302,4 +302,34 @@ fn sel_walk_last_n_delete_and_clear() {
     )
     .unwrap()
     .is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn async_driver_reads_the_same() {
+    let mut image = Vec::new();
+    inventory().emit(&mut image).unwrap();
+    let sim = IpmiSim::start_with_emu(SimOptions::default(), &emu(&image));
+    let config = ClientConfig::new("admin", "secret")
+        .cipher_suite(3)
+        .timeout(Duration::from_secs(5));
+    let mut c = AsyncClient::connect(sim.addr(), config).await.unwrap();
+    let bytes = run_async(&mut c, FruRead::new(Target::bmc(), 0), deadline())
+        .await
+        .unwrap();
+    assert_eq!(bytes, image);
+    let last = run_async(
+        &mut c,
+        SelRead::new(Target::bmc(), SelRange::Last(3)),
+        deadline(),
+    )
+    .await
+    .unwrap();
+    let ids: Vec<u16> = last
+        .iter()
+        .map(|r| u16::from_le_bytes([r[0], r[1]]))
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[2] - ids[0], 2, "the three last, in order: {ids:?}");
+    let info = c.execute(&GetSelInfo).await.unwrap();
+    assert_eq!(usize::from(info.entries), ENTRIES);
 }
