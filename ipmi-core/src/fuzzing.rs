@@ -133,7 +133,8 @@ pub fn sel_read(data: &[u8]) {
     let pick = data.first().copied().unwrap_or(0);
     let n = usize::from(pick >> 2);
     let range = match pick & 3 {
-        0 | 3 => SelRange::All,
+        0 => SelRange::All,
+        3 => SelRange::One(u16::from(pick >> 2)),
         1 => SelRange::First(n),
         _ => SelRange::Last(n),
     };
@@ -141,9 +142,12 @@ pub fn sel_read(data: &[u8]) {
         SelRead::new(Target::bmc(), range),
         data.get(1..).unwrap_or_default(),
     ) {
-        if let SelRange::First(n) | SelRange::Last(n) = range {
-            assert!(records.len() <= n);
-        }
+        let most = match range {
+            SelRange::First(n) | SelRange::Last(n) => n,
+            SelRange::One(_) => 1,
+            SelRange::All => usize::MAX,
+        };
+        assert!(records.len() <= most);
         let mut ids = HashSet::new();
         for r in &records {
             assert!(ids.insert([r[0], r[1]]), "record ID returned twice");

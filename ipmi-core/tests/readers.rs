@@ -306,6 +306,10 @@ fn sel_walks_whole_records() {
     assert_eq!(bmc.exchanges, 1 + 20);
     let first = run(&mut bmc, SelRead::new(Target::bmc(), SelRange::First(3)), d).unwrap();
     assert_eq!(ids(&first), [1, 2, 3]);
+    let one = run(&mut bmc, SelRead::new(Target::bmc(), SelRange::One(7)), d).unwrap();
+    assert_eq!(ids(&one), [7]);
+    let e = run(&mut bmc, SelRead::new(Target::bmc(), SelRange::One(99)), d).unwrap_err();
+    assert!(e.to_string().contains("0xcb"), "{e}");
 }
 
 #[test]

@@ -48,6 +48,9 @@ pub enum SelRange {
     First(usize),
     /// The last n entries.
     Last(usize),
+    /// The one entry with this record ID (`sel get`); [`FIRST_ENTRY`] and
+    /// [`LAST_ENTRY`] ask for the first and the last.
+    One(u16),
 }
 
 /// What the record being fetched is for.
@@ -179,6 +182,7 @@ impl SelRead {
                 self.records.push(rec);
                 match self.range {
                     SelRange::First(n) if self.records.len() >= n => self.done = true,
+                    SelRange::One(_) => self.done = true,
                     SelRange::Last(n) if self.records.len() > n => {
                         let extra = self.records.len() - n;
                         self.records.drain(..extra);
@@ -309,6 +313,10 @@ impl ReadMachine for SelRead {
                     SelRange::Last(n) if n < entries => {
                         self.purpose = Purpose::ProbeLast;
                         self.want = LAST_ENTRY;
+                    }
+                    SelRange::One(id) => {
+                        self.walk_from_first();
+                        self.want = id;
                     }
                     _ => self.walk_from_first(),
                 }
