@@ -284,10 +284,21 @@ fn fru_deadline_stops_the_read() {
     let d = Deadline::after(bmc.start, Duration::from_millis(4_500));
     let e = run(&mut bmc, FruRead::new(Target::bmc(), 0), d).unwrap_err();
     assert!(
-        matches!(e, ReaderError::Transport(SimError::Timeout(5))),
+        matches!(
+            e,
+            ReaderError::Transport {
+                source: SimError::Timeout(5),
+                ..
+            }
+        ),
         "{e}"
     );
     assert_eq!(e.class(), ErrorClass::Timeout);
+    // Where it stalled: the 16-byte read at offset 0 after three refusals.
+    assert!(
+        e.to_string().starts_with("Read FRU Data (at 0): timed out"),
+        "{e}"
+    );
 }
 
 fn ids(records: &[RawSelRecord]) -> Vec<u16> {
@@ -389,7 +400,17 @@ fn sel_deadline_and_clear_and_delete() {
     let d = Deadline::after(bmc.start, Duration::from_millis(7_500));
     let e = run(&mut bmc, SelRead::new(Target::bmc(), SelRange::All), d).unwrap_err();
     assert!(
-        matches!(e, ReaderError::Transport(SimError::Timeout(8))),
+        matches!(
+            e,
+            ReaderError::Transport {
+                source: SimError::Timeout(8),
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string().starts_with("Get SEL Entry (at 7): timed out"),
         "{e}"
     );
 

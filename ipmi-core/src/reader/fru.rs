@@ -85,6 +85,13 @@ impl FruRead {
 impl ReadMachine for FruRead {
     type Output = Vec<u8>;
 
+    fn position(&self) -> (&'static str, u32) {
+        match self.info {
+            None => ("Get FRU Inventory Area Info", 0),
+            Some(_) => (WHAT, self.data.len() as u32),
+        }
+    }
+
     fn step(&mut self) -> Result<Step<Vec<u8>>, ReadError> {
         let Some(info) = self.info else {
             let cmd = GetFruInventoryAreaInfo {

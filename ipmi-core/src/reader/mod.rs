@@ -26,6 +26,9 @@ pub trait ReadMachine {
     fn step(&mut self) -> Result<Step<Self::Output>, ReadError>;
     /// Feeds the response to the last request.
     fn feed(&mut self, response: &Response) -> Result<(), ReadError>;
+    /// Where the read is, for errors: the command last asked for and the
+    /// offset or record ID it asked about.
+    fn position(&self) -> (&'static str, u32);
 }
 
 /// Why a read stopped (the machine's own failures, transport-independent).
@@ -78,8 +81,15 @@ impl Failure for ReadError {
 #[derive(Debug, thiserror::Error)]
 pub enum ReaderError<E> {
     /// The transport failed (timeout at the deadline, I/O, session...).
-    #[error(transparent)]
-    Transport(E),
+    #[error("{command} (at {at}): {source}")]
+    Transport {
+        /// The command being exchanged.
+        command: &'static str,
+        /// The offset or record ID it asked about.
+        at: u32,
+        /// The transport's error.
+        source: E,
+    },
     /// The read itself failed.
     #[error(transparent)]
     Read(#[from] ReadError),
@@ -88,7 +98,7 @@ pub enum ReaderError<E> {
 impl<E: Failure> Failure for ReaderError<E> {
     fn class(&self) -> ErrorClass {
         match self {
-            ReaderError::Transport(e) => e.class(),
+            ReaderError::Transport { source, .. } => source.class(),
             ReaderError::Read(e) => e.class(),
         }
     }
@@ -109,9 +119,14 @@ pub fn run<T: Transport, M: ReadMachine>(
         match machine.step()? {
             Step::Done(out) => return Ok(out),
             Step::Send(request) => {
-                let response = transport
-                    .exchange(&request, deadline)
-                    .map_err(ReaderError::Transport)?;
+                let response = transport.exchange(&request, deadline).map_err(|source| {
+                    let (command, at) = machine.position();
+                    ReaderError::Transport {
+                        command,
+                        at,
+                        source,
+                    }
+                })?;
                 machine.feed(&response)?;
             }
         }
@@ -131,7 +146,14 @@ pub async fn run_async<T: AsyncTransport, M: ReadMachine>(
                 let response = transport
                     .exchange(&request, deadline)
                     .await
-                    .map_err(ReaderError::Transport)?;
+                    .map_err(|source| {
+                        let (command, at) = machine.position();
+                        ReaderError::Transport {
+                            command,
+                            at,
+                            source,
+                        }
+                    })?;
                 machine.feed(&response)?;
             }
         }

@@ -271,6 +271,14 @@ impl SelRead {
 impl ReadMachine for SelRead {
     type Output = Vec<RawSelRecord>;
 
+    fn position(&self) -> (&'static str, u32) {
+        match self.pending {
+            Pending::Info => ("Get SEL Info", 0),
+            Pending::Reserve => ("Reserve SEL", u32::from(self.want)),
+            Pending::Entry { .. } => (WHAT, u32::from(self.want)),
+        }
+    }
+
     fn step(&mut self) -> Result<Step<Vec<RawSelRecord>>, ReadError> {
         if self.info.is_none() {
             self.pending = Pending::Info;
@@ -375,6 +383,13 @@ impl SelClear {
 impl ReadMachine for SelClear {
     type Output = bool;
 
+    fn position(&self) -> (&'static str, u32) {
+        match self.reservation {
+            None => ("Reserve SEL", 0),
+            Some(_) => ("Clear SEL", u32::from(self.polls)),
+        }
+    }
+
     fn step(&mut self) -> Result<Step<bool>, ReadError> {
         if self.completed || self.polls >= MAX_CLEAR_POLLS {
             return Ok(Step::Done(self.completed));
@@ -438,6 +453,13 @@ impl SelDelete {
 
 impl ReadMachine for SelDelete {
     type Output = u16;
+
+    fn position(&self) -> (&'static str, u32) {
+        match self.reservation {
+            None => ("Reserve SEL", u32::from(self.record_id)),
+            Some(_) => ("Delete SEL Entry", u32::from(self.record_id)),
+        }
+    }
 
     fn step(&mut self) -> Result<Step<u16>, ReadError> {
         if let Some(id) = self.deleted {
