@@ -19,7 +19,7 @@ fn le32(d: &[u8], at: usize) -> u32 {
 }
 
 macro_rules! storage_command {
-    ($ty:ty, $name:literal, $cmd:literal) => {
+    ($name:literal, $cmd:literal) => {
         fn name(&self) -> &'static str {
             $name
         }
@@ -89,7 +89,7 @@ impl SelInfo {
 
 impl Command for GetSelInfo {
     type Output = SelInfo;
-    storage_command!(GetSelInfo, "Get SEL Info", 0x40);
+    storage_command!("Get SEL Info", 0x40);
     fn decode(&self, response: &Response) -> Result<SelInfo, CommandError> {
         let d = expect_data(self, response, 14)?;
         Ok(SelInfo {
@@ -125,7 +125,7 @@ pub struct SelAllocation {
 
 impl Command for GetSelAllocationInfo {
     type Output = SelAllocation;
-    storage_command!(GetSelAllocationInfo, "Get SEL Allocation Info", 0x41);
+    storage_command!("Get SEL Allocation Info", 0x41);
     fn decode(&self, response: &Response) -> Result<SelAllocation, CommandError> {
         let d = expect_data(self, response, 9)?;
         Ok(SelAllocation {
@@ -146,7 +146,7 @@ pub struct ReserveSel;
 impl Command for ReserveSel {
     /// The reservation ID.
     type Output = u16;
-    storage_command!(ReserveSel, "Reserve SEL", 0x42);
+    storage_command!("Reserve SEL", 0x42);
     fn decode(&self, response: &Response) -> Result<u16, CommandError> {
         Ok(le16(expect_data(self, response, 2)?, 0))
     }
@@ -199,7 +199,7 @@ impl SelEntryData {
 
 impl Command for GetSelEntry {
     type Output = SelEntryData;
-    storage_command!(GetSelEntry, "Get SEL Entry", 0x43);
+    storage_command!("Get SEL Entry", 0x43);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.reservation.to_le_bytes());
         out.extend_from_slice(&self.record_id.to_le_bytes());
@@ -227,7 +227,7 @@ pub struct DeleteSelEntry {
 impl Command for DeleteSelEntry {
     /// The ID of the record deleted.
     type Output = u16;
-    storage_command!(DeleteSelEntry, "Delete SEL Entry", 0x46);
+    storage_command!("Delete SEL Entry", 0x46);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.reservation.to_le_bytes());
         out.extend_from_slice(&self.record_id.to_le_bytes());
@@ -259,7 +259,7 @@ pub struct ClearSel {
 impl Command for ClearSel {
     /// True once erasure has completed (progress nibble 1).
     type Output = bool;
-    storage_command!(ClearSel, "Clear SEL", 0x47);
+    storage_command!("Clear SEL", 0x47);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.reservation.to_le_bytes());
         out.extend_from_slice(b"CLR");
@@ -280,7 +280,7 @@ pub struct GetSelTime;
 impl Command for GetSelTime {
     /// Seconds since 1970-01-01 UTC (or since init, below 0x20000000).
     type Output = u32;
-    storage_command!(GetSelTime, "Get SEL Time", 0x48);
+    storage_command!("Get SEL Time", 0x48);
     fn decode(&self, response: &Response) -> Result<u32, CommandError> {
         Ok(le32(expect_data(self, response, 4)?, 0))
     }
@@ -295,7 +295,7 @@ pub struct SetSelTime {
 
 impl Command for SetSelTime {
     type Output = ();
-    storage_command!(SetSelTime, "Set SEL Time", 0x49);
+    storage_command!("Set SEL Time", 0x49);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.time.to_le_bytes());
     }
