@@ -66,6 +66,16 @@ pub struct ReadFruData {
     pub count: u8,
 }
 
+impl ReadFruData {
+    /// Appends the response data for `data` read from a device (count in
+    /// words when `by_words`, then the bytes): the responder's form.
+    pub fn emit_response(data: &[u8], by_words: bool, out: &mut Vec<u8>) {
+        let count = if by_words { data.len() / 2 } else { data.len() };
+        out.push(count.min(255) as u8);
+        out.extend_from_slice(data);
+    }
+}
+
 impl Command for ReadFruData {
     /// The data bytes returned (their count byte checked against them).
     type Output = Vec<u8>;
@@ -171,8 +181,14 @@ mod tests {
             count: 4,
         };
         assert_eq!(cmd.request().data, [0, 0x02, 0x01, 4]);
-        let ok = answer(NetFn::STORAGE, 0x11, &[2, 0xaa, 0xbb]);
+        let mut out = Vec::new();
+        ReadFruData::emit_response(&[0xaa, 0xbb], false, &mut out);
+        assert_eq!(out, [2, 0xaa, 0xbb]);
+        let ok = answer(NetFn::STORAGE, 0x11, &out);
         assert_eq!(cmd.decode(&ok).unwrap(), [0xaa, 0xbb]);
+        out.clear();
+        ReadFruData::emit_response(&[1, 2, 3, 4], true, &mut out);
+        assert_eq!(out, [2, 1, 2, 3, 4]);
         let lying = answer(NetFn::STORAGE, 0x11, &[3, 0xaa]);
         assert!(matches!(
             cmd.decode(&lying),
