@@ -2,7 +2,7 @@
 # Capture what ipmitool 1.8.19 prints against ipmi_sim, as reference data for
 # the ipmirs CLI tests. Every case runs against its own fresh ipmi_sim
 # (private UDP port and state directory), configured like the Rust fixture
-# ipmi-lanplus/tests/support/ipmisim.rs (keep the two in sync).
+# test-support/src/ipmisim.rs (keep the two in sync).
 #
 # Usage: scripts/capture-ipmitool-refs.sh [OUTDIR]
 #        (default OUTDIR: ipmi-cli/tests/data/ipmitool)
@@ -25,22 +25,12 @@ out=${1:-ipmi-cli/tests/data/ipmitool}
 bash scripts/setup.sh >&2
 mkdir -p "$out"
 
-version=$(ipmitool -V 2>&1 || true)
-case "$version" in
-*" 1.8.19"*) ;;
-*) echo "capture: expected ipmitool 1.8.19, found: $version" >&2; exit 1 ;;
-esac
+# free_port, ipmitool_1_8_19, stop_sim, start_sim_with
+source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
+version=$(ipmitool_1_8_19)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipmirs-capture.XXXXXX")
 sim_pid=
-stop_sim() {
-    if [ -n "$sim_pid" ]; then
-        kill -CONT "$sim_pid" 2>/dev/null || true
-        kill "$sim_pid" 2>/dev/null || true
-        wait "$sim_pid" 2>/dev/null || true
-        sim_pid=
-    fi
-}
 cleanup() { stop_sim; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -100,35 +90,19 @@ exit 0
 HOOK
 }
 
-# free_port, answers_ping
-source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
 # start_sim EMUFILE: a fresh simulator; sets $port, $sim_pid, $state.
 start_sim() {
-    local emu=$1 attempt
-    for attempt in 1 2 3 4 5; do
-        state=$(mktemp -d "$work/sim.XXXXXX")
-        port=$(free_port)
-        chassis_hook >"$state/chassis.sh"
-        echo 0 >"$state/power"
-        sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$state|g" "$out/lan.conf.in" >"$state/lan.conf"
-        cp "$emu" "$state/sim.emu"
-        ipmi_sim -c "$state/lan.conf" -f "$state/sim.emu" -s "$state" -n \
-            </dev/null >"$state/ipmi_sim.log" 2>&1 &
-        sim_pid=$!
-        for _ in $(seq 1 250); do
-            answers_ping "$port" && return 0
-            kill -0 "$sim_pid" 2>/dev/null || break
-            sleep 0.02
-        done
-        stop_sim
-        if [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$state/ipmi_sim.log"; then
-            continue
-        fi
-        echo "capture: ipmi_sim did not come up; its log:" >&2
-        cat "$state/ipmi_sim.log" >&2
-        exit 1
-    done
+    sim_emu=$1
+    start_sim_with prepare_sim
+}
+prepare_sim() {
+    state=$(mktemp -d "$work/sim.XXXXXX")
+    port=$(free_port)
+    chassis_hook >"$state/chassis.sh"
+    echo 0 >"$state/power"
+    sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$state|g" "$out/lan.conf.in" >"$state/lan.conf"
+    cp "$sim_emu" "$state/sim.emu"
 }
 
 # -------------------------------------------------------------------- cases

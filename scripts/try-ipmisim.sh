@@ -33,7 +33,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port, answers_ping
+# free_port, start_sim_with
 source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
 write_config() { # PORT
@@ -60,31 +60,11 @@ mc_enable 0x20
 EMU
 }
 
-port=
-for attempt in 1 2 3 4 5; do
+prepare_try() {
     port=$(free_port)
     write_config "$port"
-    ipmi_sim -c "$state/lan.conf" -f "$state/sim.emu" -s "$state" -n \
-        </dev/null >"$state/ipmi_sim.log" 2>&1 &
-    sim_pid=$!
-    for _ in $(seq 1 250); do # 250 x 20 ms = 5 s
-        answers_ping "$port" && break
-        kill -0 "$sim_pid" 2>/dev/null || break
-        sleep 0.02
-    done
-    if answers_ping "$port"; then
-        break
-    fi
-    kill "$sim_pid" 2>/dev/null || true
-    wait "$sim_pid" 2>/dev/null || true
-    sim_pid=
-    if [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$state/ipmi_sim.log"; then
-        continue
-    fi
-    echo "try: ipmi_sim did not come up on port $port; its log:" >&2
-    cat "$state/ipmi_sim.log" >&2
-    exit 1
-done
+}
+start_sim_with prepare_try
 echo "try: ipmi_sim (pid $sim_pid) on 127.0.0.1:$port"
 
 run() {

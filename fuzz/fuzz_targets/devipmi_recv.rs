@@ -3,8 +3,8 @@
 //! lengths) and classifying it against an awaited msgid: never a panic.
 #![no_main]
 
-use ipmi_kcs::linux::abi::{IpmiMsg, IpmiRecv};
-use ipmi_kcs::linux::codec::{classify, Received};
+use ipmi_kcs::devintf::abi::{IpmiMsg, IpmiRecv};
+use ipmi_kcs::devintf::codec::{classify, Received};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if data.len() < 16 {

@@ -1,5 +1,5 @@
 //! The `local` interface: the BMC of this machine through the Linux IPMI
-//! driver's device file (`/dev/ipmi0`), with `ipmi_kcs::linux::LinuxClient`.
+//! driver's device file (`/dev/ipmi0`), with `ipmi_kcs::devintf::LinuxClient`.
 //!
 //! There is no session: "opening" opens the device file, "closing" closes
 //! it. Every exchange still ends by the invocation's deadline: the client
@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use ipmi_core::{CompletionCode, Deadline, Target, Transport};
-use ipmi_kcs::linux::{error::completion_hint, Error, LinuxClient};
+use ipmi_kcs::devintf::{error::completion_hint, Error, LinuxClient};
 
 use crate::app::Connector;
 use crate::invocation::{DeviceChoice, LocalSettings};
@@ -43,7 +43,7 @@ pub trait Opener {
     }
 }
 
-/// The real thing: `ipmi_kcs::linux::LinuxClient` on a device file.
+/// The real thing: `ipmi_kcs::devintf::LinuxClient` on a device file.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KernelDevice;
 
@@ -179,7 +179,7 @@ mod tests {
     use crate::invocation::{Action, Invocation, Link};
     use ipmi_core::cmd::{PowerAction, Raw};
     use ipmi_core::{NetFn, Request, Response};
-    use ipmi_kcs::linux::RequestInfo;
+    use ipmi_kcs::devintf::RequestInfo;
     use std::collections::VecDeque;
     use std::path::PathBuf;
     use std::sync::{Arc, Mutex};

@@ -4,8 +4,7 @@
 //! exit status ipmitool's, except where ipmirs deliberately differs (listed
 //! in [`expectation`], each with its reason).
 
-#[path = "../../ipmi-lanplus/tests/support/ipmisim.rs"]
-mod ipmisim;
+use ipmirs_test_support::ipmisim;
 
 mod common;
 

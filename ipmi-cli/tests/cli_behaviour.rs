@@ -1,8 +1,7 @@
 //! What `ipmirs` does where ipmitool is no reference: deadlines, exit
 //! codes, refused credentials, session hygiene, argument errors, `--json`.
 
-#[path = "../../ipmi-lanplus/tests/support/ipmisim.rs"]
-mod ipmisim;
+use ipmirs_test_support::ipmisim;
 
 mod common;
 

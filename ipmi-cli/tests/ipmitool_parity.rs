@@ -3,8 +3,7 @@
 //! every command, with cipher suites 0, 1, 2 and 3. Where ipmitool reports
 //! success for a refused command (Cold Reset), ipmirs must not.
 
-#[path = "../../ipmi-lanplus/tests/support/ipmisim.rs"]
-mod ipmisim;
+use ipmirs_test_support::ipmisim;
 
 mod common;
 

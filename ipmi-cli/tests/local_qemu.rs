@@ -32,10 +32,8 @@
 //! Needs `bash scripts/qemu/setup.sh` once per machine (the harness runs
 //! it) and ipmitool 1.8.19 on the host (`apt-get install ipmitool`).
 
-#[path = "../../ipmi-kcs/tests/support/qemu.rs"]
-mod qemu;
-#[path = "../../ipmi-kcs/tests/support/vmsim.rs"]
-mod vmsim;
+use ipmirs_test_support::qemu;
+use ipmirs_test_support::vmsim;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,5 +1,5 @@
 //! In-band IPMI for ipmirs: the Linux `/dev/ipmi0` driver interface
-//! ([`linux`]), the KCS system interface (IPMI 2.0 §9) driven from user
+//! ([`devintf`]), the KCS system interface (IPMI 2.0 §9) driven from user
 //! space by direct port I/O ([`kcs`]) for when the kernel driver is the
 //! problem, and in-band health triage ([`diagnose`]).
 //!
@@ -7,7 +7,7 @@
 //! # #[cfg(target_os = "linux")] {
 //! use std::time::Duration;
 //! use ipmi_core::{cmd::GetDeviceId, Deadline, Transport};
-//! use ipmi_kcs::linux::LinuxClient;
+//! use ipmi_kcs::devintf::LinuxClient;
 //!
 //! let mut bmc = LinuxClient::open()?; // /dev/ipmi0, /dev/ipmi/0 or /dev/ipmidev/0
 //! let id = bmc.execute_by(&GetDeviceId, Deadline::from_now(Duration::from_secs(2)))?;
@@ -16,14 +16,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Unsafe code in [`linux`] is confined to `linux::sys` (the driver's
-//! ioctls and poll(2)) and the registration of the descriptor with tokio's
-//! reactor in `linux::tokio`, and in `kcs::port_io` (ioperm and the
-//! in/out instructions); each block carries its safety argument.
+//! Unsafe code in [`devintf`] is confined to `devintf::sys` (the driver's
+//! ioctls, poll(2) and the registration of the descriptor with tokio's
+//! reactor), and in `kcs::port_io` (ioperm and the in/out instructions);
+//! each block carries its safety argument.
+//!
+//! Features: `tokio` (default) adds the async `/dev/ipmi0` client;
+//! `test-util` exposes the software KCS BMC `kcs::model` for tests.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(target_os = "linux")]
+pub mod devintf;
 pub mod diagnose;
 pub mod kcs;
-#[cfg(target_os = "linux")]
-pub mod linux;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ipmi_core::ErrorClass;
 use ipmi_kcs::diagnose::{
-    self, Options, Probe, ProbeAnswer, ProbeFailure, ProbeVia, Report, RootFs, System,
+    self, Options, Probe, ProbeAnswer, ProbeFailure, ProbeVia, ProcessKind, Report, RootFs, System,
 };
 use ipmi_kcs::kcs::KcsAddress;
 
@@ -753,4 +753,296 @@ fn partial_drivers_and_missing_files() {
         .any(|s| s.via == ProbeVia::Kcs && s.reason.starts_with("cannot tell")));
     let _ = parse_json(&diagnose::render_json(&r));
     let _ = diagnose::render_text(&r);
+}
+
+// ---------------------------------------------------------------- daemons and secrets (issue 18)
+
+/// Every daemon form, hours old and asleep like a hung tool: listed under
+/// "IPMI daemons", never stuck; the one-shot commands next to them count
+/// only when old and blocked.
+#[test]
+fn daemons_are_never_stuck_tools() {
+    let m = FakeMachine::new("daemons");
+    m.ipmi_loaded();
+    m.later(
+        "proc/812/stat",
+        FakeMachine::stat_line(812, "kipmi0", 'S', 1000, 300, true),
+    );
+    // uptime 10000 s: started at 100 s, 9900 s old.
+    let daemons = [
+        (
+            5001,
+            "ipmirs",
+            "/usr/bin/ipmirs serve --listen 127.0.0.1:46001",
+        ),
+        (5002, "ipmirs", "ipmirs -v exporter"),
+        (
+            5003,
+            "ipmi_exporter",
+            "/usr/bin/ipmi_exporter --config.file=/etc/ipmi.yml",
+        ),
+        (5004, "prometheus-ipmi", "/usr/bin/prometheus-ipmi-exporter"),
+        (5005, "ipmiseld", "/usr/sbin/ipmiseld"),
+        (5006, "ipmidetectd", "/usr/sbin/ipmidetectd"),
+        (
+            5007,
+            "bmc-watchdog",
+            "/usr/sbin/bmc-watchdog -d -u 4 -p 0 -a 1 -i 900",
+        ),
+        (5008, "ipmievd", "/usr/sbin/ipmievd sel daemon"),
+        (
+            5009,
+            "ipmi_sim",
+            "ipmi_sim -c /etc/ipmi/lan.conf -f /etc/ipmi/sim.emu -n",
+        ),
+        (5010, "ipmilan", "/usr/sbin/ipmilan -c /etc/ipmi_lan.conf"),
+    ];
+    for (pid, comm, argv) in daemons {
+        m.process(pid, comm, 'S', argv, 5, 100 * 100);
+        m.file(&format!("proc/{pid}/wchan"), "do_epoll_wait");
+    }
+    // Sessions: long by design too, listed with the tools, never stuck.
+    m.process(
+        5100,
+        "ipmitool",
+        'S',
+        "ipmitool -I lanplus -H h sol activate",
+        5,
+        100 * 100,
+    );
+    m.process(5101, "ipmiconsole", 'S', "ipmiconsole -h h", 5, 100 * 100);
+    // One-shot commands: old and blocked (stuck), young, running, zombie, one-shot bmc-watchdog.
+    m.process(5200, "ipmitool", 'D', "ipmitool mc info", 5, 100 * 100);
+    m.process(5201, "ipmitool", 'S', "ipmitool sdr", 1, 9_995 * 100);
+    m.process(
+        5202,
+        "ipmitool",
+        'R',
+        "ipmitool sel list",
+        90_000,
+        100 * 100,
+    );
+    m.process(
+        5203,
+        "ipmitool",
+        'Z',
+        "ipmitool chassis status",
+        5,
+        100 * 100,
+    );
+    m.process(5204, "bmc-watchdog", 'S', "bmc-watchdog -g", 5, 100 * 100);
+    let mut p = FakeProbe {
+        device_file: Some(Ok(qemu_answer("/dev/ipmi0"))),
+        ..FakeProbe::default()
+    };
+    let r = run(&m, &mut p);
+    let mut pids: Vec<u32> = r.daemons.iter().map(|d| d.pid).collect();
+    pids.sort_unstable();
+    assert_eq!(pids, (5001..=5010).collect::<Vec<_>>());
+    assert!(r.daemons.iter().all(|d| d.kind == ProcessKind::Daemon));
+    assert!(r.daemons.iter().all(|d| !d.is_stuck(r.stuck_after)));
+    assert_eq!(
+        r.daemons.iter().find(|d| d.pid == 5004).unwrap().tool,
+        "prometheus-ipmi-exporter"
+    );
+    let mut tools: Vec<(u32, ProcessKind)> = r.tools.iter().map(|t| (t.pid, t.kind)).collect();
+    tools.sort_unstable_by_key(|t| t.0);
+    use ProcessKind::{Command, Session};
+    assert_eq!(
+        tools,
+        [
+            (5100, Session),
+            (5101, Session),
+            (5200, Command),
+            (5201, Command),
+            (5202, Command),
+            (5203, Command),
+            (5204, Command),
+        ]
+    );
+    let stuck: Vec<u32> = r.stuck_tools().map(|t| t.pid).collect();
+    assert_eq!(stuck, [5200, 5204]);
+
+    let v = diagnose::verdict(&r);
+    assert!(
+        v.headline
+            .starts_with("2 IPMI tool process(es) are stuck although the BMC answers now"),
+        "{}",
+        v.headline
+    );
+    assert_eq!(v.next_steps[0], "kill the stuck processes: kill 5200 5204");
+    let text = diagnose::render_text(&r);
+    assert!(
+        text.contains(
+            "IPMI daemons     10 process(es), long-running by design (never counted as stuck)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("pid 5001 2 h 45 min S /usr/bin/ipmirs serve --listen 127.0.0.1:46001 [do_epoll_wait]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ipmitool -I lanplus -H h sol activate (interactive session)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("7 process(es), 2 running for over 30 s"),
+        "{text}"
+    );
+    let j = parse_json(&diagnose::render_json(&r));
+    assert_eq!(j.get("tools").get("count").num(), 7.0);
+    assert_eq!(j.get("tools").get("stuck").num(), 2.0);
+    assert_eq!(j.get("daemons").get("count").num(), 10.0);
+    let d = j.get("daemons").get("processes");
+    assert_eq!(d.len(), 10);
+    for i in 0..10 {
+        assert_eq!(d.at(i).get("kind").str(), "daemon");
+        assert_eq!(d.at(i).get("stuck"), &Json::Bool(false));
+    }
+    let kinds: Vec<&str> = (0..7)
+        .map(|i| j.get("tools").get("processes").at(i).get("kind").str())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "session").count(), 2);
+
+    // Only daemons running and the BMC answering: healthy.
+    let m = FakeMachine::new("daemons-only");
+    m.ipmi_loaded();
+    m.later(
+        "proc/812/stat",
+        FakeMachine::stat_line(812, "kipmi0", 'S', 1000, 300, true),
+    );
+    for (pid, comm, argv) in daemons {
+        m.process(pid, comm, 'S', argv, 5, 100 * 100);
+    }
+    let r = run(&m, &mut p);
+    assert!(r.tools.is_empty());
+    let v = diagnose::verdict(&r);
+    assert!(v.healthy, "{v:?}");
+    let text = diagnose::render_text(&r);
+    assert!(text.contains("IPMI tools       (none running)\n"), "{text}");
+}
+
+/// Every secret a command line can carry, hung for 16 min (stuck): the
+/// text, the verdict and the JSON show none of them.
+#[test]
+fn command_lines_never_show_secrets() {
+    let m = FakeMachine::new("secrets");
+    m.ipmi_loaded();
+    m.later(
+        "proc/812/stat",
+        FakeMachine::stat_line(812, "kipmi0", 'S', 1000, 300, true),
+    );
+    let forms = [
+        (
+            "ipmitool",
+            "ipmitool -I lanplus -H h -U u -P Secret01 mc info",
+            "-P ***",
+        ),
+        ("ipmitool", "ipmitool -H h -PSecret02 mc info", "-P***"),
+        ("ipmitool", "ipmitool -H h -EvPSecret03 mc info", "-EvP***"),
+        (
+            "ipmitool",
+            "ipmitool -H h -P x -k Secret04 mc info",
+            "-k ***",
+        ),
+        (
+            "ipmitool",
+            "ipmitool -H h -P x -y Secret05 mc info",
+            "-y ***",
+        ),
+        (
+            "ipmitool",
+            "ipmitool -H h -E -K -ySecret06 mc info",
+            "-K -y***",
+        ),
+        ("bmc-info", "bmc-info -h h -u u -p Secret07", "-p ***"),
+        (
+            "ipmi-sensors",
+            "ipmi-sensors -h h -u u --password=Secret08",
+            "--password=***",
+        ),
+        (
+            "ipmi-sel",
+            "ipmi-sel -h h -u u --password Secret09",
+            "--password ***",
+        ),
+        ("ipmi-raw", "ipmi-raw -h h -p x -k Secret10 0 6 1", "-k ***"),
+        ("ipmi-fru", "ipmi-fru -h h -p x --k-g=Secret11", "--k-g=***"),
+        (
+            "ipmi-chassis",
+            "ipmi-chassis -h h -p x --k-g Secret12",
+            "--k-g ***",
+        ),
+        ("ipmirs", "ipmirs -H h -U u -P Secret13 mc info", "-P ***"),
+        (
+            "ipmitool",
+            "ipmitool IPMI_PASSWORD=Secret14 -E -H h mc info",
+            "IPMI_PASSWORD=***",
+        ),
+        (
+            "ipmiutil",
+            "ipmiutil health -N h -U u -P Secret15",
+            "-P ***",
+        ),
+    ];
+    for (i, (comm, argv, _)) in forms.iter().enumerate() {
+        let pid = 6000 + i as u32;
+        // 1000 s old, oldest first in the order of `forms`.
+        m.process(pid, comm, 'S', argv, 5, (9000 + i as u64) * 100);
+    }
+    // A daemon with ipmirs' --user NAME:PASSWORD[:PRIV], in both forms.
+    m.process(
+        6100,
+        "ipmirs",
+        'S',
+        "ipmirs serve --listen 127.0.0.1:46001 --user a:Secret16:ADMINISTRATOR --user=op:Secret:17:operator",
+        5,
+        100 * 100,
+    );
+    let mut p = FakeProbe {
+        device_file: Some(Err(timeout("/dev/ipmi0"))),
+        ..FakeProbe::default()
+    };
+    let r = run(&m, &mut p);
+    assert_eq!(r.tools.len(), forms.len());
+    assert_eq!(r.stuck_tools().count(), forms.len());
+    for (t, (_, _, shown)) in r.tools.iter().zip(forms) {
+        assert!(t.command.contains(shown), "{} lacks {shown}", t.command);
+    }
+    assert_eq!(
+        r.daemons[0].command,
+        "ipmirs serve --listen 127.0.0.1:46001 --user a:***:ADMINISTRATOR --user=op:***:operator"
+    );
+    let v = diagnose::verdict(&r);
+    let text = diagnose::render_text(&r);
+    let json = diagnose::render_json(&r);
+    let everything = format!("{v:?}\n{r:?}\n{text}\n{json}");
+    for n in 1..=17 {
+        let secret = format!("Secret{n:02}");
+        assert!(
+            !everything.contains(&secret),
+            "{secret} shown:\n{everything}"
+        );
+    }
+    assert!(!everything.contains("Secret:17"), "{everything}");
+    // The oldest stuck command is named in the findings, redacted.
+    assert!(
+        v.findings.iter().any(|f| f
+            .contains("(oldest 16 min: pid 6000 `ipmitool -I lanplus -H h -U u -P *** mc info`")),
+        "{v:?}"
+    );
+    assert!(
+        text.contains("pid 6001 16 min S ipmitool -H h -P*** mc info\n"),
+        "{text}"
+    );
+    let j = parse_json(&json);
+    let procs = j.get("tools").get("processes");
+    for (i, (_, _, shown)) in forms.iter().enumerate() {
+        assert!(procs.at(i).get("command").str().contains(shown));
+    }
+    assert_eq!(
+        j.get("daemons").get("processes").at(0).get("command").str(),
+        "ipmirs serve --listen 127.0.0.1:46001 --user a:***:ADMINISTRATOR --user=op:***:operator"
+    );
 }

@@ -1,10 +1,10 @@
 //! KCS over direct port I/O and the diagnose triage against a real Linux
 //! kernel and QEMU's KCS BMC: a Debian kernel booted under QEMU (TCG) with
 //! `isa-ipmi-kcs` (+ `ipmi-bmc-sim`, or `ipmi-bmc-extern` wired to
-//! OpenIPMI's ipmi_sim), examples/kcs_probe.rs (static) as the guest
+//! OpenIPMI's ipmi_sim), tests/guest/kcs_probe.rs (static) as the guest
 //! program. Reuses the harness of ipmi-kcs/tests/qemu_inband.rs
-//! (support/qemu.rs: kernel, busybox, initramfs, `without_modules`;
-//! support/vmsim.rs: the external BMC with SIGSTOP/SIGCONT).
+//! (ipmirs_test_support::qemu: kernel, busybox, initramfs, `without_modules`;
+//! ipmirs_test_support::vmsim: the external BMC with SIGSTOP/SIGCONT).
 //!
 //! - `kcs_qemu_without_driver`: ipmi_si never loaded; KCS via ioperm and
 //!   /dev/port, the values /dev/ipmi0 gives (qemu_inband.rs), Cold Reset,
@@ -18,22 +18,19 @@
 //!
 //! Needs `bash scripts/qemu/setup.sh` once per machine (run by the harness).
 
-#[path = "support/qemu.rs"]
-mod qemu;
-#[path = "support/vmsim.rs"]
-mod vmsim;
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use ipmirs_test_support::qemu;
+use ipmirs_test_support::vmsim;
 use qemu::{ok, one_boot_at_a_time, Bmc, GuestRun, GuestSpec, StepResult};
 
 fn guest_program() -> &'static PathBuf {
     static PROG: OnceLock<PathBuf> = OnceLock::new();
     PROG.get_or_init(|| {
         qemu::prepare();
-        qemu::static_example("ipmi-kcs", "kcs_probe")
+        qemu::static_guest("ipmi-kcs", "kcs_probe")
     })
 }
 
@@ -95,7 +92,7 @@ fn kcs_qemu_without_driver() {
             "name=devport-chassis backend=devport chassis-status",
             "name=ioport-explicit backend=ioport addr=0xca2 raw 0x06 0x01",
             "name=bridged target=0:0x40 mc-info",
-            "name=nothing-there addr=0x3e0 timeout=500 mc-info",
+            "name=nothing-there addr=0x3e0 timeout=5000 mc-info",
             "name=bench bench 200",
             "name=bench-devport backend=devport bench 100",
             "name=diag diagnose json",
@@ -131,12 +128,16 @@ fn kcs_qemu_without_driver() {
     let r = run.result("nothing-there");
     assert_eq!((r.rc, r.class.as_str()), (1, "io"), "{}", r.line);
     assert!(r.out.contains("status register reads 0xff"), "{}", r.line);
-    assert!(r.ms.unwrap() < 200.0, "{}", r.line);
+    // Found at once, not by waiting: a fifth of its 5 s deadline (5x the
+    // 200 ms it takes at most under TCG), so load cannot fail it.
+    assert!(r.ms.unwrap() < 1000.0, "{}", r.line);
 
     // Timing: per-transfer cost and CPU of direct port I/O under TCG.
     for name in ["bench", "bench-devport"] {
         let b = ok(&run, name);
         assert_eq!(out_field(&b, "error_exits"), 0.0, "{}", b.line);
+        // About 0.5 ms per transfer under TCG: 50 ms is 100x that, so
+        // only a busy-waiting or sleeping client fails it, never load.
         assert!(out_field(&b, "per_ms") < 50.0, "{}", b.line);
     }
 
@@ -234,7 +235,7 @@ fn kcs_qemu_driver_then_rmmod() {
     assert_eq!(d.rc, 0, "{}", d.line);
 }
 
-/// ipmi_sim's BMC (support/vmsim.rs), as qemu_inband.rs sees it through /dev/ipmi0.
+/// ipmi_sim's BMC (ipmirs_test_support::vmsim), as qemu_inband.rs sees it through /dev/ipmi0.
 const EXT_DEVICE: &str = "device_id=0x00 revision=3 firmware=9.08 ipmi=2.0 manufacturer=4753 product=0x0f02 support=0x9f available=true";
 
 #[test]
@@ -311,12 +312,16 @@ fn kcs_qemu_frozen_bmc() {
         .and_then(|v| v.parse::<f64>().ok())
         .unwrap_or_else(|| panic!("no kipmi0 in {j}"));
     eprintln!("kipmi0 while the BMC is frozen: {kipmi} % CPU");
+    // Measured in guest time over the triage's sample (about 20 % here):
+    // a lower bound of a quarter of that, since kipmi0 polls a frozen
+    // interface whenever it runs, however slowly the host runs the guest.
     assert!(kipmi > 5.0, "kipmi0 at {kipmi} %: {j}");
     if kipmi >= 25.0 {
         assert!(j.contains("kipmid_max_busy_us"), "{j}");
     }
-    // The probe ended at its deadline, not the kernel's.
-    assert!(d.ms.unwrap() < 3500.0, "{}", d.line);
+    // The probe ended at its 2 s deadline, not the kernel's (5 s per step,
+    // up to ten restarts): 5x the deadline still tells them apart.
+    assert!(d.ms.unwrap() < 10000.0, "{}", d.line);
 
     // What the verdict warns about: the stuck processes pin ipmi_si.
     let r = run.result("rmmod-busy");
@@ -343,7 +348,9 @@ fn kcs_qemu_frozen_bmc() {
         k.line
     );
     assert!(k.out.contains("deadline reached 2.0"), "{}", k.line);
-    assert!((2000.0..2600.0).contains(&k.ms.unwrap()), "{}", k.line);
+    // The frozen BMC holds the answer, so the 2 s deadline must expire:
+    // never earlier; 5x it at most, for a loaded host.
+    assert!((2000.0..10000.0).contains(&k.ms.unwrap()), "{}", k.line);
     let d = run.result("diag-frozen-nodriver");
     assert_eq!(d.rc, 1, "{}", d.line);
     assert!(

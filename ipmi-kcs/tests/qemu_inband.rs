@@ -1,7 +1,7 @@
 //! The `/dev/ipmi0` transport against a real Linux kernel: a Debian kernel
 //! booted under QEMU (TCG) with an emulated BMC behind an ISA KCS
 //! interface, the kernel's own ipmi_msghandler / ipmi_devintf / ipmi_si,
-//! and examples/inband.rs (built statically) as the guest program.
+//! and tests/guest/inband.rs (built statically) as the guest program.
 //!
 //! Three boots, several checks each:
 //! - `qemu_bmc_sim`: QEMU's `ipmi-bmc-sim` — Get Device ID, Get Chassis
@@ -17,22 +17,19 @@
 //! Needs `bash scripts/qemu/setup.sh` once per machine (the tests run it;
 //! it needs root and the Debian mirror the first time).
 
-#[path = "support/qemu.rs"]
-mod qemu;
-#[path = "support/vmsim.rs"]
-mod vmsim;
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use ipmirs_test_support::qemu;
+use ipmirs_test_support::vmsim;
 use qemu::{ok, one_boot_at_a_time, Bmc, GuestRun, GuestSpec};
 
 fn guest_program() -> &'static PathBuf {
     static PROG: OnceLock<PathBuf> = OnceLock::new();
     PROG.get_or_init(|| {
         qemu::prepare();
-        qemu::static_example("ipmi-kcs", "inband")
+        qemu::static_guest("ipmi-kcs", "inband")
     })
 }
 
@@ -127,9 +124,13 @@ fn qemu_bmc_sim() {
         "{}",
         nak.line
     );
+    // The kernel's 2 tries end between 1 s and 4 s (its 1 s timer tick);
+    // the upper bound is our 5 s deadline itself: a later end would be our
+    // timeout, and the class is asserted `bmc` above, so no margin under
+    // load is needed here.
     let ms = nak.ms.expect("timed");
     assert!(
-        (1000.0..4600.0).contains(&ms),
+        (1000.0..5000.0).contains(&ms),
         "bridged 0xC3 after {ms} ms: {}",
         nak.line
     );
@@ -141,7 +142,9 @@ fn qemu_bmc_sim() {
         "{}",
         short.line
     );
-    assert!(short.ms.expect("timed") < 1600.0, "{}", short.line);
+    // Bounded, not fast: 5x the 1.5 s deadline, so a loaded host's late
+    // wake-ups in the guest cannot fail it (the kernel alone ends it by 2 s).
+    assert!(short.ms.expect("timed") < 7500.0, "{}", short.line);
 
     // Refusals by the kernel, mapped to usage errors with the reason.
     let r = run.result("bad-channel");
@@ -288,19 +291,24 @@ fn qemu_frozen_bmc() {
     let kw = run.result("kernel-wait");
     assert_eq!((kw.rc, kw.class.as_str()), (1, "bmc"), "{}", kw.line);
     assert!(kw.out.contains("0xc3"), "{}", kw.line);
+    // About 4 s; the upper bound is our 15 s deadline (a later end would be
+    // our timeout, and the class is asserted `bmc` above).
     let kernel_ms = kw.ms.expect("timed");
     assert!(
-        (3000.0..8000.0).contains(&kernel_ms),
+        (3000.0..15000.0).contains(&kernel_ms),
         "kernel waited {kernel_ms} ms"
     );
 
-    // Ours: the Timeout error within 1.5 s of a 1 s deadline.
+    // Ours: the Timeout error at the 1 s deadline. The stopped ipmi_sim
+    // (SIGSTOP) holds the answer, so the deadline must expire: never
+    // before 1 s; the upper bound is 5x the expected 1 s, for a loaded
+    // host (ipmi-bmc-extern's own 0xC3 at 4 s would be class `bmc`).
     for name in ["frozen", "frozen-async"] {
         let r = run.result(name);
         assert_eq!((r.rc, r.class.as_str()), (3, "timeout"), "{}", r.line);
         let ms = r.ms.expect("timed");
         assert!(
-            (1000.0..1500.0).contains(&ms),
+            (1000.0..5000.0).contains(&ms),
             "{name}: {ms} ms: {}",
             r.line
         );

@@ -7,11 +7,6 @@
 //! to the BMC take about 1 ms, so their deadlines cut every step of the
 //! handshake and the command itself; the others go straight to the BMC.
 
-#[path = "support/proxy.rs"]
-mod proxy;
-#[path = "responder_support.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -19,8 +14,9 @@ use ipmi_core::cmd::GetDeviceId;
 use ipmi_core::{Deadline, ErrorClass, Failure, PrivilegeLevel, Transport};
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{Client, ClientConfig, Error};
+use ipmirs_test_support::proxy;
+use ipmirs_test_support::responder::BackgroundServer;
 use proxy::{Faults, Proxy};
-use support::BackgroundServer;
 
 #[test]
 fn thousand_commands_with_a_third_cut_short_never_run_out_of_slots() {

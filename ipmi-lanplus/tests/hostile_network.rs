@@ -1,16 +1,9 @@
 //! A hostile network between our blocking client and a BMC, both ipmi_sim
 //! and our responder (its tokio `Server`), through the seeded loopback
-//! proxy of `support/proxy.rs`: 30 % loss both ways, duplicated and
+//! proxy of `ipmirs_test_support::proxy`: 30 % loss both ways, duplicated and
 //! reordered datagrams, corrupted datagrams. Every command must come back
 //! with its own, right answer within its deadline; corrupted session
 //! datagrams must be dropped by the integrity check, never believed.
-
-#[path = "support/ipmisim.rs"]
-mod ipmisim;
-#[path = "support/proxy.rs"]
-mod proxy;
-#[path = "responder_support.rs"]
-mod support;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -21,9 +14,11 @@ use ipmi_lanplus::client::Stats;
 use ipmi_lanplus::server::cipher_suites::{self, CipherSuitesRequest};
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{Client, ClientConfig};
+use ipmirs_test_support::ipmisim;
+use ipmirs_test_support::proxy;
+use ipmirs_test_support::responder::BackgroundServer;
 use ipmisim::IpmiSim;
 use proxy::{Faults, Proxy};
-use support::BackgroundServer;
 
 /// Which BMC is behind the proxy: what its answers must be.
 #[derive(Clone, Debug)]

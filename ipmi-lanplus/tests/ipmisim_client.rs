@@ -2,9 +2,6 @@
 //! over loopback UDP, through the blocking and the async drivers, for
 //! cipher suites 0–3.
 
-#[path = "support/ipmisim.rs"]
-mod ipmisim;
-
 use std::time::{Duration, Instant};
 
 use ipmi_core::cmd::{
@@ -16,6 +13,7 @@ use ipmi_core::{
     Target, Transport,
 };
 use ipmi_lanplus::{AsyncClient, Client, ClientConfig, Error, Stage};
+use ipmirs_test_support::ipmisim;
 use ipmisim::IpmiSim;
 
 fn config(suite: u8) -> ClientConfig {

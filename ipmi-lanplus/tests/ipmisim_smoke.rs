@@ -1,12 +1,10 @@
 //! The ipmi_sim fixture itself, checked with the reference client `ipmitool`
 //! (which therefore has to be installed: `bash scripts/setup.sh`).
 
-#[path = "support/ipmisim.rs"]
-mod ipmisim;
-
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use ipmirs_test_support::ipmisim;
 use ipmisim::{IpmiSim, SimOptions, SimUser};
 
 /// `ipmitool -I lanplus -H 127.0.0.1 -p PORT -U user -P pass -C 3 [extra...] args...`

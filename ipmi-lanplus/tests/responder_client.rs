@@ -3,9 +3,6 @@
 //! user session limit, idle expiry driven by the driver's timers, and many
 //! BMC identities served by one task or a few.
 
-#[path = "responder_support.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
 use ipmi_core::cmd::{
@@ -15,7 +12,7 @@ use ipmi_core::transport::AsyncTransport;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Transport};
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{AsyncClient, Client, ClientConfig, Error, Stage};
-use support::BackgroundServer;
+use ipmirs_test_support::responder::BackgroundServer;
 
 const SUITES: [u8; 7] = [0, 1, 2, 3, 15, 16, 17];
 

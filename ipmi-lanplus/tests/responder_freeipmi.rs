@@ -9,15 +9,13 @@
 //! 1.6 prints stale fields for every channel answered with completion code
 //! CCh (the responder has only its LAN channel), so it is not compared here.
 
-#[path = "responder_support.rs"]
-mod support;
-
 use std::time::Duration;
 
 use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{Client, ClientConfig};
-use support::{run, BackgroundServer, Run};
+use ipmirs_test_support::program::{run, Run};
+use ipmirs_test_support::responder::BackgroundServer;
 
 const LIMIT: Duration = Duration::from_secs(30);
 

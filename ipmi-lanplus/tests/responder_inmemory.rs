@@ -1,10 +1,7 @@
 //! The client state machine against the responder on a virtual network
-//! (tests/support/inmemory.rs): every suite, a 30 % lossy link, duplicated
+//! (ipmirs_test_support::inmemory): every suite, a 30 % lossy link, duplicated
 //! and reordered datagrams, a BMC that never answers, session limits, idle
 //! expiry, privileges and RAKP status codes. No sockets, no sleeping.
-
-#[path = "support/inmemory.rs"]
-mod inmemory;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -28,6 +25,7 @@ use ipmi_lanplus::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use ipmi_lanplus::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4};
 use ipmi_lanplus::wire::session_v20::PayloadType;
 use ipmi_lanplus::{ClientConfig, Error, RakpStatus, Stage};
+use ipmirs_test_support::inmemory;
 
 const SECOND: Duration = Duration::from_secs(1);
 const ALL_SUITES: [u8; 7] = [0, 1, 2, 3, 15, 16, 17];

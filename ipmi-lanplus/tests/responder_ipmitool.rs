@@ -4,18 +4,15 @@
 //! refused credentials, privileges and the session limit. Output is
 //! compared with what the same ipmitool prints against ipmi_sim.
 
-#[path = "support/ipmisim.rs"]
-mod ipmisim;
-#[path = "responder_support.rs"]
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
-use support::{run, BackgroundServer, Run};
+use ipmirs_test_support::ipmisim;
+use ipmirs_test_support::program::{run, Run};
+use ipmirs_test_support::responder::BackgroundServer;
 
 const LIMIT: Duration = Duration::from_secs(30);
 

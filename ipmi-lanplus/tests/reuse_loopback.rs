@@ -2,11 +2,6 @@
 //! the responder's tokio `Server` with a 300 ms idle timeout on loopback,
 //! and the keepalive and probe against OpenIPMI's ipmi_sim.
 
-#[path = "support/ipmisim.rs"]
-mod ipmisim;
-#[path = "responder_support.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
 use ipmi_core::cmd::{GetDeviceId, Raw};
@@ -14,7 +9,8 @@ use ipmi_core::transport::AsyncTransport;
 use ipmi_core::{NetFn, PrivilegeLevel, Transport};
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{AsyncClient, Client, ClientConfig};
-use support::BackgroundServer;
+use ipmirs_test_support::ipmisim;
+use ipmirs_test_support::responder::BackgroundServer;
 
 const BMC_IDLE: Duration = Duration::from_millis(300);
 

@@ -22,9 +22,7 @@
 //! Every child runs under a time limit; the whole run takes about two
 //! minutes on a 2-core machine, most of it ipmitool.
 
-#[path = "../../../ipmi-lanplus/tests/support/ipmisim.rs"]
-#[allow(dead_code, clippy::all)]
-mod ipmisim;
+use ipmirs_test_support::ipmisim;
 
 use std::fmt::Write as _;
 use std::fs::File;

@@ -1,6 +1,7 @@
 //! In-band health triage (`ipmirs diagnose`): which IPMI kernel modules
 //! are loaded, whether `/dev/ipmi0` exists, whether `kipmi*` threads spin,
-//! how many IPMI tool processes are stuck, and whether the BMC answers Get
+//! how many IPMI tool processes are stuck (daemons apart, command lines
+//! redacted), and whether the BMC answers Get
 //! Device ID (IPMI 2.0 §20.1) through `/dev/ipmi0` or, with the driver
 //! absent, directly over KCS (IPMI 2.0 §9). [`verdict()`] turns the
 //! [`Report`] into a verdict with the next step and an exit code.
@@ -17,7 +18,10 @@
 //! std::process::exit(diagnose::verdict(&report).exit_code());
 //! ```
 
+mod cmdline;
+mod kind;
 pub mod procfs;
+mod redact;
 pub mod render;
 pub mod report;
 pub mod system;
@@ -34,6 +38,8 @@ use crate::kcs::{
     port_owner, resolve_address, AddressSource, Backend, KcsAddress, KcsClient, KcsOptions,
 };
 
+pub use kind::{ProcessKind, IPMI_DAEMONS};
+pub use redact::{redact, REDACTED};
 pub use render::{render_json, render_text};
 pub use report::{
     DeviceFile, KernelThread, Module, ProbeAnswer, ProbeFailure, ProbeOutcome, ProbeSkipped,
@@ -43,9 +49,11 @@ pub use system::{RootFs, System, USER_HZ};
 pub use verdict::{verdict, Verdict};
 
 /// The command names counted as IPMI tools: ipmitool, FreeIPMI's tools,
-/// ipmiutil, Supermicro's ipmicfg, and ipmirs itself.
+/// ipmiutil, Supermicro's ipmicfg, and ipmirs itself ([`IPMI_DAEMONS`]
+/// are IPMI programs too; [`ProcessKind`] tells what each one is doing).
 pub const IPMI_TOOLS: &[&str] = &[
     "ipmitool",
+    "bmc-watchdog",
     "ipmiutil",
     "ipmicfg",
     "ipmirs",
@@ -140,7 +148,7 @@ pub trait Probe {
     ) -> Result<ProbeAnswer, ProbeFailure>;
 }
 
-/// The real probes: [`crate::linux::LinuxClient`] on the device file, and
+/// The real probes: [`crate::devintf::LinuxClient`] on the device file, and
 /// [`KcsClient`] on the ports (which re-checks that `ipmi_si` is absent).
 #[derive(Clone, Debug)]
 pub struct SystemProbe {
@@ -192,7 +200,7 @@ impl Probe for SystemProbe {
             ProbeVia::DeviceFile => {
                 #[cfg(target_os = "linux")]
                 {
-                    use crate::linux::LinuxClient;
+                    use crate::devintf::LinuxClient;
                     let path = self.root.join(device_path.trim_start_matches('/'));
                     let shown = path.display().to_string();
                     let mut client =
@@ -232,20 +240,22 @@ impl Probe for SystemProbe {
     }
 }
 
-/// Is `name` (argv\[0\]'s base name or a 15-byte kernel comm) an IPMI tool?
+/// Is `name` (argv\[0\]'s base name or a 15-byte kernel comm) an IPMI
+/// tool or daemon?
 fn tool_name(argv0: Option<&str>, comm: &str) -> Option<String> {
+    let mut names = IPMI_TOOLS.iter().chain(IPMI_DAEMONS);
     if let Some(a) = argv0 {
-        let base = a.rsplit('/').next().unwrap_or(a);
-        if IPMI_TOOLS.contains(&base) {
-            return Some(base.to_string());
+        let base = cmdline::base_name(a);
+        if let Some(t) = names.clone().find(|t| **t == base) {
+            return Some(t.to_string());
         }
     }
-    if IPMI_TOOLS.contains(&comm) {
-        return Some(comm.to_string());
+    if let Some(t) = names.clone().find(|t| **t == comm) {
+        return Some(t.to_string());
     }
     // The kernel keeps 15 bytes of the name: `ipmi-sensors-co`.
     if comm.len() == 15 {
-        if let Some(t) = IPMI_TOOLS.iter().find(|t| t.starts_with(comm)) {
+        if let Some(t) = names.find(|t| t.starts_with(comm)) {
             return Some(t.to_string());
         }
     }
@@ -324,6 +334,7 @@ pub fn run(sys: &dyn System, probe: &mut dyn Probe, options: &Options) -> Report
     }
     let mut kthreads: Vec<(procfs::ProcStat, u64)> = Vec::new();
     let mut tools = Vec::new();
+    let mut daemons = Vec::new();
     for pid in pids {
         if Some(pid) == options.self_pid {
             continue;
@@ -355,20 +366,26 @@ pub fn run(sys: &dyn System, probe: &mut dyn Probe, options: &Options) -> Report
             .ok()
             .map(|w| w.trim().to_string())
             .filter(|w| !w.is_empty() && w != "0");
-        tools.push(ToolProcess {
+        let kind = kind::kind_of(&tool, &argv);
+        let process = ToolProcess {
             pid,
             tool,
+            kind,
             command: if argv.is_empty() {
                 stat.comm.clone()
             } else {
-                argv.join(" ")
+                redact(&argv).join(" ")
             },
             state: stat.state,
             age_secs,
             wchan,
-        });
+        };
+        match kind {
+            ProcessKind::Daemon => daemons.push(process),
+            ProcessKind::Command | ProcessKind::Session => tools.push(process),
+        }
     }
-    if uptime.is_none() && !tools.is_empty() {
+    if uptime.is_none() && !(tools.is_empty() && daemons.is_empty()) {
         notes.push("/proc/uptime unreadable: process ages unknown".into());
     }
 
@@ -465,13 +482,16 @@ pub fn run(sys: &dyn System, probe: &mut dyn Probe, options: &Options) -> Report
         .ok()
         .and_then(|t| procfs::parse_loadavg(&t));
 
-    tools.sort_by(|a, b| b.age_secs.total_cmp(&a.age_secs).then(a.pid.cmp(&b.pid)));
+    for list in [&mut tools, &mut daemons] {
+        list.sort_by(|a, b| b.age_secs.total_cmp(&a.age_secs).then(a.pid.cmp(&b.pid)));
+    }
     Report {
         modules,
         device,
         kernel_threads,
         sample,
         tools,
+        daemons,
         stuck_after: options.stuck_after,
         spin_percent: options.spin_percent,
         kcs_address: Some((address, source_text)),
@@ -512,6 +532,19 @@ mod tests {
             Some("ipmi-sensors-config")
         );
         assert_eq!(tool_name(Some("bash"), "bash"), None);
+        assert_eq!(
+            tool_name(None, "prometheus-ipm").as_deref(),
+            None,
+            "14 bytes is a whole name"
+        );
+        assert_eq!(
+            tool_name(None, "prometheus-ipmi").as_deref(),
+            Some("prometheus-ipmi-exporter")
+        );
+        assert_eq!(
+            tool_name(Some("ipmi_sim"), "ipmi_sim").as_deref(),
+            Some("ipmi_sim")
+        );
         assert_eq!(
             tool_name(Some("python3"), "ipmitool").as_deref(),
             Some("ipmitool")

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::report::{ProbeVia, Report};
+use super::kind::ProcessKind;
+use super::report::{ProbeVia, Report, ToolProcess};
 use super::verdict::{class_name, human_age, verdict};
 
 /// Tool processes listed one by one in the text output.
@@ -114,24 +115,20 @@ pub fn render_text(r: &Report) -> String {
             let _ = write!(head, "; most wait in {w} ({n})");
         }
         tools.push(head);
-        for t in r.tools.iter().take(TEXT_TOOL_LINES) {
-            tools.push(format!(
-                "pid {} {} {} {}{}",
-                t.pid,
-                human_age(t.age_secs),
-                t.state,
-                t.command,
-                t.wchan
-                    .as_ref()
-                    .map(|w| format!(" [{w}]"))
-                    .unwrap_or_default()
-            ));
-        }
-        if r.tools.len() > TEXT_TOOL_LINES {
-            tools.push(format!("... and {} more", r.tools.len() - TEXT_TOOL_LINES));
-        }
+        process_lines(&mut tools, &r.tools);
     }
     field(&mut o, "IPMI tools", tools);
+    let mut daemons = Vec::new();
+    if r.daemons.is_empty() {
+        daemons.push("(none running)".to_string());
+    } else {
+        daemons.push(format!(
+            "{} process(es), long-running by design (never counted as stuck)",
+            r.daemons.len()
+        ));
+        process_lines(&mut daemons, &r.daemons);
+    }
+    field(&mut o, "IPMI daemons", daemons);
 
     let mut probes = Vec::new();
     for p in &r.probes {
@@ -166,6 +163,34 @@ pub fn render_text(r: &Report) -> String {
         field(&mut o, "Not readable", r.notes.clone());
     }
     o
+}
+
+/// One line per process (the first [`TEXT_TOOL_LINES`]), then how many more.
+fn process_lines(lines: &mut Vec<String>, processes: &[ToolProcess]) {
+    for t in processes.iter().take(TEXT_TOOL_LINES) {
+        lines.push(format!(
+            "pid {} {} {} {}{}{}",
+            t.pid,
+            human_age(t.age_secs),
+            t.state,
+            t.command,
+            t.wchan
+                .as_ref()
+                .map(|w| format!(" [{w}]"))
+                .unwrap_or_default(),
+            if t.kind == ProcessKind::Session {
+                " (interactive session)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if processes.len() > TEXT_TOOL_LINES {
+        lines.push(format!(
+            "... and {} more",
+            processes.len() - TEXT_TOOL_LINES
+        ));
+    }
 }
 
 /// A JSON value, written compactly.
@@ -272,21 +297,22 @@ pub fn render_json(r: &Report) -> String {
         })
         .collect();
     let limit = r.stuck_after.as_secs_f64();
-    let procs = r
-        .tools
-        .iter()
-        .map(|t| {
-            J::Obj(vec![
-                ("pid", J::Int(i64::from(t.pid))),
-                ("tool", s(&t.tool)),
-                ("command", s(&t.command)),
-                ("state", s(t.state.to_string())),
-                ("age_s", J::Num((t.age_secs * 10.0).round() / 10.0)),
-                ("stuck", J::Bool(t.age_secs >= limit)),
-                ("wchan", t.wchan.as_ref().map_or(J::Null, s)),
-            ])
-        })
-        .collect();
+    let procs = |list: &[ToolProcess]| {
+        list.iter()
+            .map(|t| {
+                J::Obj(vec![
+                    ("pid", J::Int(i64::from(t.pid))),
+                    ("tool", s(&t.tool)),
+                    ("kind", s(t.kind.key())),
+                    ("command", s(&t.command)),
+                    ("state", s(t.state.to_string())),
+                    ("age_s", J::Num((t.age_secs * 10.0).round() / 10.0)),
+                    ("stuck", J::Bool(t.is_stuck(r.stuck_after))),
+                    ("wchan", t.wchan.as_ref().map_or(J::Null, s)),
+                ])
+            })
+            .collect()
+    };
     let probes = r
         .probes
         .iter()
@@ -359,7 +385,14 @@ pub fn render_json(r: &Report) -> String {
                 ("count", J::Int(r.tools.len() as i64)),
                 ("stuck", J::Int(r.stuck_tools().count() as i64)),
                 ("stuck_after_s", J::Num(limit)),
-                ("processes", J::Arr(procs)),
+                ("processes", J::Arr(procs(&r.tools))),
+            ]),
+        ),
+        (
+            "daemons",
+            J::Obj(vec![
+                ("count", J::Int(r.daemons.len() as i64)),
+                ("processes", J::Arr(procs(&r.daemons))),
             ]),
         ),
         ("probes", J::Arr(probes)),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use ipmi_core::ErrorClass;
 
+use super::kind::ProcessKind;
 use crate::kcs::KcsAddress;
 
 /// One IPMI kernel module, from `/proc/modules` (kernel `kernel/module/procfs.c`)
@@ -47,14 +48,16 @@ pub struct KernelThread {
     pub cpu_percent: f64,
 }
 
-/// A process of an IPMI tool (ipmitool, FreeIPMI's tools, ipmiutil, ...).
+/// A process of an IPMI tool or daemon (ipmitool, FreeIPMI's tools, ipmiutil, ...).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolProcess {
     /// Its pid.
     pub pid: u32,
     /// The tool's name (argv\[0\]'s base name, else the kernel's comm).
     pub tool: String,
-    /// Its command line, space-joined.
+    /// One-shot command, interactive session or daemon.
+    pub kind: ProcessKind,
+    /// Its command line, space-joined, secrets redacted ([`super::redact()`]).
     pub command: String,
     /// Its state letter (R running, S sleeping, D uninterruptible, ...).
     pub state: char,
@@ -62,6 +65,17 @@ pub struct ToolProcess {
     pub age_secs: f64,
     /// Where it sleeps in the kernel (`/proc/PID/wchan`), when readable.
     pub wchan: Option<String>,
+}
+
+impl ToolProcess {
+    /// Whether it may be stuck: a one-shot command, at least `stuck_after`
+    /// old, and blocked (sleeping `S`, in uninterruptible wait `D`, or
+    /// stopped `T`/`t`; not running, not a zombie). Never a daemon or a session.
+    pub fn is_stuck(&self, stuck_after: Duration) -> bool {
+        self.kind == ProcessKind::Command
+            && self.age_secs >= stuck_after.as_secs_f64()
+            && matches!(self.state, 'S' | 'D' | 'T' | 't')
+    }
 }
 
 /// How a probe reached the BMC.
@@ -142,8 +156,10 @@ pub struct Report {
     pub kernel_threads: Vec<KernelThread>,
     /// Length of the CPU sample.
     pub sample: Duration,
-    /// IPMI tool processes (all of them; see `stuck_after`).
+    /// IPMI tool processes: one-shot commands and sessions (see `stuck_after`).
     pub tools: Vec<ToolProcess>,
+    /// IPMI daemons: long-running by design, never stuck.
+    pub daemons: Vec<ToolProcess>,
     /// Age from which a tool process counts as stuck.
     pub stuck_after: Duration,
     /// Share of one CPU from which a kipmi thread counts as spinning.
@@ -173,10 +189,10 @@ impl Report {
         self.probes.iter().find(|p| p.via == via)
     }
 
-    /// Tool processes older than `stuck_after`.
+    /// Tool processes that may be stuck ([`ToolProcess::is_stuck`]).
     pub fn stuck_tools(&self) -> impl Iterator<Item = &ToolProcess> {
-        let limit = self.stuck_after.as_secs_f64();
-        self.tools.iter().filter(move |t| t.age_secs >= limit)
+        let limit = self.stuck_after;
+        self.tools.iter().filter(move |t| t.is_stuck(limit))
     }
 
     /// kipmi threads at or above `spin_percent`.

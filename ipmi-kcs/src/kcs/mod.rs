@@ -1,5 +1,5 @@
 //! The KCS system interface (IPMI 2.0 §9) without the kernel driver: a
-//! sans-IO transfer state machine ([`codec`]), the message format
+//! sans-IO transfer state machine ([`KcsTransfer`]), the message format
 //! ([`message`]), port backends ([`port_io`]: `ioperm` + `in`/`out`, or
 //! `/dev/port`), the address from SMBIOS type 38 ([`smbios`]), and a
 //! blocking [`KcsClient`] implementing [`ipmi_core::Transport`].
@@ -17,15 +17,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod client;
-pub mod codec;
-pub mod error;
+mod client;
+mod codec;
+mod error;
 pub mod message;
+#[cfg(any(test, feature = "test-util"))]
 pub mod model;
 pub mod port_io;
-pub mod ports;
+mod ports;
 pub mod smbios;
-pub mod status;
+mod status;
 
 pub use client::{
     port_owner, resolve_address, AddressSource, Backend, Error, KcsClient, KcsOptions, KcsStats,
