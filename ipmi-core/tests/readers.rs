@@ -378,14 +378,23 @@ fn sel_last_n_without_full_walk() {
 
 #[test]
 fn sel_last_n_falls_back_to_full_walk() {
-    // A deleted entry in the middle: the guessed start exists but the
-    // tail is one record short, so the whole log is walked.
+    // A deleted entry near the end: the guessed start (18) is gone (0xCB),
+    // so the reader starts further back (14) instead of walking it all.
     let mut bmc = Bmc::new();
     bmc.sel.remove(17);
     bmc.sel.push(record(21, 99));
     let d = far(&bmc);
     let recs = run(&mut bmc, SelRead::new(Target::bmc(), SelRange::Last(4)), d).unwrap();
     assert_eq!(ids(&recs), [17, 19, 20, 21]);
+    assert_eq!(bmc.exchanges, 3 + 1 + 7);
+    // Uneven IDs (3 apart, then 1): the average step (2) guesses 53, then
+    // 45 and 29, none of which exists (0xCB): the whole log is walked.
+    let mut bmc = Bmc::new();
+    bmc.sel = (0..20).map(|i| record(3 * i as u16 + 1, i as u8)).collect();
+    bmc.sel.push(record(59, 20));
+    let recs = run(&mut bmc, SelRead::new(Target::bmc(), SelRange::Last(4)), d).unwrap();
+    assert_eq!(ids(&recs), [52, 55, 58, 59]);
+    assert_eq!(bmc.exchanges, 3 + 3 + 21);
     // No "last entry" support (0xCB): full walk.
     let mut bmc = Bmc::new();
     bmc.last_supported = false;

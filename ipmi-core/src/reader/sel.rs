@@ -6,12 +6,14 @@
 //!
 //! `Last(n)` avoids walking the whole log when it can: the spec offers
 //! "get last entry" (ID 0xFFFF) but no link backwards, so the reader gets
-//! the last and the first entry, and when their IDs are evenly spaced over
-//! the entry count (IDs 1, 2, 3... on most BMCs) it guesses the ID n-1
-//! steps before the last and walks forward from there. The guess is only
-//! accepted when that walk reaches the end with at least n records; any
-//! other outcome (unknown ID, fewer records, uneven IDs) falls back to the
-//! full walk. Round trips: n + 3 instead of the log's size.
+//! the last and the first entry, takes the average ID step between them
+//! over the entry count (1 on most BMCs, 16 where IDs are offsets), and
+//! walks forward from the ID n-1 steps before the last. The guess is only
+//! accepted when that walk reaches the end with at least n records; when
+//! it finds fewer (gaps, deletions) or its start does not exist (0xCB), it
+//! starts twice as far back, up to four times, then walks the whole log.
+//! Round trips: n + 3 on a gapless log instead of the log's size; the
+//! result is always the true last n.
 //!
 //! Self-contained on purpose: once the SDR reader's reservation/partial
 //! read engine (`walk/`) lands, the per-record fetch here can move onto it.
@@ -33,6 +35,9 @@ pub type RawSelRecord = [u8; RECORD_LEN];
 
 /// Reservations in a row without progress before giving up.
 const MAX_RESERVES: u8 = 8;
+
+/// Guessed starts tried for `Last(n)` before walking the whole log.
+const MAX_TAILS: u8 = 4;
 
 /// First chunk of a partial read once a whole record was refused.
 const PARTIAL_CHUNK: u8 = 8;
@@ -86,6 +91,10 @@ pub struct SelRead {
     reservation: Option<u16>,
     reserves: u8,
     last_id: u16,
+    first_id: u16,
+    step: usize,
+    back: usize,
+    tails: u8,
     records: Vec<RawSelRecord>,
     seen: HashSet<u16>,
     done: bool,
@@ -111,6 +120,10 @@ impl SelRead {
             reservation: None,
             reserves: 0,
             last_id: 0,
+            first_id: 0,
+            step: 1,
+            back: 0,
+            tails: 0,
             records: Vec::new(),
             seen: HashSet::new(),
             done: false,
@@ -137,6 +150,36 @@ impl SelRead {
         self.seen.clear();
     }
 
+    /// The n of `Last(n)`.
+    fn n(&self) -> usize {
+        match self.range {
+            SelRange::Last(n) => n,
+            _ => 0,
+        }
+    }
+
+    /// Walks forward from the guessed ID `back` IDs before the last one.
+    fn try_tail(&mut self) {
+        self.purpose = Purpose::Walk { tail: true };
+        self.want = self.last_id - self.back as u16;
+        self.records.clear();
+        self.seen.clear();
+    }
+
+    /// The tail walk found fewer than n records (gaps, deletions) or its
+    /// start does not exist: start twice as far back, a few times, then
+    /// walk the whole log.
+    fn tail_too_short(&mut self) {
+        self.tails += 1;
+        self.back = self.back * 2 + self.step;
+        let span = usize::from(self.last_id - self.first_id);
+        if self.tails > MAX_TAILS || self.back >= span {
+            self.walk_from_first();
+        } else {
+            self.try_tail();
+        }
+    }
+
     fn got_record(&mut self, rec: RawSelRecord, next: u16) -> Result<(), ReadError> {
         let id = record_id(&rec);
         match self.purpose {
@@ -152,24 +195,19 @@ impl SelRead {
                 Ok(())
             }
             Purpose::ProbeFirst => {
-                let n = match self.range {
-                    SelRange::Last(n) => n,
-                    _ => 0,
-                };
+                self.first_id = id;
                 let entries = usize::from(self.info.map_or(0, |i| i.entries));
                 let span = usize::from(self.last_id).saturating_sub(usize::from(id));
-                let step = (entries > 1 && span % (entries - 1) == 0).then(|| span / (entries - 1));
-                match step.filter(|&s| s > 0).map(|s| (n - 1) * s) {
-                    Some(back) if back < span => {
-                        self.purpose = Purpose::Walk { tail: true };
-                        self.want = self.last_id - back as u16;
-                        Ok(())
-                    }
-                    _ => {
-                        // Not evenly spaced: walk from this first record.
-                        self.walk_from_first();
-                        self.got_record(rec, next)
-                    }
+                // The average ID step over the log (1 on most BMCs).
+                self.step = (span / entries.saturating_sub(1).max(1)).max(1);
+                self.back = self.n().saturating_sub(1) * self.step;
+                if self.back < span {
+                    self.try_tail();
+                    Ok(())
+                } else {
+                    // The guess reaches the start: walk from this first record.
+                    self.walk_from_first();
+                    self.got_record(rec, next)
                 }
             }
             Purpose::Walk { tail } => {
@@ -192,7 +230,7 @@ impl SelRead {
                 if next == LAST_ENTRY {
                     let short = matches!(self.range, SelRange::Last(n) if self.records.len() < n);
                     if tail && short {
-                        self.walk_from_first();
+                        self.tail_too_short();
                     } else {
                         self.done = true;
                     }
@@ -227,8 +265,8 @@ impl SelRead {
                     return Ok(());
                 }
                 CompletionCode(0xcb) if self.purpose == (Purpose::Walk { tail: true }) => {
-                    // The guessed ID does not exist: walk the whole log.
-                    self.walk_from_first();
+                    // The guessed ID does not exist: start further back.
+                    self.tail_too_short();
                     return Ok(());
                 }
                 CompletionCode(0xcb) if self.purpose == Purpose::ProbeLast => {
