@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant};
 
 use ipmi_core::reader::fru::FruRead;
-use ipmi_core::reader::sel::{RawSelRecord, SelClear, SelDelete, SelRange, SelRead};
+use ipmi_core::reader::sel::{RawSelRecord, SelRange, SelRead};
+use ipmi_core::reader::sel_change::{SelClear, SelDelete};
 use ipmi_core::reader::{run, ReadError, ReaderError};
 use ipmi_core::{
     CommandError, CompletionCode, Deadline, ErrorClass, Failure, NetFn, Request, Response, Target,

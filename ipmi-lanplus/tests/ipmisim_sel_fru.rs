@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use ipmi_core::cmd::sel::GetSelInfo;
 use ipmi_core::reader::fru::FruRead;
-use ipmi_core::reader::sel::{RawSelRecord, SelClear, SelDelete, SelRange, SelRead};
+use ipmi_core::reader::sel::{RawSelRecord, SelRange, SelRead};
+use ipmi_core::reader::sel_change::{SelClear, SelDelete};
 use ipmi_core::reader::{run, run_async};
 use ipmi_core::record::event_text::event_description;
 use ipmi_core::record::fru::{FruImage, FruInventory};

@@ -1,10 +1,12 @@
-//! Multi-exchange reads (a FRU device, the SEL) as sans-IO state machines:
+//! Multi-exchange operations (reading a FRU device or the SEL, clearing
+//! the SEL, deleting an entry) as sans-IO state machines:
 //! a machine says which request to send next and is fed the response; the
 //! thin drivers [`run`] and [`run_async`] carry them over any transport,
 //! every exchange bounded by the caller's one deadline.
 
 pub mod fru;
 pub mod sel;
+pub mod sel_change;
 
 use crate::{AsyncTransport, Transport};
 use crate::{Command, CommandError, Deadline, ErrorClass, Failure, Request, Response};
