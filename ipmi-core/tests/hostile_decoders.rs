@@ -16,20 +16,9 @@ use ipmi_core::{
     Response, Target,
 };
 
-/// Deterministic xorshift bytes.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
+use common::Rng;
 
 /// Checks `cmd`'s decoder against every completion code and data lengths
 /// 0..=need+4, with random data and with the wrong NetFn and command.

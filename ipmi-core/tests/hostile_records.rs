@@ -13,20 +13,9 @@ use ipmi_core::record::fru_areas::{BoardInfo, ChassisInfo, ProductInfo};
 use ipmi_core::record::fru_field::FruField;
 use ipmi_core::record::fru_multi::{MultiRecord, MultiRecordBody};
 
-/// Deterministic xorshift bytes.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
+use common::Rng;
 
 fn corpus_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")

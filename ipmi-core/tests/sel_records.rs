@@ -8,6 +8,10 @@ use ipmi_core::record::event_text::event_description;
 use ipmi_core::record::sel::{DataUse, SelBody, SelRecord, SelTime, SEL_RECORD};
 use ipmi_core::record::Problem;
 
+mod common;
+
+use common::Rng;
+
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -213,16 +217,10 @@ fn wrong_lengths_are_errors() {
 #[test]
 fn every_record_type_and_byte_decodes_without_panic() {
     // Every record type, every value in every position (deterministic).
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for t in 0..=255u8 {
         for _ in 0..64 {
-            let mut b = [0u8; 16];
-            for x in b.iter_mut() {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                *x = seed as u8;
-            }
+            let mut b: [u8; 16] = rng.bytes(16).try_into().unwrap();
             b[2] = t;
             let r = SelRecord::parse(&b).unwrap();
             let mut out = Vec::new();
