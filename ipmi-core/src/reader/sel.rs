@@ -1,0 +1,376 @@
+//! Reading the SEL (IPMI 2.0 §31): Get SEL Info, then Get SEL Entry along
+//! the next-record links from the first entry to 0xFFFF. A record the BMC
+//! cannot return whole (0xCA, or a short answer) is read in parts under a
+//! reservation (Reserve SEL), re-reserving on 0xC5. A repeated record ID
+//! is a loop and an error.
+//!
+//! `Last(n)` avoids walking the whole log when it can: the spec offers
+//! "get last entry" (ID 0xFFFF) but no link backwards, so the reader gets
+//! the last and the first entry, takes the average ID step between them
+//! over the entry count (1 on most BMCs, 16 where IDs are offsets), and
+//! walks forward from the ID n-1 steps before the last. The guess is only
+//! accepted when that walk reaches the end with at least n records; when
+//! it finds fewer (gaps, deletions) or its start does not exist (0xCB), it
+//! starts twice as far back, up to four times, then walks the whole log.
+//! Round trips: n + 3 on a gapless log instead of the log's size; the
+//! result is always the true last n.
+//!
+//! Self-contained on purpose: once the SDR reader's reservation/partial
+//! read engine (`walk/`) lands, the per-record fetch here can move onto it.
+
+use std::collections::HashSet;
+
+use super::{answers, ReadError, ReadMachine, Step};
+use crate::cmd::sel::{GetSelEntry, GetSelInfo, ReserveSel, SelInfo, FIRST_ENTRY, LAST_ENTRY};
+use crate::{Command, CompletionCode, Response, Target};
+
+/// Every SEL record is 16 bytes (IPMI 2.0 §32).
+pub const RECORD_LEN: usize = 16;
+
+/// One SEL record as read (record ID in bytes 0–1, LS first).
+pub type RawSelRecord = [u8; RECORD_LEN];
+
+/// Reservations in a row without progress before giving up.
+pub(crate) const MAX_RESERVES: u8 = 8;
+
+/// Guessed starts tried for `Last(n)` before walking the whole log.
+const MAX_TAILS: u8 = 4;
+
+/// First chunk of a partial read once a whole record was refused.
+const PARTIAL_CHUNK: u8 = 8;
+
+const WHAT: &str = "Get SEL Entry";
+
+/// Which entries to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelRange {
+    /// The whole log.
+    All,
+    /// The first n entries.
+    First(usize),
+    /// The last n entries.
+    Last(usize),
+    /// The one entry with this record ID (`sel get`); [`FIRST_ENTRY`] and
+    /// [`LAST_ENTRY`] ask for the first and the last.
+    One(u16),
+}
+
+/// What the record being fetched is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    /// Part of a forward walk (`tail`: a guessed start for `Last`).
+    Walk { tail: bool },
+    /// The last entry, for `Last`.
+    ProbeLast,
+    /// The first entry, for `Last`.
+    ProbeFirst,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pending {
+    Info,
+    Reserve,
+    Entry { asked: u8 },
+}
+
+/// The machine reading SEL records.
+#[derive(Clone, Debug)]
+pub struct SelRead {
+    target: Target,
+    range: SelRange,
+    info: Option<SelInfo>,
+    pending: Pending,
+    purpose: Purpose,
+    want: u16,
+    buf: Vec<u8>,
+    partial: bool,
+    chunk: u8,
+    reservation: Option<u16>,
+    reserves: u8,
+    last_id: u16,
+    first_id: u16,
+    step: usize,
+    back: usize,
+    tails: u8,
+    records: Vec<RawSelRecord>,
+    seen: HashSet<u16>,
+    done: bool,
+}
+
+fn record_id(r: &RawSelRecord) -> u16 {
+    u16::from_le_bytes([r[0], r[1]])
+}
+
+impl SelRead {
+    /// Reads `range` from the SEL of the controller at `target`.
+    pub fn new(target: Target, range: SelRange) -> Self {
+        SelRead {
+            target,
+            range,
+            info: None,
+            pending: Pending::Info,
+            purpose: Purpose::Walk { tail: false },
+            want: FIRST_ENTRY,
+            buf: Vec::new(),
+            partial: false,
+            chunk: PARTIAL_CHUNK,
+            reservation: None,
+            reserves: 0,
+            last_id: 0,
+            first_id: 0,
+            step: 1,
+            back: 0,
+            tails: 0,
+            records: Vec::new(),
+            seen: HashSet::new(),
+            done: false,
+        }
+    }
+
+    /// The SEL info read first.
+    pub fn info(&self) -> Option<SelInfo> {
+        self.info
+    }
+
+    fn stalled(&self, why: &'static str) -> ReadError {
+        ReadError::Stalled {
+            what: WHAT,
+            at: u32::from(self.want),
+            why,
+        }
+    }
+
+    fn walk_from_first(&mut self) {
+        self.purpose = Purpose::Walk { tail: false };
+        self.want = FIRST_ENTRY;
+        self.records.clear();
+        self.seen.clear();
+    }
+
+    /// The n of `Last(n)`.
+    fn n(&self) -> usize {
+        match self.range {
+            SelRange::Last(n) => n,
+            _ => 0,
+        }
+    }
+
+    /// Walks forward from the guessed ID `back` IDs before the last one.
+    fn try_tail(&mut self) {
+        self.purpose = Purpose::Walk { tail: true };
+        self.want = self.last_id - self.back as u16;
+        self.records.clear();
+        self.seen.clear();
+    }
+
+    /// The tail walk found fewer than n records (gaps, deletions) or its
+    /// start does not exist: start twice as far back, a few times, then
+    /// walk the whole log.
+    fn tail_too_short(&mut self) {
+        self.tails += 1;
+        self.back = self.back * 2 + self.step;
+        let span = usize::from(self.last_id - self.first_id);
+        if self.tails > MAX_TAILS || self.back >= span {
+            self.walk_from_first();
+        } else {
+            self.try_tail();
+        }
+    }
+
+    fn got_record(&mut self, rec: RawSelRecord, next: u16) -> Result<(), ReadError> {
+        let id = record_id(&rec);
+        match self.purpose {
+            Purpose::ProbeLast => {
+                self.last_id = id;
+                if self.range == SelRange::Last(1) {
+                    self.records.push(rec);
+                    self.done = true;
+                } else {
+                    self.purpose = Purpose::ProbeFirst;
+                    self.want = FIRST_ENTRY;
+                }
+                Ok(())
+            }
+            Purpose::ProbeFirst => {
+                self.first_id = id;
+                let entries = usize::from(self.info.map_or(0, |i| i.entries));
+                let span = usize::from(self.last_id).saturating_sub(usize::from(id));
+                // The average ID step over the log (1 on most BMCs).
+                self.step = (span / entries.saturating_sub(1).max(1)).max(1);
+                self.back = self.n().saturating_sub(1) * self.step;
+                if self.back < span {
+                    self.try_tail();
+                    Ok(())
+                } else {
+                    // The guess reaches the start: walk from this first record.
+                    self.walk_from_first();
+                    self.got_record(rec, next)
+                }
+            }
+            Purpose::Walk { tail } => {
+                if !self.seen.insert(id) || self.seen.contains(&next) {
+                    return Err(ReadError::Loop {
+                        what: WHAT,
+                        id: if self.seen.contains(&next) { next } else { id },
+                    });
+                }
+                self.records.push(rec);
+                match self.range {
+                    SelRange::First(n) if self.records.len() >= n => self.done = true,
+                    SelRange::One(_) => self.done = true,
+                    SelRange::Last(n) if self.records.len() > n => {
+                        let extra = self.records.len() - n;
+                        self.records.drain(..extra);
+                    }
+                    _ => {}
+                }
+                if next == LAST_ENTRY {
+                    let short = matches!(self.range, SelRange::Last(n) if self.records.len() < n);
+                    if tail && short {
+                        self.tail_too_short();
+                    } else {
+                        self.done = true;
+                    }
+                } else {
+                    self.want = next;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn feed_entry(&mut self, response: &Response, asked: u8) -> Result<(), ReadError> {
+        let probe = GetSelEntry::whole(self.want);
+        if answers(&probe, response) {
+            match response.completion {
+                CompletionCode(0xc5) => {
+                    // Reservation cancelled: the log changed; re-read this record.
+                    self.reservation = None;
+                    self.partial = true;
+                    self.buf.clear();
+                    return Ok(());
+                }
+                CompletionCode(0xca | 0xc7 | 0xc8) => {
+                    if !self.partial {
+                        self.partial = true;
+                        self.chunk = PARTIAL_CHUNK;
+                    } else if self.chunk > 1 {
+                        self.chunk /= 2;
+                    } else {
+                        return Err(self.stalled("refuses even a 1-byte read"));
+                    }
+                    return Ok(());
+                }
+                CompletionCode(0xcb) if self.purpose == (Purpose::Walk { tail: true }) => {
+                    // The guessed ID does not exist: start further back.
+                    self.tail_too_short();
+                    return Ok(());
+                }
+                CompletionCode(0xcb) if self.purpose == Purpose::ProbeLast => {
+                    self.walk_from_first();
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        let entry = probe.decode(response)?;
+        if !self.partial && entry.data.len() >= RECORD_LEN {
+            let mut rec = [0u8; RECORD_LEN];
+            rec.copy_from_slice(&entry.data[..RECORD_LEN]);
+            self.reserves = 0;
+            return self.got_record(rec, entry.next);
+        }
+        let got = entry.data.len().min(usize::from(asked));
+        if got == 0 {
+            return Err(self.stalled("BMC returned no record bytes"));
+        }
+        if !self.partial {
+            // A short whole read: continue from there in parts.
+            self.partial = true;
+        }
+        if got < usize::from(asked) {
+            self.chunk = got as u8;
+        }
+        self.buf.extend_from_slice(&entry.data[..got]);
+        if self.buf.len() >= RECORD_LEN {
+            let mut rec = [0u8; RECORD_LEN];
+            rec.copy_from_slice(&self.buf[..RECORD_LEN]);
+            self.buf.clear();
+            self.reserves = 0;
+            return self.got_record(rec, entry.next);
+        }
+        Ok(())
+    }
+}
+
+impl ReadMachine for SelRead {
+    type Output = Vec<RawSelRecord>;
+
+    fn position(&self) -> (&'static str, u32) {
+        match self.pending {
+            Pending::Info => ("Get SEL Info", 0),
+            Pending::Reserve => ("Reserve SEL", u32::from(self.want)),
+            Pending::Entry { .. } => (WHAT, u32::from(self.want)),
+        }
+    }
+
+    fn step(&mut self) -> Result<Step<Vec<RawSelRecord>>, ReadError> {
+        if self.info.is_none() {
+            self.pending = Pending::Info;
+            return Ok(Step::Send(GetSelInfo.request_to(self.target)));
+        }
+        if self.done {
+            return Ok(Step::Done(std::mem::take(&mut self.records)));
+        }
+        if self.partial && self.reservation.is_none() {
+            if self.reserves >= MAX_RESERVES {
+                return Err(self.stalled("reservation keeps being cancelled"));
+            }
+            self.pending = Pending::Reserve;
+            return Ok(Step::Send(ReserveSel.request_to(self.target)));
+        }
+        let cmd = if self.partial {
+            let left = (RECORD_LEN - self.buf.len()) as u8;
+            GetSelEntry {
+                reservation: self.reservation.unwrap_or(0),
+                record_id: self.want,
+                offset: self.buf.len() as u8,
+                count: self.chunk.min(left),
+            }
+        } else {
+            GetSelEntry::whole(self.want)
+        };
+        self.pending = Pending::Entry { asked: cmd.count };
+        Ok(Step::Send(cmd.request_to(self.target)))
+    }
+
+    fn feed(&mut self, response: &Response) -> Result<(), ReadError> {
+        match self.pending {
+            Pending::Info => {
+                let info = GetSelInfo.decode(response)?;
+                self.info = Some(info);
+                let entries = usize::from(info.entries);
+                match self.range {
+                    _ if entries == 0 => self.done = true,
+                    SelRange::First(0) | SelRange::Last(0) => self.done = true,
+                    SelRange::Last(n) if n < entries => {
+                        self.purpose = Purpose::ProbeLast;
+                        self.want = LAST_ENTRY;
+                    }
+                    SelRange::One(id) => {
+                        self.walk_from_first();
+                        self.want = id;
+                    }
+                    _ => self.walk_from_first(),
+                }
+                Ok(())
+            }
+            Pending::Reserve => {
+                self.reservation = Some(ReserveSel.decode(response)?);
+                self.reserves += 1;
+                Ok(())
+            }
+            Pending::Entry { asked } => self.feed_entry(response, asked),
+        }
+    }
+}
