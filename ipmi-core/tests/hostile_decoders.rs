@@ -308,7 +308,7 @@ fn typed_parameter_parsers_never_panic() {
 
 #[test]
 fn fru_and_sel_decoders_under_every_completion_code_and_length() {
-    use ipmi_core::cmd::{fru, sel};
+    use ipmi_core::cmd::{fru, sel, GetSdr, RecordStore, Reserve};
     let mut rng = Rng(0xF00D);
     assert!(hostile(&fru::GetFruInventoryAreaInfo { device_id: 0 }, 3, &mut rng) > 0);
     let read = fru::ReadFruData {
@@ -327,8 +327,8 @@ fn fru_and_sel_decoders_under_every_completion_code_and_length() {
     assert!(hostile(&write, 1, &mut rng) > 0);
     assert!(hostile(&sel::GetSelInfo, 14, &mut rng) > 0);
     assert!(hostile(&sel::GetSelAllocationInfo, 9, &mut rng) > 0);
-    assert!(hostile(&sel::ReserveSel, 2, &mut rng) > 0);
-    assert!(hostile(&sel::GetSelEntry::whole(0), 2, &mut rng) > 0);
+    assert!(hostile(&Reserve(RecordStore::SEL), 2, &mut rng) > 0);
+    assert!(hostile(&GetSdr::whole(RecordStore::SEL, 0), 2, &mut rng) > 0);
     assert!(
         hostile(
             &sel::DeleteSelEntry {

@@ -262,6 +262,18 @@ impl GetSdr {
     /// The record ID that ends the list (IPMI 2.0 §33.12).
     pub const END_OF_LIST: u16 = 0xFFFF;
 
+    /// Reads the whole record `record_id` of `store` (offset 0, count FFh,
+    /// no reservation needed; IPMI 2.0 §33.12, §31.5).
+    pub fn whole(store: RecordStore, record_id: u16) -> Self {
+        GetSdr {
+            store,
+            reservation: 0,
+            record_id,
+            offset: 0,
+            count: GetSdr::WHOLE_RECORD,
+        }
+    }
+
     /// Decodes a request's data bytes (for the responder); `None` when not 6 bytes.
     pub fn parse_request(store: RecordStore, data: &[u8]) -> Option<GetSdr> {
         let d: &[u8; 6] = data.try_into().ok()?;

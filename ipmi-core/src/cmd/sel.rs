@@ -1,6 +1,9 @@
 //! System Event Log device commands (NetFn Storage; IPMI 2.0 §31.2–§31.11):
-//! info, allocation, reservation, entries, delete, clear and time.
+//! info, allocation, delete, clear and time. Reserve SEL and Get SEL
+//! Entry are [`Reserve`](super::Reserve) and [`GetSdr`] on
+//! [`RecordStore::SEL`](super::RecordStore::SEL).
 
+use super::sdr_repository::GetSdr;
 use crate::command::expect_data;
 use crate::{Command, CommandError, NetFn, Response};
 
@@ -8,7 +11,7 @@ use crate::{Command, CommandError, NetFn, Response};
 pub const FIRST_ENTRY: u16 = 0x0000;
 /// Record ID asking Get SEL Entry for the last entry; as a "next record
 /// ID" it means there is no further entry (IPMI 2.0 §31.5).
-pub const LAST_ENTRY: u16 = 0xFFFF;
+pub const LAST_ENTRY: u16 = GetSdr::END_OF_LIST;
 
 fn le16(d: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([d[at], d[at + 1]])
@@ -138,87 +141,15 @@ impl Command for GetSelAllocationInfo {
     }
 }
 
-/// Reserve SEL (NetFn Storage, cmd 0x42; IPMI 2.0 §31.4): returns the
-/// reservation ID partial reads, delete and clear need.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ReserveSel;
-
-impl Command for ReserveSel {
-    /// The reservation ID.
-    type Output = u16;
-    storage_command!("Reserve SEL", 0x42);
-    fn decode(&self, response: &Response) -> Result<u16, CommandError> {
-        Ok(le16(expect_data(self, response, 2)?, 0))
-    }
-}
-
-/// Get SEL Entry (NetFn Storage, cmd 0x43; IPMI 2.0 §31.5). A whole
-/// record is `offset 0, count 0xFF` (reservation may be 0); a partial read
-/// needs a reservation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GetSelEntry {
-    /// Reservation ID (0 when reading whole records).
-    pub reservation: u16,
-    /// Record ID ([`FIRST_ENTRY`], [`LAST_ENTRY`] or an ID).
-    pub record_id: u16,
-    /// Offset into the record.
-    pub offset: u8,
-    /// Bytes to read, 0xFF for the entire record.
-    pub count: u8,
-}
-
-impl GetSelEntry {
-    /// Reads the whole record `record_id` without a reservation.
-    pub fn whole(record_id: u16) -> Self {
-        GetSelEntry {
-            reservation: 0,
-            record_id,
-            offset: 0,
-            count: 0xFF,
-        }
-    }
-}
-
-/// A Get SEL Entry answer: the next record ID and the bytes read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct SelEntryData {
-    /// The next record's ID ([`LAST_ENTRY`] after the last one).
-    pub next: u16,
-    /// The record bytes (or the part requested).
-    pub data: Vec<u8>,
-}
-
-impl SelEntryData {
-    /// Appends the response data (next ID LS first, then the bytes).
-    pub fn emit(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.next.to_le_bytes());
-        out.extend_from_slice(&self.data);
-    }
-}
-
-impl Command for GetSelEntry {
-    type Output = SelEntryData;
-    storage_command!("Get SEL Entry", 0x43);
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.reservation.to_le_bytes());
-        out.extend_from_slice(&self.record_id.to_le_bytes());
-        out.push(self.offset);
-        out.push(self.count);
-    }
-    fn decode(&self, response: &Response) -> Result<SelEntryData, CommandError> {
-        let d = expect_data(self, response, 2)?;
-        Ok(SelEntryData {
-            next: le16(d, 0),
-            data: d[2..].to_vec(),
-        })
-    }
-}
+// Reserve SEL (0Ah/42h, IPMI 2.0 §31.4) and Get SEL Entry (0Ah/43h,
+// §31.5) share the SDR repository's layout: they are
+// `Reserve(RecordStore::SEL)` and `GetSdr { store: RecordStore::SEL, .. }`
+// in `sdr_repository.rs`, one definition for the client and the responder.
 
 /// Delete SEL Entry (NetFn Storage, cmd 0x46; IPMI 2.0 §31.8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeleteSelEntry {
-    /// Reservation ID from [`ReserveSel`].
+    /// Reservation ID from Reserve SEL (`Reserve(RecordStore::SEL)`).
     pub reservation: u16,
     /// The record to delete.
     pub record_id: u16,
@@ -250,7 +181,7 @@ pub enum ClearAction {
 /// 'C' 'L' 'R', then initiate or get status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClearSel {
-    /// Reservation ID from [`ReserveSel`].
+    /// Reservation ID from Reserve SEL (`Reserve(RecordStore::SEL)`).
     pub reservation: u16,
     /// Initiate or poll.
     pub action: ClearAction,
@@ -307,6 +238,7 @@ impl Command for SetSelTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::{RecordStore, Reserve};
     use crate::CompletionCode;
 
     fn answer(cmd: u8, data: &[u8]) -> Response {
@@ -338,16 +270,21 @@ mod tests {
 
     #[test]
     fn requests() {
-        let e = GetSelEntry {
+        let e = GetSdr {
+            store: RecordStore::SEL,
             reservation: 0x1234,
             record_id: LAST_ENTRY,
             offset: 5,
             count: 11,
         };
         assert_eq!(e.request().data, [0x34, 0x12, 0xff, 0xff, 5, 11]);
-        assert_eq!(GetSelEntry::whole(7).request().data, [0, 0, 7, 0, 0, 0xff]);
+        assert_eq!((e.request().netfn, e.request().cmd), (NetFn::STORAGE, 0x43));
+        assert_eq!(
+            GetSdr::whole(RecordStore::SEL, 7).request().data,
+            [0, 0, 7, 0, 0, 0xff]
+        );
         let got = e.decode(&answer(0x43, &[0x02, 0x00, 1, 2, 3])).unwrap();
-        assert_eq!((got.next, got.data), (2, vec![1, 2, 3]));
+        assert_eq!((got.next_record_id, got.data), (2, vec![1, 2, 3]));
         let c = ClearSel {
             reservation: 0x0102,
             action: ClearAction::Initiate,
@@ -365,7 +302,9 @@ mod tests {
             GetSelTime.decode(&answer(0x48, &[4, 3, 2, 1])),
             Ok(0x01020304)
         );
-        assert_eq!(ReserveSel.decode(&answer(0x42, &[0x34, 0x12])), Ok(0x1234));
+        let reserve = Reserve(RecordStore::SEL);
+        assert_eq!(reserve.cmd(), 0x42);
+        assert_eq!(reserve.decode(&answer(0x42, &[0x34, 0x12])), Ok(0x1234));
         let a = GetSelAllocationInfo
             .decode(&answer(0x41, &[0x20, 0, 0x10, 0, 0x1f, 0, 0x1f, 0, 1]))
             .unwrap();

@@ -21,7 +21,8 @@
 use std::collections::HashSet;
 
 use super::{answers, ReadError, ReadMachine, Step};
-use crate::cmd::sel::{GetSelEntry, GetSelInfo, ReserveSel, SelInfo, FIRST_ENTRY, LAST_ENTRY};
+use crate::cmd::sel::{GetSelInfo, SelInfo, FIRST_ENTRY, LAST_ENTRY};
+use crate::cmd::{GetSdr, RecordStore, Reserve};
 use crate::{Command, CompletionCode, Response, Target};
 
 /// Every SEL record is 16 bytes (IPMI 2.0 §32).
@@ -240,7 +241,7 @@ impl SelRead {
     }
 
     fn feed_entry(&mut self, response: &Response, asked: u8) -> Result<(), ReadError> {
-        let probe = GetSelEntry::whole(self.want);
+        let probe = GetSdr::whole(RecordStore::SEL, self.want);
         if answers(&probe, response) {
             match response.completion {
                 CompletionCode(0xc5) => {
@@ -278,7 +279,7 @@ impl SelRead {
             let mut rec = [0u8; RECORD_LEN];
             rec.copy_from_slice(&entry.data[..RECORD_LEN]);
             self.reserves = 0;
-            return self.got_record(rec, entry.next);
+            return self.got_record(rec, entry.next_record_id);
         }
         let got = entry.data.len().min(usize::from(asked));
         if got == 0 {
@@ -297,7 +298,7 @@ impl SelRead {
             rec.copy_from_slice(&self.buf[..RECORD_LEN]);
             self.buf.clear();
             self.reserves = 0;
-            return self.got_record(rec, entry.next);
+            return self.got_record(rec, entry.next_record_id);
         }
         Ok(())
     }
@@ -327,18 +328,19 @@ impl ReadMachine for SelRead {
                 return Err(self.stalled("reservation keeps being cancelled"));
             }
             self.pending = Pending::Reserve;
-            return Ok(Step::Send(ReserveSel.request_to(self.target)));
+            return Ok(Step::Send(Reserve(RecordStore::SEL).request_to(self.target)));
         }
         let cmd = if self.partial {
             let left = (RECORD_LEN - self.buf.len()) as u8;
-            GetSelEntry {
+            GetSdr {
+                store: RecordStore::SEL,
                 reservation: self.reservation.unwrap_or(0),
                 record_id: self.want,
                 offset: self.buf.len() as u8,
                 count: self.chunk.min(left),
             }
         } else {
-            GetSelEntry::whole(self.want)
+            GetSdr::whole(RecordStore::SEL, self.want)
         };
         self.pending = Pending::Entry { asked: cmd.count };
         Ok(Step::Send(cmd.request_to(self.target)))
@@ -366,7 +368,7 @@ impl ReadMachine for SelRead {
                 Ok(())
             }
             Pending::Reserve => {
-                self.reservation = Some(ReserveSel.decode(response)?);
+                self.reservation = Some(Reserve(RecordStore::SEL).decode(response)?);
                 self.reserves += 1;
                 Ok(())
             }

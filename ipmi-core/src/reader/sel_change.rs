@@ -4,8 +4,12 @@
 
 use super::sel::MAX_RESERVES;
 use super::{answers, ReadError, ReadMachine, Step};
-use crate::cmd::sel::{ClearAction, ClearSel, DeleteSelEntry, ReserveSel};
+use crate::cmd::sel::{ClearAction, ClearSel, DeleteSelEntry};
+use crate::cmd::{RecordStore, Reserve};
 use crate::{Command, CompletionCode, Response, Target};
+
+/// Reserve SEL.
+const RESERVE: Reserve = Reserve(RecordStore::SEL);
 
 /// Polls of Clear SEL's erasure status before reporting it still running.
 pub const MAX_CLEAR_POLLS: u8 = 32;
@@ -69,14 +73,14 @@ impl ReadMachine for SelClear {
                     why: "reservation keeps being cancelled",
                 });
             }
-            return Ok(Step::Send(ReserveSel.request_to(self.target)));
+            return Ok(Step::Send(RESERVE.request_to(self.target)));
         }
         Ok(Step::Send(self.command().request_to(self.target)))
     }
 
     fn feed(&mut self, response: &Response) -> Result<(), ReadError> {
         if self.reservation.is_none() {
-            self.reservation = Some(ReserveSel.decode(response)?);
+            self.reservation = Some(RESERVE.decode(response)?);
             self.reserves += 1;
             return Ok(());
         }
@@ -138,7 +142,7 @@ impl ReadMachine for SelDelete {
                 at: u32::from(self.record_id),
                 why: "reservation keeps being cancelled",
             }),
-            None => Ok(Step::Send(ReserveSel.request_to(self.target))),
+            None => Ok(Step::Send(RESERVE.request_to(self.target))),
             Some(reservation) => Ok(Step::Send(
                 DeleteSelEntry {
                     reservation,
@@ -151,7 +155,7 @@ impl ReadMachine for SelDelete {
 
     fn feed(&mut self, response: &Response) -> Result<(), ReadError> {
         let Some(reservation) = self.reservation else {
-            self.reservation = Some(ReserveSel.decode(response)?);
+            self.reservation = Some(RESERVE.decode(response)?);
             self.reserves += 1;
             return Ok(());
         };

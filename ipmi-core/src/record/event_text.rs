@@ -5,7 +5,7 @@
 //! the SEL.
 
 use super::sel::SystemEvent;
-use crate::sensor::event_states::{EventState, GENERIC, SENSOR_SPECIFIC};
+use crate::sensor::names::event_entries;
 
 /// The class name of event/reading type `code` (IPMI 2.0 §42.1, table
 /// 42-1), in ipmitool's words. ipmitool 1.8.19 calls 0Ch "Reserved"; the
@@ -21,20 +21,6 @@ pub fn event_type_name(code: u8) -> &'static str {
     }
 }
 
-/// The table entries for `event`: the generic table for event/reading
-/// types 01h–0Ch, the sensor-specific one (by sensor type) for 6Fh, none
-/// for OEM types (70h–7Fh) and undefined ones.
-fn candidates(event: &SystemEvent) -> impl Iterator<Item = &'static EventState> + '_ {
-    let (table, code): (&'static [EventState], u8) = match event.event_type {
-        0x01..=0x0c => (GENERIC, event.event_type),
-        0x6f => (SENSOR_SPECIFIC, event.sensor_type),
-        _ => (&[], 0),
-    };
-    table
-        .iter()
-        .filter(move |s| s.code == code && s.offset == event.offset())
-}
-
 /// The event's description, e.g. "Upper Critical going high" or "Power
 /// Supply AC lost": the first entry, in table order, for its offset whose
 /// event data 2 is "any" or, when event data 1 says byte 2 is specified
@@ -43,7 +29,8 @@ fn candidates(event: &SystemEvent) -> impl Iterator<Item = &'static EventState> 
 /// their trailing blank where ipmitool has one ("... going low ").
 pub fn event_description(event: &SystemEvent) -> Option<&'static str> {
     let data2_given = event.data[0] & 0xc0 != 0;
-    candidates(event)
+    event_entries(event.sensor_type, event.event_type)
+        .filter(|s| s.offset == event.offset())
         .find(|s| match s.data2 {
             None => true,
             Some(d) => data2_given && d == event.data[1],
