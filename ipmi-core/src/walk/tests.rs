@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::reader;
+use super::fetch;
 use super::*;
 use crate::cmd::{GetSdr, RecordStore, SdrChunk, SdrRepositoryInfo};
 use crate::record::sdr::tests::{hex, IPMISIM1};
@@ -220,7 +220,7 @@ fn cca_shrinks_the_chunk_and_partial_reads_reassemble() {
         // Whole read refused once, then header + chunks per record.
         // The chunk settles on the largest ladder step the BMC accepts.
         let settled = usize::from(
-            reader::CHUNK_LADDER
+            fetch::CHUNK_LADDER
                 .into_iter()
                 .find(|&c| usize::from(c) <= max_read)
                 .unwrap(),
@@ -230,7 +230,7 @@ fn cca_shrinks_the_chunk_and_partial_reads_reassemble() {
             .map(|r| (r.len() - 5).div_ceil(settled) as u32 + 1)
             .sum();
         // Info, refused whole read, reserve, refused ladder steps.
-        let most = 1 + 1 + 1 + chunks + reader::CHUNK_LADDER.len() as u32;
+        let most = 1 + 1 + 1 + chunks + fetch::CHUNK_LADDER.len() as u32;
         assert!(
             bmc.exchanges <= most,
             "{max_read}: {} > {most}",
