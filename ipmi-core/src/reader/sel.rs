@@ -1,7 +1,8 @@
 //! Reading the SEL (IPMI 2.0 §31): Get SEL Info, then Get SEL Entry along
-//! the next-record links from the first entry to 0xFFFF. A record the BMC
-//! cannot return whole (0xCA, or a short answer) is read in parts under a
-//! reservation (Reserve SEL), re-reserving on 0xC5. A repeated record ID
+//! the next-record links from the first entry to 0xFFFF. Each record is
+//! fetched by the engine the SDR walks use ([`RecordFetch`] on
+//! [`RecordStore::SEL`]): whole while the BMC allows, else in shrinking
+//! parts under a reservation, re-reserving on 0xC5. A repeated record ID
 //! is a loop and an error.
 //!
 //! `Last(n)` avoids walking the whole log when it can: the spec offers
@@ -14,15 +15,13 @@
 //! starts twice as far back, up to four times, then walks the whole log.
 //! Round trips: n + 3 on a gapless log instead of the log's size; the
 //! result is always the true last n.
-//!
-//! Self-contained on purpose: once the SDR reader's reservation/partial
-//! read engine (`walk/`) lands, the per-record fetch here can move onto it.
 
 use std::collections::HashSet;
 
-use super::{answers, ReadError, ReadMachine, Step};
+use super::{ReadError, ReadMachine, Step};
 use crate::cmd::sel::{GetSelInfo, SelInfo, FIRST_ENTRY, LAST_ENTRY};
-use crate::cmd::{GetSdr, RecordStore, Reserve};
+use crate::cmd::RecordStore;
+use crate::walk::{FetchError, FetchStep, RecordFetch};
 use crate::{Command, CompletionCode, Response, Target};
 
 /// Every SEL record is 16 bytes (IPMI 2.0 §32).
@@ -31,14 +30,8 @@ pub const RECORD_LEN: usize = 16;
 /// One SEL record as read (record ID in bytes 0–1, LS first).
 pub type RawSelRecord = [u8; RECORD_LEN];
 
-/// Reservations in a row without progress before giving up.
-pub(crate) const MAX_RESERVES: u8 = 8;
-
 /// Guessed starts tried for `Last(n)` before walking the whole log.
 const MAX_TAILS: u8 = 4;
-
-/// First chunk of a partial read once a whole record was refused.
-const PARTIAL_CHUNK: u8 = 8;
 
 const WHAT: &str = "Get SEL Entry";
 
@@ -67,27 +60,16 @@ enum Purpose {
     ProbeFirst,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pending {
-    Info,
-    Reserve,
-    Entry { asked: u8 },
-}
-
 /// The machine reading SEL records.
 #[derive(Clone, Debug)]
 pub struct SelRead {
     target: Target,
     range: SelRange,
     info: Option<SelInfo>,
-    pending: Pending,
     purpose: Purpose,
     want: u16,
-    buf: Vec<u8>,
-    partial: bool,
-    chunk: u8,
-    reservation: Option<u16>,
-    reserves: u8,
+    fetch: RecordFetch,
+    fetching: bool,
     last_id: u16,
     first_id: u16,
     step: usize,
@@ -109,14 +91,10 @@ impl SelRead {
             target,
             range,
             info: None,
-            pending: Pending::Info,
             purpose: Purpose::Walk { tail: false },
             want: FIRST_ENTRY,
-            buf: Vec::new(),
-            partial: false,
-            chunk: PARTIAL_CHUNK,
-            reservation: None,
-            reserves: 0,
+            fetch: RecordFetch::new(RecordStore::SEL, target),
+            fetching: false,
             last_id: 0,
             first_id: 0,
             step: 1,
@@ -131,14 +109,6 @@ impl SelRead {
     /// The SEL info read first.
     pub fn info(&self) -> Option<SelInfo> {
         self.info
-    }
-
-    fn stalled(&self, why: &'static str) -> ReadError {
-        ReadError::Stalled {
-            what: WHAT,
-            at: u32::from(self.want),
-            why,
-        }
     }
 
     fn walk_from_first(&mut self) {
@@ -240,67 +210,19 @@ impl SelRead {
         }
     }
 
-    fn feed_entry(&mut self, response: &Response, asked: u8) -> Result<(), ReadError> {
-        let probe = GetSdr::whole(RecordStore::SEL, self.want);
-        if answers(&probe, response) {
-            match response.completion {
-                CompletionCode(0xc5) => {
-                    // Reservation cancelled: the log changed; re-read this record.
-                    self.reservation = None;
-                    self.partial = true;
-                    self.buf.clear();
-                    return Ok(());
-                }
-                CompletionCode(0xca | 0xc7 | 0xc8) => {
-                    if !self.partial {
-                        self.partial = true;
-                        self.chunk = PARTIAL_CHUNK;
-                    } else if self.chunk > 1 {
-                        self.chunk /= 2;
-                    } else {
-                        return Err(self.stalled("refuses even a 1-byte read"));
-                    }
-                    return Ok(());
-                }
-                CompletionCode(0xcb) if self.purpose == (Purpose::Walk { tail: true }) => {
-                    // The guessed ID does not exist: start further back.
-                    self.tail_too_short();
-                    return Ok(());
-                }
-                CompletionCode(0xcb) if self.purpose == Purpose::ProbeLast => {
-                    self.walk_from_first();
-                    return Ok(());
-                }
-                _ => {}
-            }
+    /// The engine's failure in the reader's terms, where it stalled.
+    fn fetch_error(&self, e: FetchError) -> ReadError {
+        let why = match e {
+            FetchError::Command { source, .. } => return ReadError::Command(source),
+            FetchError::ReservationLost { .. } => "reservation keeps being cancelled",
+            FetchError::Stalled { .. } => "BMC returned no record bytes",
+            _ => "malformed record",
+        };
+        ReadError::Stalled {
+            what: WHAT,
+            at: u32::from(self.want),
+            why,
         }
-        let entry = probe.decode(response)?;
-        if !self.partial && entry.data.len() >= RECORD_LEN {
-            let mut rec = [0u8; RECORD_LEN];
-            rec.copy_from_slice(&entry.data[..RECORD_LEN]);
-            self.reserves = 0;
-            return self.got_record(rec, entry.next_record_id);
-        }
-        let got = entry.data.len().min(usize::from(asked));
-        if got == 0 {
-            return Err(self.stalled("BMC returned no record bytes"));
-        }
-        if !self.partial {
-            // A short whole read: continue from there in parts.
-            self.partial = true;
-        }
-        if got < usize::from(asked) {
-            self.chunk = got as u8;
-        }
-        self.buf.extend_from_slice(&entry.data[..got]);
-        if self.buf.len() >= RECORD_LEN {
-            let mut rec = [0u8; RECORD_LEN];
-            rec.copy_from_slice(&self.buf[..RECORD_LEN]);
-            self.buf.clear();
-            self.reserves = 0;
-            return self.got_record(rec, entry.next_record_id);
-        }
-        Ok(())
     }
 }
 
@@ -308,71 +230,76 @@ impl ReadMachine for SelRead {
     type Output = Vec<RawSelRecord>;
 
     fn position(&self) -> (&'static str, u32) {
-        match self.pending {
-            Pending::Info => ("Get SEL Info", 0),
-            Pending::Reserve => ("Reserve SEL", u32::from(self.want)),
-            Pending::Entry { .. } => (WHAT, u32::from(self.want)),
+        if self.info.is_none() {
+            return ("Get SEL Info", 0);
         }
+        (self.fetch.position().0, u32::from(self.want))
     }
 
     fn step(&mut self) -> Result<Step<Vec<RawSelRecord>>, ReadError> {
         if self.info.is_none() {
-            self.pending = Pending::Info;
             return Ok(Step::Send(GetSelInfo.request_to(self.target)));
         }
-        if self.done {
-            return Ok(Step::Done(std::mem::take(&mut self.records)));
-        }
-        if self.partial && self.reservation.is_none() {
-            if self.reserves >= MAX_RESERVES {
-                return Err(self.stalled("reservation keeps being cancelled"));
+        loop {
+            if self.done {
+                return Ok(Step::Done(std::mem::take(&mut self.records)));
             }
-            self.pending = Pending::Reserve;
-            return Ok(Step::Send(Reserve(RecordStore::SEL).request_to(self.target)));
-        }
-        let cmd = if self.partial {
-            let left = (RECORD_LEN - self.buf.len()) as u8;
-            GetSdr {
-                store: RecordStore::SEL,
-                reservation: self.reservation.unwrap_or(0),
-                record_id: self.want,
-                offset: self.buf.len() as u8,
-                count: self.chunk.min(left),
+            if !self.fetching {
+                self.fetch.start(self.want);
+                self.fetching = true;
             }
-        } else {
-            GetSdr::whole(RecordStore::SEL, self.want)
-        };
-        self.pending = Pending::Entry { asked: cmd.count };
-        Ok(Step::Send(cmd.request_to(self.target)))
+            match self.fetch.step().map_err(|e| self.fetch_error(e))? {
+                FetchStep::Send(request) => return Ok(Step::Send(request)),
+                FetchStep::Record { next, data } => {
+                    self.fetching = false;
+                    let rec: RawSelRecord = data
+                        .get(..RECORD_LEN)
+                        .and_then(|d| d.try_into().ok())
+                        .ok_or(ReadError::Stalled {
+                            what: WHAT,
+                            at: u32::from(self.want),
+                            why: "short record",
+                        })?;
+                    self.got_record(rec, next)?;
+                }
+            }
+        }
     }
 
     fn feed(&mut self, response: &Response) -> Result<(), ReadError> {
-        match self.pending {
-            Pending::Info => {
-                let info = GetSelInfo.decode(response)?;
-                self.info = Some(info);
-                let entries = usize::from(info.entries);
-                match self.range {
-                    _ if entries == 0 => self.done = true,
-                    SelRange::First(0) | SelRange::Last(0) => self.done = true,
-                    SelRange::Last(n) if n < entries => {
-                        self.purpose = Purpose::ProbeLast;
-                        self.want = LAST_ENTRY;
-                    }
-                    SelRange::One(id) => {
-                        self.walk_from_first();
-                        self.want = id;
-                    }
-                    _ => self.walk_from_first(),
+        if self.info.is_none() {
+            let info = GetSelInfo.decode(response)?;
+            self.info = Some(info);
+            let entries = usize::from(info.entries);
+            match self.range {
+                _ if entries == 0 => self.done = true,
+                SelRange::First(0) | SelRange::Last(0) => self.done = true,
+                SelRange::Last(n) if n < entries => {
+                    self.purpose = Purpose::ProbeLast;
+                    self.want = LAST_ENTRY;
+                }
+                SelRange::One(id) => {
+                    self.walk_from_first();
+                    self.want = id;
+                }
+                _ => self.walk_from_first(),
+            }
+            return Ok(());
+        }
+        match self.fetch.feed(response) {
+            Ok(()) => Ok(()),
+            Err(e) if e.completion() == Some(CompletionCode(0xcb)) => {
+                // No such record ID.
+                self.fetching = false;
+                match self.purpose {
+                    // The guessed start does not exist: start further back.
+                    Purpose::Walk { tail: true } => self.tail_too_short(),
+                    Purpose::ProbeLast => self.walk_from_first(),
+                    _ => return Err(self.fetch_error(e)),
                 }
                 Ok(())
             }
-            Pending::Reserve => {
-                self.reservation = Some(Reserve(RecordStore::SEL).decode(response)?);
-                self.reserves += 1;
-                Ok(())
-            }
-            Pending::Entry { asked } => self.feed_entry(response, asked),
+            Err(e) => Err(self.fetch_error(e)),
         }
     }
 }

@@ -2,10 +2,10 @@
 //! poll the erasure status) and Delete SEL Entry, each re-reserving when
 //! the reservation is cancelled (0xC5).
 
-use super::sel::MAX_RESERVES;
 use super::{answers, ReadError, ReadMachine, Step};
 use crate::cmd::sel::{ClearAction, ClearSel, DeleteSelEntry};
 use crate::cmd::{RecordStore, Reserve};
+use crate::walk::MAX_RESERVATIONS_PER_RECORD;
 use crate::{Command, CompletionCode, Response, Target};
 
 /// Reserve SEL.
@@ -20,7 +20,7 @@ pub const MAX_CLEAR_POLLS: u8 = 32;
 pub struct SelClear {
     target: Target,
     reservation: Option<u16>,
-    reserves: u8,
+    reserves: u32,
     initiated: bool,
     polls: u8,
     completed: bool,
@@ -66,7 +66,7 @@ impl ReadMachine for SelClear {
             return Ok(Step::Done(self.completed));
         }
         if self.reservation.is_none() {
-            if self.reserves >= MAX_RESERVES {
+            if self.reserves >= MAX_RESERVATIONS_PER_RECORD {
                 return Err(ReadError::Stalled {
                     what: "Clear SEL",
                     at: 0,
@@ -105,7 +105,7 @@ pub struct SelDelete {
     target: Target,
     record_id: u16,
     reservation: Option<u16>,
-    reserves: u8,
+    reserves: u32,
     deleted: Option<u16>,
 }
 
@@ -137,7 +137,7 @@ impl ReadMachine for SelDelete {
             return Ok(Step::Done(id));
         }
         match self.reservation {
-            None if self.reserves >= MAX_RESERVES => Err(ReadError::Stalled {
+            None if self.reserves >= MAX_RESERVATIONS_PER_RECORD => Err(ReadError::Stalled {
                 what: "Delete SEL Entry",
                 at: u32::from(self.record_id),
                 why: "reservation keeps being cancelled",

@@ -262,10 +262,11 @@ impl RecordFetch {
                     }
                     // Records are at most 5 + 255 bytes; offsets fit a byte except
                     // past 255, which no SDR reaches with a valid header.
-                    let offset = u8::try_from(self.data.len()).map_err(|_| FetchError::Stalled {
-                        record_id: self.record_id,
-                        offset: 0xff,
-                    })?;
+                    let offset =
+                        u8::try_from(self.data.len()).map_err(|_| FetchError::Stalled {
+                            record_id: self.record_id,
+                            offset: 0xff,
+                        })?;
                     let want = self
                         .chunk
                         .min(u8::try_from(self.len - self.data.len()).unwrap_or(u8::MAX));
@@ -317,13 +318,14 @@ impl RecordFetch {
     pub fn feed(&mut self, response: &Response) -> Result<(), FetchError> {
         match self.phase {
             Phase::Reserving { then_first } => {
-                let id = Reserve(self.store)
-                    .decode(response)
-                    .map_err(|source| FetchError::Command {
-                        record_id: self.record_id,
-                        offset: 0,
-                        source,
-                    })?;
+                let id =
+                    Reserve(self.store)
+                        .decode(response)
+                        .map_err(|source| FetchError::Command {
+                            record_id: self.record_id,
+                            offset: 0,
+                            source,
+                        })?;
                 self.reservation = Some(id);
                 self.reservations += 1;
                 self.phase = if then_first { Phase::First } else { Phase::Top };

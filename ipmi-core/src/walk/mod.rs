@@ -11,6 +11,7 @@ mod repository;
 mod sdr;
 
 pub use error::WalkError;
+pub(crate) use fetch::MAX_RESERVATIONS_PER_RECORD;
 pub use fetch::{FetchError, FetchStep, RecordFetch};
 pub use reader::{ReadStats, RecordReader};
 pub use repository::{SdrCache, SdrRepository};
