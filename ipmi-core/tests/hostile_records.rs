@@ -1,6 +1,6 @@
 //! The record decoders and readers under hostile input, on the stable
 //! toolchain: every file of the fuzz corpus of the record targets
-//! (`fuzz/corpus/{fru_image,sel_record,fru_read,sel_read}/`) replayed,
+//! (`fuzz/corpus/<target>/` for every target in `fuzzing::TARGETS`) replayed,
 //! then deterministic random inputs, and mutations of real images (FRU
 //! Information Storage Definition v1.0; IPMI 2.0 §31, §32, §34).
 
