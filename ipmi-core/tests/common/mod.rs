@@ -13,6 +13,7 @@ impl Rng {
     }
 
     /// `len` random bytes.
+    #[allow(dead_code)] // each test crate compiles this module; not all use it
     pub fn bytes(&mut self, len: usize) -> Vec<u8> {
         (0..len).map(|_| self.next() as u8).collect()
     }
