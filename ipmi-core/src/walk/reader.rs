@@ -27,31 +27,6 @@ pub struct RecordReader<'t, T: Transport> {
     exchanges: u32,
 }
 
-impl<E: crate::Failure> From<FetchError> for WalkError<E> {
-    fn from(e: FetchError) -> Self {
-        match e {
-            FetchError::Command {
-                record_id,
-                offset,
-                source,
-            } => WalkError::Command {
-                record_id,
-                offset,
-                source,
-            },
-            FetchError::Record(e) => WalkError::Record(e),
-            FetchError::ReservationLost {
-                record_id,
-                attempts,
-            } => WalkError::ReservationLost {
-                record_id,
-                attempts,
-            },
-            FetchError::Stalled { record_id, offset } => WalkError::Stalled { record_id, offset },
-        }
-    }
-}
-
 impl<'t, T: Transport> RecordReader<'t, T> {
     /// A reader of `store` on `target` (the BMC: `transport.default_target()`).
     pub fn new(transport: &'t mut T, store: RecordStore, target: Target) -> Self {
@@ -94,10 +69,12 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                 offset,
                 source,
             })?;
-        cmd.decode(&response).map_err(|source| WalkError::Command {
-            record_id,
-            offset,
-            source,
+        cmd.decode(&response).map_err(|source| {
+            WalkError::Fetch(FetchError::Command {
+                record_id,
+                offset,
+                source,
+            })
         })
     }
 

@@ -292,7 +292,10 @@ fn cancelled_reservation_re_reserves_and_restarts_the_record() {
     bmc.cancel_at = (1..1000).collect();
     let e = read_sdr_repository(&mut bmc, WalkLimits::default(), d).unwrap_err();
     assert!(
-        matches!(e, WalkError::ReservationLost { record_id: 0, .. }),
+        matches!(
+            e,
+            WalkError::Fetch(FetchError::ReservationLost { record_id: 0, .. })
+        ),
         "{e}"
     );
     assert!(bmc.exchanges < 40);
