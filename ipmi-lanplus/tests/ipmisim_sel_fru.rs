@@ -257,7 +257,7 @@ fn sel_walk_last_n_delete_and_clear() {
     assert_eq!(last, after[after.len() - 295..]);
 
     assert!(run(&mut c, SelClear::new(Target::bmc()), deadline()).unwrap());
-    assert_eq!(c.execute(&GetSelInfo).unwrap().entries, 0);
+    assert_eq!(c.execute(&GetSelInfo).unwrap().record_count, 0);
     assert!(sel(&mut c, SelRange::All).is_empty());
 }
 
@@ -288,7 +288,7 @@ async fn async_driver_reads_the_same() {
     assert_eq!(ids.len(), 3);
     assert_eq!(ids[2] - ids[0], 2, "the three last, in order: {ids:?}");
     let info = c.execute(&GetSelInfo).await.unwrap();
-    assert_eq!(usize::from(info.entries), ENTRIES);
+    assert_eq!(usize::from(info.record_count), ENTRIES);
 }
 
 /// The capture directory of the sensor/SEL/FRU bed.

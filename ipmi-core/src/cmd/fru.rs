@@ -1,6 +1,7 @@
 //! FRU inventory device commands: Get FRU Inventory Area Info, Read FRU
 //! Data and Write FRU Data (NetFn Storage; IPMI 2.0 §34.1–§34.3).
 
+use super::support::ident;
 use crate::command::expect_data;
 use crate::{Command, CommandError, NetFn, Response};
 
@@ -33,15 +34,7 @@ impl FruAreaInfo {
 impl Command for GetFruInventoryAreaInfo {
     type Output = FruAreaInfo;
 
-    fn name(&self) -> &'static str {
-        "Get FRU Inventory Area Info"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::STORAGE
-    }
-    fn cmd(&self) -> u8 {
-        0x10
-    }
+    ident!("Get FRU Inventory Area Info", NetFn::STORAGE, 0x10);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.device_id);
     }
@@ -80,15 +73,7 @@ impl Command for ReadFruData {
     /// The data bytes returned (their count byte checked against them).
     type Output = Vec<u8>;
 
-    fn name(&self) -> &'static str {
-        "Read FRU Data"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::STORAGE
-    }
-    fn cmd(&self) -> u8 {
-        0x11
-    }
+    ident!("Read FRU Data", NetFn::STORAGE, 0x11);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.device_id);
         out.extend_from_slice(&self.offset.to_le_bytes());
@@ -126,15 +111,7 @@ impl Command for WriteFruData {
     /// The count written, in the device's access unit.
     type Output = u8;
 
-    fn name(&self) -> &'static str {
-        "Write FRU Data"
-    }
-    fn netfn(&self) -> NetFn {
-        NetFn::STORAGE
-    }
-    fn cmd(&self) -> u8 {
-        0x12
-    }
+    ident!("Write FRU Data", NetFn::STORAGE, 0x12);
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(self.device_id);
         out.extend_from_slice(&self.offset.to_le_bytes());

@@ -120,7 +120,18 @@ impl Command for GetSdrRepositoryInfo {
     type Output = SdrRepositoryInfo;
     ident!("Get SDR Repository Info", NetFn::STORAGE, 0x20);
     fn decode(&self, response: &Response) -> Result<SdrRepositoryInfo, CommandError> {
-        let d = expect_data(self, response, 14)?;
+        SdrRepositoryInfo::decode_body(self, response)
+    }
+}
+
+impl SdrRepositoryInfo {
+    /// Decodes the 14 data bytes answering `cmd` (Get SDR Repository Info
+    /// §33.9 or Get SEL Info §31.2, which share them).
+    pub(crate) fn decode_body<C: Command>(
+        cmd: &C,
+        response: &Response,
+    ) -> Result<SdrRepositoryInfo, CommandError> {
+        let d = expect_data(cmd, response, 14)?;
         let u16_at = |i: usize| u16::from_le_bytes([d[i], d[i + 1]]);
         let u32_at = |i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]);
         Ok(SdrRepositoryInfo {

@@ -3,7 +3,8 @@
 //! Entry are [`Reserve`](super::Reserve) and [`GetSdr`] on
 //! [`RecordStore::SEL`](super::RecordStore::SEL).
 
-use super::sdr_repository::GetSdr;
+use super::sdr_repository::{GetSdr, SdrRepositoryInfo};
+use super::support::ident;
 use crate::command::expect_data;
 use crate::{Command, CommandError, NetFn, Response};
 
@@ -21,88 +22,22 @@ fn le32(d: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]])
 }
 
-macro_rules! storage_command {
-    ($name:literal, $cmd:literal) => {
-        fn name(&self) -> &'static str {
-            $name
-        }
-        fn netfn(&self) -> NetFn {
-            NetFn::STORAGE
-        }
-        fn cmd(&self) -> u8 {
-            $cmd
-        }
-    };
-}
-
 /// Get SEL Info (NetFn Storage, cmd 0x40; IPMI 2.0 §31.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GetSelInfo;
 
-/// The Get SEL Info response (IPMI 2.0 §31.2, table 31-2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct SelInfo {
-    /// SEL version, BCD (0x51 for IPMI 1.5/2.0).
-    pub version: u8,
-    /// Number of log entries.
-    pub entries: u16,
-    /// Free space in bytes (0xFFFF: 65535 or more).
-    pub free_bytes: u16,
-    /// Most recent addition timestamp (0xFFFFFFFF: none).
-    pub last_add: u32,
-    /// Most recent erase timestamp (0xFFFFFFFF: none).
-    pub last_erase: u32,
-    /// Operation support byte (bit 7 overflow, 3 delete, 2 partial add,
-    /// 1 reserve, 0 get allocation info).
-    pub support: u8,
-}
-
-impl SelInfo {
-    /// Events were dropped because the SEL was full (bit 7).
-    pub fn overflow(&self) -> bool {
-        self.support & 0x80 != 0
-    }
-    /// Delete SEL Entry is supported (bit 3).
-    pub fn supports_delete(&self) -> bool {
-        self.support & 0x08 != 0
-    }
-    /// Partial Add SEL Entry is supported (bit 2).
-    pub fn supports_partial_add(&self) -> bool {
-        self.support & 0x04 != 0
-    }
-    /// Reserve SEL is supported (bit 1).
-    pub fn supports_reserve(&self) -> bool {
-        self.support & 0x02 != 0
-    }
-    /// Get SEL Allocation Info is supported (bit 0).
-    pub fn supports_allocation_info(&self) -> bool {
-        self.support & 0x01 != 0
-    }
-    /// Appends the 14 response data bytes: the responder's form.
-    pub fn emit(&self, out: &mut Vec<u8>) {
-        out.push(self.version);
-        out.extend_from_slice(&self.entries.to_le_bytes());
-        out.extend_from_slice(&self.free_bytes.to_le_bytes());
-        out.extend_from_slice(&self.last_add.to_le_bytes());
-        out.extend_from_slice(&self.last_erase.to_le_bytes());
-        out.push(self.support);
-    }
-}
+/// The Get SEL Info response (IPMI 2.0 §31.2, table 31-2): the same 14
+/// bytes as Get SDR Repository Info's (§33.9) — version, entries, free
+/// bytes, last addition, last erase, operation support with the same bits
+/// (7 overflow, 3 delete, 2 partial add, 1 reserve, 0 allocation info) —
+/// so one type decodes and encodes both.
+pub type SelInfo = SdrRepositoryInfo;
 
 impl Command for GetSelInfo {
     type Output = SelInfo;
-    storage_command!("Get SEL Info", 0x40);
+    ident!("Get SEL Info", NetFn::STORAGE, 0x40);
     fn decode(&self, response: &Response) -> Result<SelInfo, CommandError> {
-        let d = expect_data(self, response, 14)?;
-        Ok(SelInfo {
-            version: d[0],
-            entries: le16(d, 1),
-            free_bytes: le16(d, 3),
-            last_add: le32(d, 5),
-            last_erase: le32(d, 9),
-            support: d[13],
-        })
+        SdrRepositoryInfo::decode_body(self, response)
     }
 }
 
@@ -128,7 +63,7 @@ pub struct SelAllocation {
 
 impl Command for GetSelAllocationInfo {
     type Output = SelAllocation;
-    storage_command!("Get SEL Allocation Info", 0x41);
+    ident!("Get SEL Allocation Info", NetFn::STORAGE, 0x41);
     fn decode(&self, response: &Response) -> Result<SelAllocation, CommandError> {
         let d = expect_data(self, response, 9)?;
         Ok(SelAllocation {
@@ -158,7 +93,7 @@ pub struct DeleteSelEntry {
 impl Command for DeleteSelEntry {
     /// The ID of the record deleted.
     type Output = u16;
-    storage_command!("Delete SEL Entry", 0x46);
+    ident!("Delete SEL Entry", NetFn::STORAGE, 0x46);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.reservation.to_le_bytes());
         out.extend_from_slice(&self.record_id.to_le_bytes());
@@ -190,7 +125,7 @@ pub struct ClearSel {
 impl Command for ClearSel {
     /// True once erasure has completed (progress nibble 1).
     type Output = bool;
-    storage_command!("Clear SEL", 0x47);
+    ident!("Clear SEL", NetFn::STORAGE, 0x47);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.reservation.to_le_bytes());
         out.extend_from_slice(b"CLR");
@@ -211,7 +146,7 @@ pub struct GetSelTime;
 impl Command for GetSelTime {
     /// Seconds since 1970-01-01 UTC (or since init, below 0x20000000).
     type Output = u32;
-    storage_command!("Get SEL Time", 0x48);
+    ident!("Get SEL Time", NetFn::STORAGE, 0x48);
     fn decode(&self, response: &Response) -> Result<u32, CommandError> {
         Ok(le32(expect_data(self, response, 4)?, 0))
     }
@@ -226,7 +161,7 @@ pub struct SetSelTime {
 
 impl Command for SetSelTime {
     type Output = ();
-    storage_command!("Set SEL Time", 0x49);
+    ident!("Set SEL Time", NetFn::STORAGE, 0x49);
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.time.to_le_bytes());
     }
@@ -258,13 +193,13 @@ mod tests {
         ];
         let info = GetSelInfo.decode(&answer(0x40, &bytes)).unwrap();
         assert_eq!(
-            (info.entries, info.free_bytes, info.last_add),
+            (info.record_count, info.free_space, info.last_addition),
             (3, 2000, 18)
         );
         assert!(info.supports_delete() && info.supports_reserve());
         assert!(!info.overflow() && !info.supports_allocation_info());
         let mut out = Vec::new();
-        info.emit(&mut out);
+        info.encode(&mut out);
         assert_eq!(out, bytes);
     }
 

@@ -164,7 +164,7 @@ impl SelRead {
             }
             Purpose::ProbeFirst => {
                 self.first_id = id;
-                let entries = usize::from(self.info.map_or(0, |i| i.entries));
+                let entries = usize::from(self.info.map_or(0, |i| i.record_count));
                 let span = usize::from(self.last_id).saturating_sub(usize::from(id));
                 // The average ID step over the log (1 on most BMCs).
                 self.step = (span / entries.saturating_sub(1).max(1)).max(1);
@@ -270,7 +270,7 @@ impl ReadMachine for SelRead {
         if self.info.is_none() {
             let info = GetSelInfo.decode(response)?;
             self.info = Some(info);
-            let entries = usize::from(info.entries);
+            let entries = usize::from(info.record_count);
             match self.range {
                 _ if entries == 0 => self.done = true,
                 SelRange::First(0) | SelRange::Last(0) => self.done = true,
