@@ -54,7 +54,7 @@ impl RecordStore {
         get_cmd: 0x43,
         reserve_name: "Reserve SEL",
         get_name: "Get SEL Entry",
-        fixed_len: Some(16),
+        fixed_len: Some(crate::record::sel::SEL_RECORD_LEN as u8),
     };
 }
 

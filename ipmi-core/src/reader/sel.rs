@@ -25,7 +25,7 @@ use crate::walk::{FetchError, FetchStep, RecordFetch};
 use crate::{Command, CompletionCode, Response, Target};
 
 /// Every SEL record is 16 bytes (IPMI 2.0 §32).
-pub const RECORD_LEN: usize = 16;
+pub use crate::record::sel::SEL_RECORD_LEN as RECORD_LEN;
 
 /// One SEL record as read (record ID in bytes 0–1, LS first).
 pub type RawSelRecord = [u8; RECORD_LEN];
