@@ -27,11 +27,13 @@ pub mod command;
 pub mod completion;
 pub mod deadline;
 pub mod error;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod message;
 pub mod netfn;
 pub mod privilege;
+pub mod reader;
 pub mod record;
 pub mod sensor;
 pub mod target;
