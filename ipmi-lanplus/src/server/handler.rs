@@ -103,6 +103,7 @@ pub fn standard_privilege(netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         (NetFn::APP, 0x22) => O, // Reset Watchdog Timer
         (NetFn::APP, 0x24) => O, // Set Watchdog Timer
         (NetFn::APP, 0x25) => U, // Get Watchdog Timer
+        (NetFn::APP, 0x2e) => A, // Set BMC Global Enables
         (NetFn::APP, 0x2f) => U, // Get BMC Global Enables
         (NetFn::APP, 0x37) => C, // Get System GUID
         (NetFn::APP, 0x38) => C, // Get Channel Authentication Capabilities
@@ -156,6 +157,11 @@ pub fn standard_privilege(netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         // Transport (IPMI 2.0 §23).
         (NetFn::TRANSPORT, 0x01) => A, // Set LAN Configuration Parameters
         (NetFn::TRANSPORT, 0x02) => O, // Get LAN Configuration Parameters
+        // DCMI group extension, NetFn 2Ch (DCMI 1.5 table 6-1 privilege column).
+        (NetFn(0x2c), 0x01) => U, // Get DCMI Capabilities Info
+        (NetFn(0x2c), 0x02) => U, // Get Power Reading
+        (NetFn(0x2c), 0x09) => U, // Get Management Controller Identifier String
+        (NetFn(0x2c), 0x0a) => A, // Set Management Controller Identifier String
         _ => return None,
     };
     Some(level)

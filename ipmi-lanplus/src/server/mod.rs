@@ -34,6 +34,7 @@
 //! accepted for an existing user name), which is why it is off by default;
 //! suite 1 authenticates the handshake but not the packets after it.
 
+mod accounts;
 mod channel;
 pub mod cipher_suites;
 mod config;
@@ -45,6 +46,7 @@ mod session;
 mod simulated;
 mod tokio;
 
+pub use accounts::USER_SLOTS;
 pub use config::{
     parse_cipher_suites, parse_listen, ConfigError, DeviceIdentity, ServerConfig, User,
     DEFAULT_CHANNEL, DEFAULT_CIPHER_SUITES, DEFAULT_GUID, DEFAULT_HANDSHAKE_TIMEOUT,

@@ -415,6 +415,9 @@ impl<H: Handler> Responder<H> {
         };
         let privilege = active.privilege;
         let username = active.handshake.username.clone();
+        if let Some(answer) = self.answer_owned(sid, privilege, msg) {
+            return (answer, After::Nothing);
+        }
         if let Some(needed) = self.handler.required_privilege(msg.netfn, msg.cmd) {
             if privilege < needed {
                 return (
