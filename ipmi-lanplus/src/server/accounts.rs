@@ -272,7 +272,9 @@ impl<H: Handler> Responder<H> {
 fn console(peer: SocketAddr) -> LanConsole {
     let ip = match peer.ip() {
         IpAddr::V4(v4) => v4,
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
     };
     LanConsole {
         ip,

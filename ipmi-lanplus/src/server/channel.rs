@@ -49,7 +49,11 @@ pub(crate) fn auth_capabilities(config: &ServerConfig, data: &[u8]) -> Answer {
         return (CompletionCode::INVALID_DATA_FIELD, vec![]);
     }
     let v2 = chan & 0x80 != 0;
-    let users: Vec<_> = config.users.iter().filter(|u| u.may_open_session()).collect();
+    let users: Vec<_> = config
+        .users
+        .iter()
+        .filter(|u| u.may_open_session())
+        .collect();
     let mut status = 0u8;
     if config.nonzero_kg().is_some() {
         status |= 0x20;

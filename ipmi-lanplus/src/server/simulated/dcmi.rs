@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use ipmi_core::cmd::dcmi::{
-    DcmiCapabilities, GetDcmiCapabilities, GetMcIdString, GetPowerReading, McIdChunk,
-    PowerReading, SetMcIdString,
+    DcmiCapabilities, GetDcmiCapabilities, GetMcIdString, GetPowerReading, McIdChunk, PowerReading,
+    SetMcIdString,
 };
 use ipmi_core::CompletionCode;
 
@@ -39,11 +39,12 @@ impl SimulatedBmc {
             return (CompletionCode::INVALID_DATA_FIELD, vec![]);
         };
         let data = match req.selector {
-            // Reserved; identification and chassis power; power management;
-            // in-band KCS and primary LAN.
-            1 => vec![0x00, 0x05, 0x01, 0x09],
+            // Identification and chassis power; power management; in-band
+            // KCS and primary LAN. ipmitool and FreeIPMI both read these
+            // three bytes right after the parameter revision.
+            1 => vec![0x05, 0x01, 0x09],
             // SEL: no entries, no flush; identification attributes; no temperature sampling.
-            2 => vec![0x00, 0x00, 0x00, 0x00, 0x00],
+            2 => vec![0x00, 0x00, 0x00, 0x00],
             // Power management controller at 20h, channel 0 revision 0.
             3 => vec![0x20, 0x00],
             // Primary LAN channel; no secondary LAN, no serial.

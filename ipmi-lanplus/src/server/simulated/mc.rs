@@ -45,7 +45,8 @@ impl Watchdog {
         match (self.started, &self.config) {
             (Some(t), Some(c)) => {
                 let ticks = now.saturating_duration_since(t).as_millis() / TICK.as_millis();
-                c.countdown.saturating_sub(ticks.try_into().unwrap_or(u16::MAX))
+                c.countdown
+                    .saturating_sub(ticks.try_into().unwrap_or(u16::MAX))
             }
             _ => self.stopped_at,
         }
