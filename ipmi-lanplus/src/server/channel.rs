@@ -2,6 +2,9 @@
 //! sessions: Get Channel Authentication Capabilities (IPMI 2.0 §22.13),
 //! Get Channel Cipher Suites (§22.15) and Get System GUID (§22.14).
 
+use ipmi_core::cmd::channel::{ChannelInfo, ChannelMedium, ChannelProtocol};
+use ipmi_core::cmd::mc::Guid;
+use ipmi_core::cmd::ChannelAuthCapabilities;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel};
 
 use super::cipher_suites::{self, CipherSuitesRequest, CMD_GET_CHANNEL_CIPHER_SUITES};
@@ -24,8 +27,8 @@ pub const CMD_CLOSE_SESSION: u8 = 0x3c;
 /// Get Channel Info, NetFn App (IPMI 2.0 §22.24).
 pub const CMD_GET_CHANNEL_INFO: u8 = 0x42;
 
-/// IANA number of the IPMI forum (7154), the vendor of standard channels (IPMI 2.0 §22.24).
-const IPMI_FORUM_IANA: [u8; 3] = [0xf2, 0x1b, 0x00];
+/// IANA number of the IPMI forum, the vendor of standard channels (IPMI 2.0 §22.24).
+const IPMI_FORUM_IANA: u32 = 7154;
 
 /// Channel number 0Eh: "the channel this request arrived on" (IPMI 2.0 §6.3).
 const THIS_CHANNEL: u8 = 0x0e;
@@ -73,16 +76,16 @@ pub(crate) fn auth_capabilities(config: &ServerConfig, data: &[u8]) -> Answer {
     {
         status |= 0x01;
     }
-    let out = vec![
-        config.channel,
-        if v2 { 0x80 } else { 0x00 },
-        status,
-        if v2 { 0x02 } else { 0x00 },
-        0,
-        0,
-        0,
-        0,
-    ];
+    let caps = ChannelAuthCapabilities {
+        channel: config.channel,
+        auth_types: if v2 { 0x80 } else { 0x00 },
+        auth_status: status,
+        extended: if v2 { 0x02 } else { 0x00 },
+        oem_id: 0,
+        oem_aux: 0,
+    };
+    let mut out = Vec::with_capacity(8);
+    caps.encode(&mut out);
     (CompletionCode::SUCCESS, out)
 }
 
@@ -108,10 +111,17 @@ pub(crate) fn channel_info(config: &ServerConfig, active_sessions: usize, data: 
     if !channel_ok(config, chan & 0x0f) || chan & 0xf0 != 0 {
         return (CompletionCode::INVALID_DATA_FIELD, vec![]);
     }
-    let sessions = 0x80 | active_sessions.min(0x3f) as u8;
-    let mut out = vec![config.channel, 0x04, 0x01, sessions];
-    out.extend_from_slice(&IPMI_FORUM_IANA);
-    out.extend_from_slice(&[0, 0]);
+    let info = ChannelInfo {
+        channel: config.channel,
+        medium: ChannelMedium(0x04),
+        protocol: ChannelProtocol(0x01),
+        session_support: 2,
+        active_sessions: active_sessions.min(0x3f) as u8,
+        vendor_id: IPMI_FORUM_IANA,
+        aux: [0, 0],
+    };
+    let mut out = Vec::with_capacity(9);
+    info.encode(&mut out);
     (CompletionCode::SUCCESS, out)
 }
 
@@ -120,7 +130,9 @@ pub(crate) fn system_guid(config: &ServerConfig, data: &[u8]) -> Answer {
     if !data.is_empty() {
         return (CompletionCode::REQUEST_LENGTH_INVALID, vec![]);
     }
-    (CompletionCode::SUCCESS, config.guid.to_vec())
+    let mut out = Vec::with_capacity(16);
+    Guid(config.guid).encode(&mut out);
+    (CompletionCode::SUCCESS, out)
 }
 
 /// Answers the channel commands available without a session; `None` for
