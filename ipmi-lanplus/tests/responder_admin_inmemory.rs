@@ -33,7 +33,7 @@ use ipmi_core::cmd::watchdog::{
     TimerUse,
 };
 use ipmi_core::cmd::{ChassisControl, GetChassisStatus, PowerAction, PowerRestorePolicy};
-use ipmi_core::{Command, CommandError, PrivilegeLevel};
+use ipmi_core::{CommandError, PrivilegeLevel};
 use ipmi_lanplus::server::{ServerConfig, User, DEFAULT_GUID};
 use ipmi_lanplus::{ClientConfig, Error};
 use ipmirs_test_support::inmemory::{Link, Net};

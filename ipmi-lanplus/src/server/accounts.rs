@@ -77,7 +77,7 @@ impl<H: Handler> Responder<H> {
 
     /// How many user IDs the table shows (IPMI 2.0 §22.27).
     fn user_ids(&self) -> usize {
-        self.config.users.len().max(USER_SLOTS).min(MAX_USER_IDS)
+        self.config.users.len().clamp(USER_SLOTS, MAX_USER_IDS)
     }
 
     /// The user with `id`, `None` beyond the table; unused slots read as empty.
