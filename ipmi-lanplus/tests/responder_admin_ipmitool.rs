@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User};
-use ipmirs_test_support::program::{run, Run};
+use ipmirs_test_support::program::{ipmitool_lanplus, run, Run};
 use ipmirs_test_support::responder::BackgroundServer;
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -20,24 +20,9 @@ fn config() -> ServerConfig {
         .cipher_suites([3, 17])
 }
 
-/// `ipmitool -I lanplus -H 127.0.0.1 -p PORT -U user -P password [-L priv] args...`
+/// ipmitool over lanplus at privilege `level`.
 fn ipmitool_as(port: &str, user: &str, password: &str, level: &str, args: &[&str]) -> Run {
-    let mut v = vec![
-        "-I",
-        "lanplus",
-        "-H",
-        "127.0.0.1",
-        "-p",
-        port,
-        "-U",
-        user,
-        "-P",
-        password,
-        "-L",
-        level,
-    ];
-    v.extend_from_slice(args);
-    run("ipmitool", &v, LIMIT)
+    ipmitool_lanplus(port, user, password, &["-L", level], args, LIMIT)
 }
 
 /// FreeIPMI `program -h 127.0.0.1:PORT -u admin -p secret -D LAN_2_0 -I 3 args...`

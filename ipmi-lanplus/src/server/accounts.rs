@@ -19,7 +19,7 @@ use ipmi_core::wire::lan_message::LanMessage;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel};
 use zeroize::Zeroizing;
 
-use super::channel::Answer;
+use super::channel::{encoded, Answer};
 use super::config::User;
 use super::handler::{standard_privilege, Handler};
 use super::responder::Responder;
@@ -33,12 +33,6 @@ const MAX_USER_IDS: usize = 63;
 /// An answer carrying only a completion code.
 fn refuse(cc: CompletionCode) -> Answer {
     (cc, vec![])
-}
-
-fn encoded(encode: impl FnOnce(&mut Vec<u8>)) -> Answer {
-    let mut out = Vec::new();
-    encode(&mut out);
-    (CompletionCode::SUCCESS, out)
 }
 
 impl<H: Handler> Responder<H> {

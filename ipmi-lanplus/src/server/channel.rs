@@ -36,6 +36,13 @@ const THIS_CHANNEL: u8 = 0x0e;
 /// An answer: completion code and data.
 pub(crate) type Answer = (CompletionCode, Vec<u8>);
 
+/// A successful answer whose data `encode` writes (an ipmi-core encoder).
+pub(crate) fn encoded(encode: impl FnOnce(&mut Vec<u8>)) -> Answer {
+    let mut out = Vec::new();
+    encode(&mut out);
+    (CompletionCode::SUCCESS, out)
+}
+
 fn channel_ok(config: &ServerConfig, channel: u8) -> bool {
     channel == THIS_CHANNEL || channel == config.channel
 }

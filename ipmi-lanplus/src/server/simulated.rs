@@ -22,15 +22,7 @@ use super::handler::{respond, standard_privilege, Handler, RequestContext};
 use chassis::Chassis;
 use mc::Watchdog;
 
-/// A completion code and response data.
-type Answer = (CompletionCode, Vec<u8>);
-
-/// A successful answer whose data `encode` writes.
-fn encoded(encode: impl FnOnce(&mut Vec<u8>)) -> Answer {
-    let mut out = Vec::new();
-    encode(&mut out);
-    (CompletionCode::SUCCESS, out)
-}
+use super::channel::{encoded, Answer};
 
 /// A BMC whose state follows the commands it is sent (IPMI 2.0 §28, §27, §23).
 ///
