@@ -434,6 +434,22 @@ fn users_channels_sessions() {
             .any(|l| l == "3   carol            true    false      true       ADMINISTRATOR"),
         "{list}"
     );
+    // bmc-config exits 1 here because the User section also reads SOL
+    // settings and the simulated BMC has no SOL (C1h); the user fields it
+    // printed are what is checked.
+    let conf = freeipmi("bmc-config", &port, &["--checkout", "-S", "User3"]).stdout;
+    for (key, want) in [
+        ("Username", "carol"),
+        ("Enable_User", "Yes"),
+        ("Lan_Enable_IPMI_Msgs", "Yes"),
+        ("Lan_Privilege_Limit", "Administrator"),
+    ] {
+        let got = conf
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(key).map(str::trim))
+            .unwrap_or_else(|| panic!("no {key}:\n{conf}"));
+        assert_eq!(got, want, "{key}:\n{conf}");
+    }
     let summary = ok_stdout(&it(&["user", "summary", "1"]), "user summary");
     assert_eq!(value(&summary, "Enabled User Count"), "3");
     // The new user opens a session with the new password.
