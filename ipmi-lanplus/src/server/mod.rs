@@ -9,7 +9,10 @@
 //!   session table with per-user limits, an inbound sequence window,
 //!   privilege levels and idle expiry.
 //! * [`Handler`] answers the IPMI requests inside sessions;
-//!   [`SimulatedBmc`] is the built-in one (Get Device ID, chassis power).
+//!   [`SimulatedBmc`] is the built-in one (device identity, chassis power,
+//!   boot options, watchdog, system info, LAN configuration, DCMI); the
+//!   responder itself answers the user commands from the user table its
+//!   handshake checks, Get Channel Access and Get Session Info.
 //! * [`Server`] (tokio) serves one responder per UDP socket, any number of
 //!   sockets from one task or a few; [`serve`] is the one-call form.
 //! * [`ServerConfig`], [`User`] (`"name:password[:priv]"`),
