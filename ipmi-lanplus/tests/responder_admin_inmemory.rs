@@ -471,3 +471,39 @@ fn users_changed_by_commands_gate_the_handshake() {
         0xcc
     );
 }
+
+/// The responder-owned commands with arbitrary data: an answer each (the
+/// session survives), never a panic, and the table never grows past 63 IDs.
+#[test]
+fn arbitrary_user_and_session_requests() {
+    let (mut net, c) = net();
+    let mut seed = 0x9e37_79b9_u32;
+    let mut next = || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 24) as u8
+    };
+    for round in 0..2000usize {
+        let cmd = [0x3d, 0x41, 0x43, 0x44, 0x45, 0x46, 0x47][round % 7];
+        let len = usize::from(next() % 24);
+        let data = (0..len).map(|_| next()).collect();
+        let raw = ipmi_core::cmd::Raw {
+            netfn: ipmi_core::NetFn::APP,
+            cmd,
+            data,
+        };
+        let r = net.execute(c, &raw, SECOND).unwrap();
+        assert_ne!(r.completion, ipmi_core::CompletionCode::INVALID_COMMAND);
+    }
+    let access = net
+        .execute(
+            c,
+            &GetUserAccess {
+                channel: 1,
+                user_id: 1,
+            },
+            SECOND,
+        )
+        .unwrap();
+    assert!(usize::from(access.max_user_ids) <= 63);
+    assert!(net.responder.config().users.len() <= 63);
+}

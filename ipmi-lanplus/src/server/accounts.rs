@@ -166,7 +166,12 @@ impl<H: Handler> Responder<H> {
         let Some((id, name)) = SetUserName::parse_request(data) else {
             return refuse(CompletionCode::REQUEST_LENGTH_INVALID);
         };
-        debug_assert!(name.len() <= USER_NAME_LEN);
+        // Names are text: bytes that did not survive the UTF-8 reading are refused.
+        let raw = &data[1..];
+        let raw = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
+        if name.len() > USER_NAME_LEN || name.as_bytes() != raw {
+            return refuse(CompletionCode::INVALID_DATA_FIELD);
+        }
         let Some(user) = self.user_slot(id) else {
             return refuse(CompletionCode::INVALID_DATA_FIELD);
         };
