@@ -288,6 +288,19 @@ fn mc_identity_sysinfo_and_lan_configuration() {
         cc(net.execute(c, &GetSystemInfoParameters::new(0xe4, 0), SECOND)),
         0x80
     );
+    let lock = SetSystemInfoParameters {
+        param: 0,
+        data: vec![1],
+    };
+    net.execute(c, &lock, SECOND).unwrap();
+    assert_eq!(cc(net.execute(c, &lock, SECOND)), 0x81);
+    let progress = net.execute(c, &GetSystemInfoParameters::new(0, 0), SECOND);
+    assert_eq!(progress.unwrap().data, [1]);
+    let done = SetSystemInfoParameters {
+        param: 0,
+        data: vec![0],
+    };
+    net.execute(c, &done, SECOND).unwrap();
 
     let address = Ipv4Addr::new(192, 168, 40, 9);
     for req in set_lan_sequence(

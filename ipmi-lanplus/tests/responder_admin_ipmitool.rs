@@ -511,6 +511,18 @@ fn users_channels_sessions() {
     let list = ok_stdout(&it(&["user", "list", "1"]), "user list");
     assert!(!list.contains("mallory"), "{list}");
 
+    let caps = ok_stdout(&it(&["channel", "authcap", "1", "4"]), "channel authcap");
+    // Unused (disabled, nameless) user slots are no null users.
+    has(
+        &caps,
+        &[
+            "Non-null user names exist  : yes",
+            "Null user names exist      : no",
+            "Anonymous login enabled    : no",
+            "Channel supports IPMI v2.0 : yes",
+        ],
+        "channel authcap",
+    );
     let info = ok_stdout(&it(&["channel", "info", "1"]), "channel info");
     has(
         &info,

@@ -21,6 +21,8 @@ const GLOBAL_ENABLES: u8 = 0x0c;
 const SYSINFO_REVISION: u8 = 0x11;
 /// System info parameter: not supported (IPMI 2.0 §22.14b).
 const CC_PARAM_UNSUPPORTED: CompletionCode = CompletionCode(0x80);
+/// Set System Info Parameters: set in progress while in progress (IPMI 2.0 §22.14a).
+const CC_SET_IN_PROGRESS: CompletionCode = CompletionCode(0x81);
 /// String system info parameters kept: firmware version, system name,
 /// primary OS name, OS name (IPMI 2.0 table 22-16a).
 const STRING_PARAMS: std::ops::RangeInclusive<u8> = 1..=4;
@@ -153,7 +155,7 @@ impl SimulatedBmc {
         let data = if req.revision_only {
             vec![]
         } else if req.param == 0 {
-            vec![0]
+            vec![self.sysinfo_progress]
         } else {
             let Some(sets) = self.sysinfo.get(&req.param) else {
                 return (CC_PARAM_UNSUPPORTED, vec![]);
@@ -178,7 +180,12 @@ impl SimulatedBmc {
         };
         if req.param == 0 {
             return match req.data[..] {
-                [b] if b & 3 != 3 => (CompletionCode::SUCCESS, vec![]),
+                // A second "set in progress" is 81h (IPMI 2.0 table 22-16a parameter 0).
+                [1] if self.sysinfo_progress == 1 => (CC_SET_IN_PROGRESS, vec![]),
+                [b] if b & 3 != 3 => {
+                    self.sysinfo_progress = if b & 3 == 1 { 1 } else { 0 };
+                    (CompletionCode::SUCCESS, vec![])
+                }
                 _ => (CompletionCode::INVALID_DATA_FIELD, vec![]),
             };
         }
