@@ -326,7 +326,7 @@ fn describe_lan(s: &LanSettings, inv: &Invocation, peer: &str, io: &mut Streams)
     let suite = s
         .cipher_suite
         .map(|c| c.to_string())
-        .unwrap_or_else(|| "17, falling back to 3".into());
+        .unwrap_or_else(|| "negotiated".into());
     let tries = match (s.per_try_timeout, s.retries) {
         (None, None) => "library defaults".to_string(),
         (p, r) => format!(

@@ -27,11 +27,16 @@ pub mod command;
 pub mod completion;
 pub mod deadline;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod netfn;
 pub mod privilege;
+pub mod record;
+pub mod sensor;
 pub mod target;
 pub mod transport;
+pub mod walk;
 pub mod wire;
 
 pub use command::Command;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use ipmi_core::PrivilegeLevel;
 use zeroize::Zeroizing;
 
+use super::quirks::Quirks;
 use crate::config::{MAX_KEY, MAX_USERNAME};
 use crate::crypto::suite::CipherSuite;
 
@@ -208,6 +209,8 @@ pub struct ServerConfig {
     pub handshake_timeout: Duration,
     /// Largest number of sessions, half-open ones included (Open Session answers 01h beyond).
     pub max_sessions: usize,
+    /// Deviations from the specification to show, for tests (none by default).
+    pub quirks: Quirks,
 }
 
 impl Default for ServerConfig {
@@ -222,6 +225,7 @@ impl Default for ServerConfig {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             max_sessions: DEFAULT_MAX_SESSIONS,
+            quirks: Quirks::default(),
         }
     }
 }
@@ -265,6 +269,12 @@ impl ServerConfig {
     /// Sets the silence allowed between handshake messages (IPMI 2.0 §13.14).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Shows these deviations from the specification (see [`Quirks`]).
+    pub fn quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
         self
     }
 
@@ -317,6 +327,11 @@ impl ServerConfig {
                 "channel {} is not a LAN channel number",
                 self.channel
             )));
+        }
+        if let Some(id) = self.quirks.open_session_suite {
+            if !CipherSuite::from_id(id).is_some_and(|s| s.is_supported()) {
+                return Err(ConfigError::UnsupportedSuite(id));
+            }
         }
         if self.max_sessions == 0 {
             return Err(ConfigError::Invalid(

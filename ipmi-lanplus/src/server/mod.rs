@@ -44,6 +44,7 @@ mod config;
 mod event;
 mod handler;
 mod handshake;
+mod quirks;
 mod responder;
 mod session;
 mod simulated;
@@ -57,6 +58,7 @@ pub use config::{
 };
 pub use event::{CloseReason, HandshakeStep, ServerEvent};
 pub use handler::{respond, standard_privilege, Handler, RequestContext};
+pub use quirks::{CipherSuitesQuirk, Quirks};
 pub use responder::{Responder, ResponderStats, Transmit};
 pub use session::{SessionInfo, SessionState};
 pub use simulated::SimulatedBmc;
