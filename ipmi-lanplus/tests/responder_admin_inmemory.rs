@@ -235,6 +235,11 @@ fn watchdog_counts_down_and_resets_the_system() {
         .execute(c, &GetChassisStatus, SECOND)
         .unwrap()
         .power_on());
+    // A cold reset of the controller stops and forgets the watchdog.
+    net.execute(c, &ResetWatchdogTimer, SECOND).unwrap();
+    net.execute(c, &ipmi_core::cmd::ColdReset, SECOND).unwrap();
+    assert_eq!(cc(net.execute(c, &ResetWatchdogTimer, SECOND)), 0x80);
+    net.execute(c, &set, SECOND).unwrap();
     // Off clears the flag it names.
     net.execute(c, &SetWatchdogTimer::off(), SECOND).unwrap();
     let w = net.execute(c, &GetWatchdogTimer, SECOND).unwrap();

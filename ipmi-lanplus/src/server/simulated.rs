@@ -125,6 +125,19 @@ impl SimulatedBmc {
         self.run_watchdog(now);
     }
 
+    /// Cold Reset (IPMI 2.0 §20.2): the controller restarts, so its
+    /// volatile state goes: the watchdog stops unconfigured, identify goes
+    /// off, set-in-progress locks are released. Stored configuration (boot
+    /// flags, LAN, system info, users) and chassis power stay.
+    fn cold_reset(&mut self) {
+        self.cold_resets += 1;
+        self.watchdog = Watchdog::default();
+        self.chassis.identify = chassis::Identify::Off;
+        self.chassis.boot_progress = ipmi_core::cmd::boot::SetInProgress::Complete;
+        self.sysinfo_progress = 0;
+        self.lan.insert(0, vec![0]);
+    }
+
     fn implements(netfn: NetFn, cmd: u8) -> bool {
         matches!(
             (netfn, cmd),
@@ -144,7 +157,7 @@ impl SimulatedBmc {
         match (request.netfn, request.cmd) {
             (NetFn::APP, 0x01) => encoded(|out| self.identity.encode(out)),
             (NetFn::APP, 0x02) => {
-                self.cold_resets += 1;
+                self.cold_reset();
                 (ok, vec![])
             }
             (NetFn::APP, 0x03) => {
