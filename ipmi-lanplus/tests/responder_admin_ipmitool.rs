@@ -282,6 +282,15 @@ fn mc_watchdog_sysinfo_guid_enables() {
     );
     let name = ok_stdout(&it(&["mc", "getsysinfo", "system_name"]), "getsysinfo");
     assert_eq!(name.trim(), "a-much-longer-hostname.example.org");
+    let info = ok_stdout(
+        &freeipmi("bmc-info", &port, &["--get-system-info"]),
+        "bmc-info --get-system-info",
+    );
+    assert_eq!(
+        value(&info, "System Name"),
+        "a-much-longer-hostname.example.org"
+    );
+    assert_eq!(value(&info, "System Firmware Version"), "ipmirs-sim 1.0");
 
     let guid = ok_stdout(&it(&["mc", "guid"]), "mc guid");
     assert_eq!(
@@ -371,6 +380,19 @@ fn dcmi_and_lan_configuration() {
     assert_eq!(
         id.trim(),
         "Get Management Controller Identifier String: rack7-bmc"
+    );
+    ok_stdout(
+        &freeipmi(
+            "ipmi-dcmi",
+            &port,
+            &["--set-management-controller-identifier-string=freeipmi-named-bmc"],
+        ),
+        "ipmi-dcmi set id",
+    );
+    let id = ok_stdout(&it(&["dcmi", "get_mc_id_string"]), "get_mc_id_string");
+    assert_eq!(
+        id.trim(),
+        "Get Management Controller Identifier String: freeipmi-named-bmc"
     );
 
     // LAN configuration: set with ipmitool, read back with both clients.
