@@ -412,7 +412,11 @@ fn dcmi_and_lan_configuration() {
     assert_eq!(value(&print, "Default Gateway IP"), "192.168.0.1");
     assert_eq!(value(&print, "802.1q VLAN ID"), "42");
     assert_eq!(value(&print, "Set in Progress"), "Set Complete");
-    assert_eq!(value(&print, "RMCP+ Cipher Suites"), "1,2,3,15,16,17");
+    // The suites this responder offers (config()).
+    assert_eq!(value(&print, "RMCP+ Cipher Suites"), "3,17");
+    assert_eq!(value(&print, "Cipher Suite Priv Max"), "aaXXXXXXXXXXXXX");
+    // RMCP+ only: no IPMI 1.5 authentication type, as channel authcap says.
+    assert_eq!(value(&print, "Auth Type Support"), "");
     let conf = ok_stdout(
         &freeipmi("bmc-config", &port, &["--checkout", "-S", "Lan_Conf"]),
         "bmc-config Lan_Conf",

@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Request, Response};
 
+use super::config::ServerConfig;
+
 /// Who is asking: the session a request arrived in (IPMI 2.0 §6.12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestContext<'a> {
@@ -62,6 +64,11 @@ pub trait Handler {
         Some(standard_privilege(netfn, cmd).unwrap_or(PrivilegeLevel::Administrator))
     }
 
+    /// Called once by [`super::Responder::new`] with the configuration it
+    /// serves, so that the handler can report it (e.g. the channel number
+    /// and cipher suites of LAN parameters 22–24, IPMI 2.0 table 23-4). Default: nothing.
+    fn configure(&mut self, _config: &ServerConfig) {}
+
     /// Answers `request`. Only the completion code and data of the result
     /// are used: NetFn, command, addresses and sequence come from the request.
     fn handle(&mut self, request: &Request, ctx: &RequestContext<'_>) -> Response;
@@ -70,6 +77,9 @@ pub trait Handler {
 impl<H: Handler + ?Sized> Handler for Box<H> {
     fn required_privilege(&self, netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         (**self).required_privilege(netfn, cmd)
+    }
+    fn configure(&mut self, config: &ServerConfig) {
+        (**self).configure(config)
     }
     fn handle(&mut self, request: &Request, ctx: &RequestContext<'_>) -> Response {
         (**self).handle(request, ctx)

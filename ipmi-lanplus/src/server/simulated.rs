@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use ipmi_core::cmd::dcmi::DCMI_NETFN;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Request, Response};
 
-use super::config::{DeviceIdentity, DEFAULT_CHANNEL, DEFAULT_GUID};
+use super::config::{DeviceIdentity, ServerConfig, DEFAULT_CHANNEL, DEFAULT_GUID};
 use super::handler::{respond, standard_privilege, Handler, RequestContext};
 use chassis::Chassis;
 use mc::Watchdog;
@@ -200,6 +200,10 @@ impl Handler for SimulatedBmc {
         } else {
             None
         }
+    }
+
+    fn configure(&mut self, config: &ServerConfig) {
+        self.configure_lan(config);
     }
 
     fn handle(&mut self, request: &Request, ctx: &RequestContext<'_>) -> Response {

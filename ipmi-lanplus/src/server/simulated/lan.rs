@@ -9,9 +9,9 @@ use ipmi_core::cmd::boot::SetInProgress;
 use ipmi_core::cmd::lan_config::{
     AuthTypes, GetLanConfig, IpSource, LanConfig, LanParam, MacAddr, SetLanConfig,
 };
-use ipmi_core::CompletionCode;
+use ipmi_core::{CompletionCode, PrivilegeLevel};
 
-use super::super::config::DEFAULT_CIPHER_SUITES;
+use super::super::config::{ServerConfig, DEFAULT_CIPHER_SUITES};
 use super::{encoded, Answer, SimulatedBmc};
 
 /// LAN configuration parameter revision (IPMI 2.0 §23.2).
@@ -32,13 +32,9 @@ const THIS_CHANNEL: u8 = 0x0e;
 /// a static 10.0.0.2/24 with gateway 10.0.0.1, a locally administered
 /// MAC, no VLAN, the default cipher suites at ADMINISTRATOR.
 pub(super) fn default_lan() -> BTreeMap<u8, Vec<u8>> {
-    let suites = DEFAULT_CIPHER_SUITES.to_vec();
-    let mut privileges = [0u8; 16];
-    for p in privileges.iter_mut().take(suites.len()) {
-        *p = 4;
-    }
-    // MD5 and straight password offered; IPMI 1.5 auth types per level.
-    let auth = AuthTypes(0x14);
+    // No IPMI 1.5 authentication type: the responder offers RMCP+ only,
+    // as Get Channel Authentication Capabilities says.
+    let auth = AuthTypes(0);
     let params = [
         LanParam::SetInProgress(SetInProgress::Complete),
         LanParam::AuthTypeSupport(auth),
@@ -64,9 +60,6 @@ pub(super) fn default_lan() -> BTreeMap<u8, Vec<u8>> {
         LanParam::CommunityString("public".into()),
         LanParam::VlanId(None),
         LanParam::VlanPriority(0),
-        LanParam::CipherSuiteCount(suites.len() as u8),
-        LanParam::CipherSuites(suites),
-        LanParam::CipherSuitePrivileges(privileges),
         LanParam::BadPasswordThreshold {
             generate_event: false,
             threshold: 0,
@@ -74,17 +67,39 @@ pub(super) fn default_lan() -> BTreeMap<u8, Vec<u8>> {
             lockout_interval: 0,
         },
     ];
-    params
-        .into_iter()
-        .map(|p| {
-            let mut data = Vec::new();
-            p.encode_data(&mut data);
-            (p.selector(), data)
-        })
-        .collect()
+    let mut table: BTreeMap<u8, Vec<u8>> = params.into_iter().map(encode).collect();
+    table.extend(suite_params(&DEFAULT_CIPHER_SUITES).into_iter().map(encode));
+    table
+}
+
+fn encode(p: LanParam) -> (u8, Vec<u8>) {
+    let mut data = Vec::new();
+    p.encode_data(&mut data);
+    (p.selector(), data)
+}
+
+/// Parameters 22–24 for the offered `suites`, each usable up to ADMINISTRATOR (IPMI 2.0 table 23-4).
+fn suite_params(suites: &[u8]) -> [LanParam; 3] {
+    let suites = &suites[..suites.len().min(16)];
+    let mut privileges = [0u8; 16];
+    for p in privileges.iter_mut().take(suites.len()) {
+        *p = PrivilegeLevel::Administrator as u8;
+    }
+    [
+        LanParam::CipherSuiteCount(suites.len() as u8),
+        LanParam::CipherSuites(suites.to_vec()),
+        LanParam::CipherSuitePrivileges(privileges),
+    ]
 }
 
 impl SimulatedBmc {
+    /// Reports the channel number and cipher suites the responder serves.
+    pub(super) fn configure_lan(&mut self, config: &ServerConfig) {
+        self.lan_channel = config.channel;
+        self.lan
+            .extend(suite_params(&config.cipher_suites).into_iter().map(encode));
+    }
+
     fn lan_channel_ok(&self, channel: u8) -> bool {
         channel == THIS_CHANNEL || channel == self.lan_channel
     }
