@@ -213,7 +213,7 @@ pub enum KcsBackend {
 }
 
 /// The deadline of one invocation when `--timeout` is not given.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use ipmi_core::DEFAULT_TIMEOUT;
 
 impl Options {
     /// `-L`, or ADMINISTRATOR.

@@ -41,7 +41,7 @@ pub mod wire;
 
 pub use command::Command;
 pub use completion::CompletionCode;
-pub use deadline::Deadline;
+pub use deadline::{Deadline, DEFAULT_TIMEOUT};
 pub use error::{CommandError, ErrorClass, Failure};
 pub use message::{Request, Response};
 pub use netfn::NetFn;

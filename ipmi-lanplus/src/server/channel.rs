@@ -2,7 +2,7 @@
 //! sessions: Get Channel Authentication Capabilities (IPMI 2.0 §22.13),
 //! Get Channel Cipher Suites (§22.15) and Get System GUID (§22.14).
 
-use ipmi_core::cmd::channel::{ChannelInfo, ChannelMedium, ChannelProtocol};
+use ipmi_core::cmd::channel::{ChannelInfo, ChannelMedium, ChannelProtocol, THIS_CHANNEL};
 use ipmi_core::cmd::mc::Guid;
 use ipmi_core::cmd::ChannelAuthCapabilities;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel};
@@ -29,9 +29,10 @@ pub const CMD_GET_CHANNEL_INFO: u8 = 0x42;
 
 /// IANA number of the IPMI forum, the vendor of standard channels (IPMI 2.0 §22.24).
 const IPMI_FORUM_IANA: u32 = 7154;
-
-/// Channel number 0Eh: "the channel this request arrived on" (IPMI 2.0 §6.3).
-const THIS_CHANNEL: u8 = 0x0e;
+/// Channel protocol IPMB-1.0, what a LAN channel reports (IPMI 2.0 §6.4, table 6-2).
+const PROTOCOL_IPMB: ChannelProtocol = ChannelProtocol(1);
+/// Session support "multi-session" (IPMI 2.0 §22.24, table 22-28).
+const MULTI_SESSION: u8 = 2;
 
 /// An answer: completion code and data.
 pub(crate) type Answer = (CompletionCode, Vec<u8>);
@@ -59,6 +60,7 @@ pub(crate) fn auth_capabilities(config: &ServerConfig, data: &[u8]) -> Answer {
         return (CompletionCode::INVALID_DATA_FIELD, vec![]);
     }
     let v2 = chan & 0x80 != 0;
+    // Disabled or unused entries are nobody (IPMI 2.0 §22.13 byte 3).
     let users: Vec<_> = config
         .users
         .iter()
@@ -83,16 +85,16 @@ pub(crate) fn auth_capabilities(config: &ServerConfig, data: &[u8]) -> Answer {
     {
         status |= 0x01;
     }
-    let caps = ChannelAuthCapabilities {
+    let mut out = Vec::new();
+    ChannelAuthCapabilities {
         channel: config.channel,
         auth_types: if v2 { 0x80 } else { 0x00 },
         auth_status: status,
         extended: if v2 { 0x02 } else { 0x00 },
         oem_id: 0,
         oem_aux: 0,
-    };
-    let mut out = Vec::with_capacity(8);
-    caps.encode(&mut out);
+    }
+    .encode(&mut out);
     (CompletionCode::SUCCESS, out)
 }
 
@@ -118,17 +120,17 @@ pub(crate) fn channel_info(config: &ServerConfig, active_sessions: usize, data: 
     if !channel_ok(config, chan & 0x0f) || chan & 0xf0 != 0 {
         return (CompletionCode::INVALID_DATA_FIELD, vec![]);
     }
-    let info = ChannelInfo {
+    let mut out = Vec::new();
+    ChannelInfo {
         channel: config.channel,
-        medium: ChannelMedium(0x04),
-        protocol: ChannelProtocol(0x01),
-        session_support: 2,
+        medium: ChannelMedium::LAN,
+        protocol: PROTOCOL_IPMB,
+        session_support: MULTI_SESSION,
         active_sessions: active_sessions.min(0x3f) as u8,
         vendor_id: IPMI_FORUM_IANA,
         aux: [0, 0],
-    };
-    let mut out = Vec::with_capacity(9);
-    info.encode(&mut out);
+    }
+    .encode(&mut out);
     (CompletionCode::SUCCESS, out)
 }
 
@@ -137,9 +139,7 @@ pub(crate) fn system_guid(config: &ServerConfig, data: &[u8]) -> Answer {
     if !data.is_empty() {
         return (CompletionCode::REQUEST_LENGTH_INVALID, vec![]);
     }
-    let mut out = Vec::with_capacity(16);
-    Guid(config.guid).encode(&mut out);
-    (CompletionCode::SUCCESS, out)
+    encoded(|out| Guid(config.guid).encode(out))
 }
 
 /// Answers the channel commands available without a session; `None` for

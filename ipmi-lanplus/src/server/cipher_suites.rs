@@ -8,10 +8,12 @@
 //! 40h | integrity alg, 80h | confidentiality alg` (table 22-18, 22-19).
 
 use ipmi_core::cmd::channel::{CipherSuiteChunk, CipherSuiteRecord, GetChannelCipherSuites};
-pub use ipmi_core::cmd::channel::{CIPHER_CHUNK_LEN as CHUNK_LEN, RECORD_OEM, RECORD_STANDARD};
 use ipmi_core::{Command, CompletionCode};
 
 use crate::crypto::suite::CipherSuite;
+
+/// The record layout's constants live in the command layer (IPMI 2.0 §22.15).
+pub use ipmi_core::cmd::channel::{CIPHER_CHUNK_LEN as CHUNK_LEN, RECORD_OEM, RECORD_STANDARD};
 
 /// Command number of Get Channel Cipher Suites (NetFn App) (IPMI 2.0 §22.15).
 pub const CMD_GET_CHANNEL_CIPHER_SUITES: u8 = 0x54;
@@ -48,13 +50,13 @@ impl CipherSuitesRequest {
 
     /// Encodes the 3 request data bytes (IPMI 2.0 §22.15).
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let core = GetChannelCipherSuites {
+        let r = GetChannelCipherSuites {
             channel: self.channel,
             payload_type: self.payload_type,
             by_suite: self.by_suite,
             list_index: self.list_index,
         };
-        Command::encode(&core, out);
+        Command::encode(&r, out);
     }
 }
 
@@ -62,14 +64,14 @@ impl CipherSuitesRequest {
 pub fn suite_records(suites: &[CipherSuite]) -> Vec<u8> {
     let mut out = Vec::with_capacity(suites.len() * 5);
     for s in suites {
-        let record = CipherSuiteRecord {
+        CipherSuiteRecord {
             id: s.id,
             oem_iana: None,
             auth: s.auth as u8,
             integrity: s.integrity as u8,
             confidentiality: s.confidentiality as u8,
-        };
-        record.encode(&mut out);
+        }
+        .encode(&mut out);
     }
     out
 }
@@ -91,6 +93,11 @@ pub fn algorithm_list(suites: &[CipherSuite]) -> Vec<u8> {
     }
     out.sort_unstable();
     out
+}
+
+/// Chunk `index` (16 bytes each) of a record list; empty past the end (IPMI 2.0 §22.15).
+pub fn chunk(list: &[u8], index: u8) -> Vec<u8> {
+    CipherSuiteChunk::of(0, list, index).data
 }
 
 /// Response data for `request` (channel byte, then the chunk) given the
@@ -179,8 +186,8 @@ mod tests {
             [(1, 1, 0, 0), (2, 1, 1, 0), (3, 1, 1, 1), (17, 3, 4, 1)]
         );
         // Exactly 16 bytes (e.g. suites with OEM) ends with an empty chunk.
-        assert_eq!(CipherSuiteChunk::of(1, &[0u8; 16], 1).data, [] as [u8; 0]);
-        assert_eq!(CipherSuiteChunk::of(1, &[0u8; 3], 63).data, [] as [u8; 0]);
+        assert_eq!(chunk(&[0u8; 16], 1), &[] as &[u8]);
+        assert_eq!(chunk(&[0u8; 3], 63), &[] as &[u8]);
     }
 
     #[test]

@@ -128,6 +128,7 @@ impl<H: Handler> Responder<H> {
 
     /// An independent copy in the current state, for the fuzzing harness
     /// only: both copies would draw the same session IDs and IVs.
+    #[cfg(feature = "fuzzing")]
     pub(crate) fn fork(&self) -> Self
     where
         H: Clone,

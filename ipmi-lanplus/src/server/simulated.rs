@@ -15,9 +15,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ipmi_core::cmd::dcmi::DCMI_NETFN;
+use ipmi_core::cmd::DeviceId;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Request, Response};
 
-use super::config::{DeviceIdentity, ServerConfig, DEFAULT_CHANNEL, DEFAULT_GUID};
+use super::config::{ServerConfig, DEFAULT_CHANNEL, DEFAULT_GUID};
 use super::handler::{respond, standard_privilege, Handler, RequestContext};
 use chassis::Chassis;
 use mc::Watchdog;
@@ -33,7 +34,7 @@ use super::channel::{encoded, Answer};
 /// BIOS would. The virtual clock starts at the first request's `now`.
 #[derive(Clone, Debug)]
 pub struct SimulatedBmc {
-    identity: DeviceIdentity,
+    identity: DeviceId,
     power_on: bool,
     cold_resets: u32,
     warm_resets: u32,
@@ -51,13 +52,13 @@ pub struct SimulatedBmc {
 
 impl Default for SimulatedBmc {
     fn default() -> Self {
-        Self::new(DeviceIdentity::default())
+        Self::new(DeviceId::default())
     }
 }
 
 impl SimulatedBmc {
     /// A simulated BMC with `identity`, chassis power off (IPMI 2.0 §20.1).
-    pub fn new(identity: DeviceIdentity) -> Self {
+    pub fn new(identity: DeviceId) -> Self {
         SimulatedBmc {
             identity,
             power_on: false,
@@ -83,7 +84,7 @@ impl SimulatedBmc {
     }
 
     /// The identity answered by Get Device ID (IPMI 2.0 §20.1).
-    pub fn identity(&self) -> &DeviceIdentity {
+    pub fn identity(&self) -> &DeviceId {
         &self.identity
     }
 
