@@ -3,6 +3,7 @@
 //! Get Channel Cipher Suites (§22.15) and Get System GUID (§22.14).
 
 use ipmi_core::cmd::channel::{ChannelInfo, ChannelMedium, ChannelProtocol, THIS_CHANNEL};
+use ipmi_core::cmd::mc::Guid;
 use ipmi_core::cmd::ChannelAuthCapabilities;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel};
 
@@ -36,6 +37,13 @@ const MULTI_SESSION: u8 = 2;
 /// An answer: completion code and data.
 pub(crate) type Answer = (CompletionCode, Vec<u8>);
 
+/// A successful answer whose data `encode` writes (an ipmi-core encoder).
+pub(crate) fn encoded(encode: impl FnOnce(&mut Vec<u8>)) -> Answer {
+    let mut out = Vec::new();
+    encode(&mut out);
+    (CompletionCode::SUCCESS, out)
+}
+
 fn channel_ok(config: &ServerConfig, channel: u8) -> bool {
     channel == THIS_CHANNEL || channel == config.channel
 }
@@ -52,7 +60,12 @@ pub(crate) fn auth_capabilities(config: &ServerConfig, data: &[u8]) -> Answer {
         return (CompletionCode::INVALID_DATA_FIELD, vec![]);
     }
     let v2 = chan & 0x80 != 0;
-    let users = &config.users;
+    // Disabled or unused entries are nobody (IPMI 2.0 §22.13 byte 3).
+    let users: Vec<_> = config
+        .users
+        .iter()
+        .filter(|u| u.may_open_session())
+        .collect();
     let mut status = 0u8;
     if config.nonzero_kg().is_some() {
         status |= 0x20;
@@ -126,7 +139,7 @@ pub(crate) fn system_guid(config: &ServerConfig, data: &[u8]) -> Answer {
     if !data.is_empty() {
         return (CompletionCode::REQUEST_LENGTH_INVALID, vec![]);
     }
-    (CompletionCode::SUCCESS, config.guid.to_vec())
+    encoded(|out| Guid(config.guid).encode(out))
 }
 
 /// Answers the channel commands available without a session; `None` for

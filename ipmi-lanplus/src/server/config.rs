@@ -70,6 +70,16 @@ pub struct User {
     pub privilege: PrivilegeLevel,
     /// How many sessions of this user may exist at once, half-open ones included.
     pub session_limit: usize,
+    /// Enabled (Set User Password enable/disable) (IPMI 2.0 §22.30).
+    pub enabled: bool,
+    /// IPMI messaging allowed on the channel (IPMI 2.0 §22.26).
+    pub ipmi_messaging: bool,
+    /// Link authentication enabled (IPMI 2.0 §22.26).
+    pub link_auth: bool,
+    /// Restricted to callback (IPMI 2.0 §22.26).
+    pub callback_only: bool,
+    /// Privilege limit 0Fh, "no access" (IPMI 2.0 §22.26).
+    pub no_access: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -79,7 +89,8 @@ impl std::fmt::Debug for User {
             .field("password", &"<redacted>")
             .field("privilege", &self.privilege)
             .field("session_limit", &self.session_limit)
-            .finish()
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,7 +106,28 @@ impl User {
             password: Zeroizing::new(password.into()),
             privilege,
             session_limit: DEFAULT_USER_SESSION_LIMIT,
+            enabled: true,
+            ipmi_messaging: true,
+            link_auth: false,
+            callback_only: false,
+            no_access: false,
         }
+    }
+
+    /// An unused user-table slot: no name, disabled, no access (IPMI 2.0 §22.26).
+    pub fn empty_slot() -> Self {
+        User {
+            enabled: false,
+            ipmi_messaging: false,
+            no_access: true,
+            ..User::new("", "", PrivilegeLevel::User)
+        }
+    }
+
+    /// Whether this entry may open a session: enabled, IPMI messaging on,
+    /// some access (IPMI 2.0 §6.9, §22.26).
+    pub fn may_open_session(&self) -> bool {
+        self.enabled && self.ipmi_messaging && !self.no_access
     }
 
     /// Sets how many concurrent sessions the user may hold (IPMI 2.0 §22.27).

@@ -372,7 +372,11 @@ impl<H: Handler> Responder<H> {
         let users = &self.config.users;
         let user = users
             .iter()
-            .position(|u| u.name == msg.username && (name_only || u.privilege == level))
+            .position(|u| {
+                u.may_open_session()
+                    && u.name == msg.username
+                    && (name_only || u.privilege == level)
+            })
             .ok_or(status::UNAUTHORIZED_NAME)?;
         let granted = self
             .sessions

@@ -9,7 +9,10 @@
 //!   session table with per-user limits, an inbound sequence window,
 //!   privilege levels and idle expiry.
 //! * [`Handler`] answers the IPMI requests inside sessions;
-//!   [`SimulatedBmc`] is the built-in one (Get Device ID, chassis power).
+//!   [`SimulatedBmc`] is the built-in one (device identity, chassis power,
+//!   boot options, watchdog, system info, LAN configuration, DCMI); the
+//!   responder itself answers the user commands from the user table its
+//!   handshake checks, Get Channel Access and Get Session Info.
 //! * [`Server`] (tokio) serves one responder per UDP socket, any number of
 //!   sockets from one task or a few; [`serve`] is the one-call form.
 //! * [`ServerConfig`], [`User`] (`"name:password[:priv]"`),
@@ -34,6 +37,7 @@
 //! accepted for an existing user name), which is why it is off by default;
 //! suite 1 authenticates the handshake but not the packets after it.
 
+mod accounts;
 mod channel;
 // Get Channel Cipher Suites (IPMI 2.0 §22.15) both ways: the responder
 // decodes the request and encodes the records, the tests and fuzz targets
@@ -55,6 +59,7 @@ mod simulated;
 #[cfg(feature = "tokio")]
 mod tokio;
 
+pub use accounts::USER_SLOTS;
 pub use config::{
     parse_cipher_suites, parse_listen, ConfigError, ServerConfig, User, DEFAULT_CHANNEL,
     DEFAULT_CIPHER_SUITES, DEFAULT_GUID, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
