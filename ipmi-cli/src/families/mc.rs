@@ -11,7 +11,7 @@ use ipmi_core::cmd::{ColdReset, DeviceId, GetDeviceId, WarmReset};
 use ipmi_core::{Command, CommandError, CompletionCode, Request, Response, Target};
 use serde::Serialize;
 
-use super::{unimplemented, Rendered};
+use super::{unimplemented, ActionError, Exchanger, Rendered};
 use crate::exit::CliError;
 use crate::manufacturers;
 use crate::output::json::line as json_line;
@@ -84,6 +84,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// Runs the action: one exchange.
+    pub fn run<E>(&self, x: &mut Exchanger<'_, E>) -> Result<Outcome, ActionError<E>> {
+        x.one(self.request(x.target()), |r| self.decode(r))
+    }
+
+    /// Always one exchange.
+    pub fn one_exchange(&self) -> bool {
+        true
+    }
+
     /// The request for `target`.
     pub fn request(&self, target: Target) -> Request {
         match self {
