@@ -165,6 +165,7 @@ families! {
     Mc => mc,
     Chassis => chassis,
     Raw => raw,
+    Channel => channel,
 }
 
 impl Action {
@@ -231,6 +232,26 @@ impl<'a, E> Exchanger<'a, E> {
         let response = self.exchange(&request)?;
         decode(&response).map_err(ActionError::Command)
     }
+}
+
+/// Decodes a one-exchange action's `response` by running the action on
+/// it alone (as a fleet, which sent the request, needs); an action that
+/// asks a second time fails as "several exchanges".
+pub fn decode_alone<O>(
+    response: &Response,
+    command: &'static str,
+    run: impl FnOnce(&mut Exchanger<'_, ()>) -> Result<O, ActionError<()>>,
+) -> Result<O, CommandError> {
+    let mut answer = Some(response.clone());
+    let mut send = |_: &Request| answer.take().ok_or(());
+    run(&mut Exchanger::new(Target::bmc(), &mut send)).map_err(|e| match e {
+        ActionError::Command(e) => e,
+        ActionError::Transport(()) => CommandError::InvalidField {
+            command,
+            field: "exchange count (the command takes several)",
+            value: 2,
+        },
+    })
 }
 
 /// Runs `action` on `transport`, finishing by `deadline`; `trace` sees each
