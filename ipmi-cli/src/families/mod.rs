@@ -166,6 +166,7 @@ families! {
     Chassis => chassis,
     Raw => raw,
     Channel => channel,
+    Session => session,
 }
 
 impl Action {

@@ -22,7 +22,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "tsol",
     "isol",
     "user",
-    "session",
     "dcmi",
     "nm",
     "sunoem",
