@@ -167,6 +167,7 @@ families! {
     Raw => raw,
     Channel => channel,
     Session => session,
+    User => user,
 }
 
 impl Action {
@@ -255,6 +256,17 @@ pub fn decode_alone<O>(
     })
 }
 
+/// `request` as it may be logged: Set User Password's data (IPMI 2.0
+/// §22.30) cut after the user ID and operation bytes, so that `-vv` never
+/// shows a password.
+pub fn loggable(request: &Request) -> Request {
+    let mut shown = request.clone();
+    if request.netfn == ipmi_core::NetFn::APP && request.cmd == 0x47 {
+        shown.data.truncate(2);
+    }
+    shown
+}
+
 /// Runs `action` on `transport`, finishing by `deadline`; `trace` sees each
 /// request and what came back.
 pub fn perform<T: Transport>(
@@ -268,7 +280,7 @@ pub fn perform<T: Transport>(
         let start = Instant::now();
         let result = transport.exchange(request, deadline);
         trace(
-            request,
+            &loggable(request),
             &Exchange {
                 response: result.as_ref().ok().cloned(),
                 elapsed: start.elapsed(),

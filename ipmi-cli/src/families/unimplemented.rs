@@ -21,7 +21,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "sol",
     "tsol",
     "isol",
-    "user",
     "dcmi",
     "nm",
     "sunoem",
