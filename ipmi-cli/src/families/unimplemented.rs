@@ -43,15 +43,10 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
     (
         "mc",
         &[
-            "guid",
-            "watchdog",
-            "selftest",
-            "getenables",
             "setenables",
-            "getsysinfo",
             "setsysinfo",
         ],
-        "mc takes info and reset cold|warm",
+        "mc takes info, reset cold|warm, guid, selftest, watchdog get|reset|off, getenables and getsysinfo",
     ),
     (
         "chassis",
