@@ -51,16 +51,10 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
     (
         "chassis",
         &[
-            "policy",
-            "restart_cause",
-            "poh",
-            "identify",
-            "selftest",
-            "bootdev",
-            "bootparam",
             "setbootparam",
+            "bootmbox",
         ],
-        "chassis takes status and power WORD",
+        "chassis takes status, power WORD, policy, restart_cause, poh, identify, selftest, bootdev and bootparam get",
     ),
 ];
 /// ipmitool's `lan` command words: after `lan`, these make the lan command,
