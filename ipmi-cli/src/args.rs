@@ -366,6 +366,10 @@ impl Top {
 impl Words {
     fn job(&self, word: InterfaceWord) -> Job<'_> {
         match self {
+            // `lan print|set`: ipmitool's lan command, not the interface.
+            Words::Known(command @ Command::Lan(_)) if word == InterfaceWord::Lan => {
+                Job::Client(None, command)
+            }
             Words::Known(command) => Job::Client(Some(word), command),
             Words::Other(words) => Job::Unknown(Some(word), words),
         }

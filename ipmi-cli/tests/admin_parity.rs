@@ -28,6 +28,8 @@ const SAME: &[&[&str]] = &[
     &["user", "list", "1"],
     &["user", "summary"],
     &["user", "summary", "1"],
+    &["lan", "print"],
+    &["lan", "print", "1"],
     &["mc", "getenables"],
     &["mc", "guid"],
     &["mc", "watchdog", "off"],
@@ -254,8 +256,11 @@ fn json_lines() {
         &["user", "list", "1"],
         &["user", "summary"],
         &["mc", "guid"],
+        &["lan", "print"],
+        &["lan", "print", "1"],
         &["mc", "getenables"],
         &["mc", "watchdog", "get"],
+        &["lan", "print", "1"],
     ] {
         let r = ipmirs(&cat(&cat(&a, &["--json"]), command), &[]);
         r.expect_code(0);
@@ -265,4 +270,65 @@ fn json_lines() {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{command:?}: {e}: {text}"));
         assert!(v.is_object(), "{command:?}: {text}");
     }
+}
+
+/// `lan set` by ipmirs (inside the set-in-progress lock), read back with
+/// ipmitool's `lan print`; then both print the same.
+#[test]
+fn lan_set_is_read_back_by_ipmitool() {
+    let sim = IpmiSim::start();
+    let a = lanplus(sim.port(), "admin", "secret", 3);
+    let line = |label: &str| {
+        let r = ipmitool(&cat(&a, &["lan", "print", "1"]));
+        r.expect_code(0);
+        r.stdout_str()
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} in {}", r.stdout_str()))
+            .to_string()
+    };
+    for (words, said, label, value) in [
+        (
+            &["ipaddr", "10.1.2.3"][..],
+            "Setting LAN IP Address to 10.1.2.3\n",
+            "IP Address   ",
+            "10.1.2.3",
+        ),
+        (
+            &["netmask", "255.255.240.0"],
+            "Setting LAN Subnet Mask to 255.255.240.0\n",
+            "Subnet Mask",
+            "255.255.240.0",
+        ),
+        (
+            &["defgw", "ipaddr", "10.1.0.254"],
+            "Setting LAN Default Gateway IP to 10.1.0.254\n",
+            "Default Gateway IP",
+            "10.1.0.254",
+        ),
+        (
+            &["ipsrc", "static"],
+            "",
+            "IP Address Source",
+            "Static Address",
+        ),
+        (&["ipsrc", "dhcp"], "", "IP Address Source", "DHCP Address"),
+    ] {
+        let r = ipmirs(&cat(&cat(&a, &["lan", "set", "1"]), words), &[]);
+        r.expect_code(0);
+        assert_eq!(r.stdout_str(), said, "{words:?}");
+        assert!(
+            line(label).ends_with(&format!(": {value}")),
+            "{}",
+            line(label)
+        );
+    }
+    // The lock was given back: parameter 0 reads "Set Complete".
+    assert!(line("Set in Progress").ends_with(": Set Complete"));
+    let (mine, theirs) = both(&sim, &["lan", "print", "1"]);
+    assert_same(&["lan", "print", "1"], &mine, &theirs);
+    // Bad input: a clear usage error, nothing sent.
+    let r = ipmirs(&cat(&a, &["lan", "set", "1", "ipaddr", "10.1.2"]), &[]);
+    r.expect_code(2);
+    assert!(r.messages().contains("invalid IP address"), "{}", r.stderr);
 }

@@ -168,6 +168,7 @@ families! {
     Channel => channel,
     Session => session,
     User => user,
+    Lan => lan,
 }
 
 impl Action {

@@ -57,9 +57,10 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
         "chassis takes status, power WORD, policy, restart_cause, poh, identify, selftest, bootdev and bootparam get",
     ),
 ];
-/// ipmitool's `lan` command words: after `lan`, these make the lan command,
-/// not the interface word.
-const IPMITOOL_LAN: &[&str] = &["print", "set", "alert", "stats"];
+/// ipmitool's `lan` command words not implemented yet: after `lan`, these
+/// make the lan command, not the interface word (`print` and `set` are the
+/// [`super::lan`] family).
+const IPMITOOL_LAN: &[&str] = &["alert", "stats"];
 
 /// The family word and its first sub-word (when it is a word, not a number
 /// or an option): 'lan print', 'chassis bootdev', 'sel'.

@@ -807,12 +807,8 @@ fn ipmitool_words_not_implemented_get_one_line() {
         ),
         (&["pef", "list"], "'pef list' is not implemented yet"),
         (
-            &["-H", "h", "lan", "print", "1"],
-            "'lan print' is not implemented yet",
-        ),
-        (
-            &["lan", "set", "1", "ipaddr", "10.0.0.2"],
-            "'lan set' is not implemented yet",
+            &["-H", "h", "lan", "alert", "print"],
+            "'lan alert' is not implemented yet",
         ),
         (
             &["lan", "stats", "get"],
