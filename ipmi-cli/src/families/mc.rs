@@ -2,7 +2,7 @@
 //! Device ID, IPMI 2.0 §20.1) and `mc reset cold|warm` (§20.2, §20.3), as
 //! ipmitool 1.8.19 prints them.
 
-mod admin;
+pub(crate) mod admin;
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -169,6 +169,7 @@ families! {
     Session => session,
     User => user,
     Lan => lan,
+    Dcmi => dcmi,
 }
 
 impl Action {
