@@ -35,6 +35,23 @@ const SAME: &[&[&str]] = &[
     &["mc", "watchdog", "off"],
     // ipmi_sim has no self test (C1h): both exit 1, nothing on stdout.
     &["mc", "selftest"],
+    // ipmi_sim refuses these chassis commands (C1h/CCh): both exit 1 with
+    // nothing on stdout. Their answers are proven on the virtual BMC
+    // (tests/admin_vbmc.rs).
+    &["chassis", "policy", "list"],
+    &["chassis", "policy", "always-on"],
+    &["chassis", "restart_cause"],
+    &["chassis", "poh"],
+    &["chassis", "identify"],
+    &["chassis", "identify", "5"],
+    &["chassis", "identify", "force"],
+    &["chassis", "selftest"],
+    &["chassis", "bootparam", "get", "0"],
+    // ipmi_sim keeps boot flags through the fixture's chassis hook.
+    &["chassis", "bootparam", "get", "5"],
+    // ipmi_sim has no DCMI (C1h).
+    &["dcmi", "discover"],
+    &["dcmi", "get_mc_id_string"],
 ];
 
 fn both(sim: &IpmiSim, command: &[&str]) -> (Run, Run) {
@@ -331,4 +348,56 @@ fn lan_set_is_read_back_by_ipmitool() {
     let r = ipmirs(&cat(&a, &["lan", "set", "1", "ipaddr", "10.1.2"]), &[]);
     r.expect_code(2);
     assert!(r.messages().contains("invalid IP address"), "{}", r.stderr);
+}
+
+/// ipmi_sim has no DCMI: ipmitool prints a stray newline for `dcmi power
+/// reading`; ipmirs prints nothing and says the BMC does not implement DCMI.
+#[test]
+fn a_bmc_without_dcmi_is_said_so() {
+    let sim = IpmiSim::start();
+    let (mine, theirs) = both(&sim, &["dcmi", "power", "reading"]);
+    theirs.expect_code(1);
+    mine.expect_code(1);
+    assert!(mine.stdout.is_empty());
+    assert!(
+        mine.messages().contains("does not implement DCMI"),
+        "{}",
+        mine.stderr
+    );
+}
+
+/// `chassis bootdev` reaches ipmi_sim's chassis (its hook logs `set boot
+/// DEVICE`) exactly as ipmitool's does, with the same output; then both
+/// read the same boot flags back.
+#[test]
+fn bootdev_reaches_ipmi_sims_chassis_like_ipmitools() {
+    let sim = IpmiSim::start();
+    for command in [
+        &["chassis", "bootdev", "pxe"][..],
+        &["chassis", "bootdev", "cdrom", "options=persistent"],
+        &["chassis", "bootdev", "bios", "clear-cmos=yes"],
+    ] {
+        let a = lanplus(sim.port(), "admin", "secret", 3);
+        let before = sim.chassis_requests().len();
+        let theirs = ipmitool(&cat(&a, command));
+        let between = sim.chassis_requests();
+        let mine = ipmirs(&cat(&a, command), &[]);
+        let after = sim.chassis_requests();
+        assert_same(command, &mine, &theirs);
+        mine.expect_code(0);
+        assert_eq!(
+            after.len() - between.len(),
+            between.len() - before,
+            "{command:?}"
+        );
+        assert_eq!(after[between.len()..], between[before..], "{command:?}");
+        assert!(
+            after[between.len()..]
+                .iter()
+                .any(|r| r.starts_with("boot ")),
+            "{command:?}: {after:?}"
+        );
+    }
+    let (mine, theirs) = both(&sim, &["chassis", "bootparam", "get", "5"]);
+    assert_same(&["chassis", "bootparam", "get", "5"], &mine, &theirs);
 }
