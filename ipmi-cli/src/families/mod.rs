@@ -25,6 +25,9 @@ pub mod unimplemented;
 #[cfg(test)]
 pub(crate) mod tests;
 
+#[cfg(test)]
+mod admin_tests;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
