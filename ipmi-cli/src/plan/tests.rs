@@ -820,16 +820,16 @@ fn ipmitool_words_not_implemented_get_one_line() {
             "'fru print' is not implemented yet",
         ),
         (
-            &["chassis", "bootdev", "pxe"],
-            "'chassis bootdev' is not implemented yet",
+            &["chassis", "setbootparam", "5", "x"],
+            "'chassis setbootparam' is not implemented yet",
         ),
         (
             &["mc", "setsysinfo", "system_name", "x"],
             "'mc setsysinfo' is not implemented yet",
         ),
         (
-            &["dcmi", "power", "reading"],
-            "'dcmi power' is not implemented yet",
+            &["nm", "discover"],
+            "'nm discover' is not implemented yet",
         ),
         (
             &["-H", "h", "mc", "setenables", "oem0=on"],
