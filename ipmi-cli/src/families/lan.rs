@@ -365,7 +365,7 @@ pub fn print_text(params: &BTreeMap<u8, Vec<u8>>) -> Vec<u8> {
                 }
                 11 => {
                     if let Some(b) = first {
-                        writeln!(o, "{l:<24}: {}.0 seconds", (u16::from(b) + 1) / 2)?;
+                        writeln!(o, "{l:<24}: {}.0 seconds", u16::from(b).div_ceil(2))?;
                     }
                 }
                 20 => {

@@ -827,10 +827,7 @@ fn ipmitool_words_not_implemented_get_one_line() {
             &["mc", "setsysinfo", "system_name", "x"],
             "'mc setsysinfo' is not implemented yet",
         ),
-        (
-            &["nm", "discover"],
-            "'nm discover' is not implemented yet",
-        ),
+        (&["nm", "discover"], "'nm discover' is not implemented yet"),
         (
             &["-H", "h", "mc", "setenables", "oem0=on"],
             "'mc setenables' is not implemented yet",
