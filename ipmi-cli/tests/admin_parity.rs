@@ -10,7 +10,7 @@ use ipmirs_test_support::ipmisim;
 
 mod common;
 
-use common::{cat, ipmirs, ipmitool, lanplus, Run};
+use common::{assert_same, both, cat, ipmirs, ipmitool, lanplus};
 use ipmisim::IpmiSim;
 
 /// Commands compared byte for byte on ipmi_sim.
@@ -54,43 +54,11 @@ const SAME: &[&[&str]] = &[
     &["dcmi", "get_mc_id_string"],
 ];
 
-fn both(sim: &IpmiSim, command: &[&str]) -> (Run, Run) {
-    let a = lanplus(sim.port(), "admin", "secret", 3);
-    let theirs = ipmitool(&cat(&a, command));
-    let mine = ipmirs(&cat(&a, command), &[]);
-    assert!(
-        !mine.stderr.contains("panicked"),
-        "{}: {}",
-        mine.line,
-        mine.stderr
-    );
-    (mine, theirs)
-}
-
-fn assert_same(command: &[&str], mine: &Run, theirs: &Run) {
-    assert_eq!(
-        mine.stdout_str(),
-        theirs.stdout_str(),
-        "`{}`: stdout differs\n--- ipmirs stderr ---\n{}\n--- ipmitool stderr ---\n{}",
-        command.join(" "),
-        mine.stderr,
-        theirs.stderr
-    );
-    assert_eq!(mine.stdout, theirs.stdout, "`{}`", command.join(" "));
-    assert_eq!(
-        mine.code,
-        theirs.code,
-        "`{}`: exit status\n{}",
-        command.join(" "),
-        mine.stderr
-    );
-}
-
 #[test]
 fn admin_commands_match_ipmitool_on_ipmi_sim() {
     let sim = IpmiSim::start();
     for command in SAME {
-        let (mine, theirs) = both(&sim, command);
+        let (mine, theirs) = both(sim.port(), command);
         assert_same(command, &mine, &theirs);
         if mine.code != 0 {
             assert!(mine.messages().starts_with("ipmirs: "), "{}", mine.stderr);
@@ -107,7 +75,7 @@ fn getciphers_lists_every_suite_where_ipmitool_stops_at_twelve() {
         &["channel", "getciphers", "ipmi", "1"][..],
         &["channel", "getciphers", "ipmi"],
     ] {
-        let (mine, theirs) = both(&sim, command);
+        let (mine, theirs) = both(sim.port(), command);
         mine.expect_code(0);
         theirs.expect_code(0);
         let ours = mine.stdout_str();
@@ -133,7 +101,7 @@ fn getciphers_lists_every_suite_where_ipmitool_stops_at_twelve() {
 fn watchdog_get_matches_but_for_the_missing_countdown() {
     let sim = IpmiSim::start();
     let command = &["mc", "watchdog", "get"];
-    let (mine, theirs) = both(&sim, command);
+    let (mine, theirs) = both(sim.port(), command);
     mine.expect_code(0);
     theirs.expect_code(0);
     let ours = mine.stdout_str();
@@ -152,16 +120,16 @@ fn watchdog_get_matches_but_for_the_missing_countdown() {
 #[test]
 fn watchdog_reset_refused_then_accepted() {
     let sim = IpmiSim::start();
-    let (mine, theirs) = both(&sim, &["mc", "watchdog", "reset"]);
+    let (mine, theirs) = both(sim.port(), &["mc", "watchdog", "reset"]);
     assert_same(&["mc", "watchdog", "reset"], &mine, &theirs);
     assert!(
         mine.messages().contains("uninitialized watchdog"),
         "{}",
         mine.stderr
     );
-    let (off, _) = both(&sim, &["mc", "watchdog", "off"]);
+    let (off, _) = both(sim.port(), &["mc", "watchdog", "off"]);
     off.expect_code(0);
-    let (mine, theirs) = both(&sim, &["mc", "watchdog", "reset"]);
+    let (mine, theirs) = both(sim.port(), &["mc", "watchdog", "reset"]);
     assert_same(&["mc", "watchdog", "reset"], &mine, &theirs);
 }
 
@@ -170,7 +138,7 @@ fn watchdog_reset_refused_then_accepted() {
 #[test]
 fn getsysinfo_refused_is_an_error() {
     let sim = IpmiSim::start();
-    let (mine, theirs) = both(&sim, &["mc", "getsysinfo", "system_name"]);
+    let (mine, theirs) = both(sim.port(), &["mc", "getsysinfo", "system_name"]);
     theirs.expect_code(0);
     assert_eq!(theirs.stdout, b"\n");
     mine.expect_code(1);
@@ -254,9 +222,9 @@ fn user_changes_are_read_back_by_ipmitool() {
     assert!(!r.stderr.contains(long), "{}", r.stderr);
 
     // Same output as ipmitool for the changed table.
-    let (mine, theirs) = both(&sim, &["user", "list", "1"]);
+    let (mine, theirs) = both(sim.port(), &["user", "list", "1"]);
     assert_same(&["user", "list", "1"], &mine, &theirs);
-    let (mine, theirs) = both(&sim, &["channel", "getaccess", "1", "6"]);
+    let (mine, theirs) = both(sim.port(), &["channel", "getaccess", "1", "6"]);
     assert_same(&["channel", "getaccess", "1", "6"], &mine, &theirs);
 }
 
@@ -342,7 +310,7 @@ fn lan_set_is_read_back_by_ipmitool() {
     }
     // The lock was given back: parameter 0 reads "Set Complete".
     assert!(line("Set in Progress").ends_with(": Set Complete"));
-    let (mine, theirs) = both(&sim, &["lan", "print", "1"]);
+    let (mine, theirs) = both(sim.port(), &["lan", "print", "1"]);
     assert_same(&["lan", "print", "1"], &mine, &theirs);
     // Bad input: a clear usage error, nothing sent.
     let r = ipmirs(&cat(&a, &["lan", "set", "1", "ipaddr", "10.1.2"]), &[]);
@@ -355,7 +323,7 @@ fn lan_set_is_read_back_by_ipmitool() {
 #[test]
 fn a_bmc_without_dcmi_is_said_so() {
     let sim = IpmiSim::start();
-    let (mine, theirs) = both(&sim, &["dcmi", "power", "reading"]);
+    let (mine, theirs) = both(sim.port(), &["dcmi", "power", "reading"]);
     theirs.expect_code(1);
     mine.expect_code(1);
     assert!(mine.stdout.is_empty());
@@ -398,6 +366,6 @@ fn bootdev_reaches_ipmi_sims_chassis_like_ipmitools() {
             "{command:?}: {after:?}"
         );
     }
-    let (mine, theirs) = both(&sim, &["chassis", "bootparam", "get", "5"]);
+    let (mine, theirs) = both(sim.port(), &["chassis", "bootparam", "get", "5"]);
     assert_same(&["chassis", "bootparam", "get", "5"], &mine, &theirs);
 }

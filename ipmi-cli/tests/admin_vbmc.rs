@@ -13,34 +13,7 @@
 mod common;
 
 use common::serve::Serve;
-use common::{cat, ipmirs, ipmitool, lanplus, Run};
-
-fn both(port: u16, command: &[&str]) -> (Run, Run) {
-    let a = lanplus(port, "admin", "secret", 3);
-    let theirs = ipmitool(&cat(&a, command));
-    let mine = ipmirs(&cat(&a, command), &[]);
-    assert!(!mine.stderr.contains("panicked"), "{}", mine.stderr);
-    (mine, theirs)
-}
-
-fn assert_same(command: &[&str], mine: &Run, theirs: &Run) {
-    assert_eq!(
-        mine.stdout_str(),
-        theirs.stdout_str(),
-        "`{}`: stdout differs\n--- ipmirs stderr ---\n{}\n--- ipmitool stderr ---\n{}",
-        command.join(" "),
-        mine.stderr,
-        theirs.stderr
-    );
-    assert_eq!(mine.stdout, theirs.stdout, "`{}`", command.join(" "));
-    assert_eq!(
-        mine.code,
-        theirs.code,
-        "`{}`: {}",
-        command.join(" "),
-        mine.stderr
-    );
-}
+use common::{assert_same, both, cat, ipmirs, ipmitool, lanplus, Run};
 
 /// Read-only commands: identical output, both succeed.
 const READS: &[&[&str]] = &[
