@@ -405,3 +405,47 @@ fn dcmi_answers() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn user_password_prompt_and_sizes() {
+    use crate::credentials::TestEnv;
+    let tty = TestEnv {
+        stdin_tty: true,
+        typed: Some("s3cret"),
+        ..TestEnv::default()
+    };
+    let p = user::password_of(5, None, None, &tty).unwrap();
+    assert_eq!(&p.bytes()[..6], b"s3cret");
+    assert_eq!(p.bytes().len(), 16);
+    // Asked twice (typed the same), like ipmitool.
+    assert_eq!(
+        *tty.prompts.borrow(),
+        ["Password for user 5: ", "Password for user 5: "]
+    );
+    // No terminal: a usage error, no prompt.
+    let none = TestEnv::default();
+    assert!(matches!(
+        user::password_of(5, None, None, &none),
+        Err(CliError::Usage(_))
+    ));
+    assert!(none.prompts.borrow().is_empty());
+    // Longer than 16: stored as 20; 16 asked for: refused; more than 20: refused.
+    let p = user::password_of(5, Some("0123456789abcdefg"), None, &none).unwrap();
+    assert!(p.is_twenty());
+    assert!(user::password_of(5, Some("0123456789abcdefg"), Some(16), &none).is_err());
+    assert!(user::password_of(5, Some("0123456789abcdefghijk"), None, &none).is_err());
+    assert!(user::password_of(5, Some("x"), Some(18), &none).is_err());
+    // The request carries the 20-byte flag and the padded password;
+    // `loggable` (what -vv shows) keeps neither.
+    let action = Action::User(user::Action::Password(
+        ipmi_core::cmd::user::SetUserPassword {
+            user_id: 5,
+            op: ipmi_core::cmd::user::PasswordOp::Set(p),
+        },
+    ));
+    let request = action.request(Target::bmc());
+    assert_eq!(&request.data[..2], &[0x85, 0x02]);
+    assert_eq!(request.data.len(), 22);
+    assert_eq!(loggable(&request).data, [0x85, 0x02]);
+    assert!(!format!("{action:?}").contains("0123"));
+}
