@@ -98,7 +98,7 @@ pub struct Options {
     #[arg(short = 'a', global = true, conflicts_with_all = ["password", "password_from_env", "password_file"])]
     pub password_prompt: bool,
 
-    /// Cipher suite ID [default: 17, falling back to 3 when the BMC refuses it]
+    /// Cipher suite ID [default: the strongest the BMC lists; 17, then 3]
     #[arg(short = 'C', value_name = "SUITE", value_parser = parse_byte, global = true)]
     pub cipher_suite: Option<u8>,
 
@@ -213,7 +213,7 @@ pub enum KcsBackend {
 }
 
 /// The deadline of one invocation when `--timeout` is not given.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use ipmi_core::DEFAULT_TIMEOUT;
 
 impl Options {
     /// `-L`, or ADMINISTRATOR.

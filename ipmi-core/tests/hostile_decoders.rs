@@ -126,6 +126,48 @@ fn every_decoder_under_every_completion_code_and_length() {
         ) > 0
     );
     assert!(hostile(&CloseSession { session_id: 7 }, 0, &mut rng) > 0);
+    sdr_and_sensor_decoders(&mut rng);
+}
+
+/// The SDR repository and sensor commands (IPMI 2.0 §33, §35).
+fn sdr_and_sensor_decoders(rng: &mut Rng) {
+    use ipmi_core::cmd::{
+        GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, GetSensorEvents, GetSensorHysteresis,
+        GetSensorReading, GetSensorReadingFactors, GetSensorThresholds, RecordStore, Reserve,
+    };
+    let get = |store| GetSdr {
+        store,
+        reservation: 1,
+        record_id: 2,
+        offset: 0,
+        count: 0xff,
+    };
+    assert!(hostile(&GetSdrRepositoryInfo, 14, rng) > 0);
+    assert!(hostile(&GetDeviceSdrInfo { sdr_count: true }, 2, rng) > 0);
+    for store in [
+        RecordStore::SDR_REPOSITORY,
+        RecordStore::DEVICE_SDR,
+        RecordStore::SEL,
+    ] {
+        assert!(hostile(&Reserve(store), 2, rng) > 0);
+        assert!(hostile(&get(store), 2, rng) > 0);
+    }
+    assert!(hostile(&GetSensorReading(0xbe), 2, rng) > 0);
+    assert!(hostile(&GetSensorThresholds(1), 7, rng) > 0);
+    assert!(hostile(&GetSensorHysteresis(1), 2, rng) > 0);
+    for status in [false, true] {
+        assert!(hostile(&GetSensorEvents { number: 1, status }, 1, rng) > 0);
+    }
+    assert!(
+        hostile(
+            &GetSensorReadingFactors {
+                number: 1,
+                reading: 0
+            },
+            7,
+            rng
+        ) > 0
+    );
 }
 
 #[test]

@@ -3,6 +3,8 @@
 pub mod app;
 pub mod chassis;
 pub mod raw;
+pub mod sdr_repository;
+pub mod sensor;
 pub mod session;
 
 pub use app::{ColdReset, DeviceId, GetDeviceId, WarmReset};
@@ -10,6 +12,15 @@ pub use chassis::{
     ChassisControl, ChassisStatus, GetChassisStatus, PowerAction, PowerRestorePolicy,
 };
 pub use raw::{Raw, RawResponse};
+pub use sdr_repository::{
+    DeviceSdrInfo, GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, RecordStore, Reserve, SdrChunk,
+    SdrRepositoryInfo,
+};
+pub use sensor::{
+    GetSensorEvents, GetSensorHysteresis, GetSensorReading, GetSensorReadingFactors,
+    GetSensorThresholds, ReadingFactors, SensorEvents, SensorHysteresis, SensorReading,
+    SensorThresholds,
+};
 pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
 };

@@ -2,9 +2,9 @@
 //! and Warm Reset, Get Chassis Status and Chassis Control over a power state
 //! that changes (IPMI 2.0 §20.1–§20.4, §28.2, §28.3); C1h for the rest.
 
+use ipmi_core::cmd::DeviceId;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Request, Response};
 
-use super::config::DeviceIdentity;
 use super::handler::{respond, standard_privilege, Handler, RequestContext};
 
 /// Get Chassis Status "last power event" bit: last power-on was an IPMI command (IPMI 2.0 §28.2).
@@ -19,7 +19,7 @@ const RESTORE_PREVIOUS: u8 = 0x20;
 /// ("not supported in present state") while it is off, as real BMCs do.
 #[derive(Clone, Debug)]
 pub struct SimulatedBmc {
-    identity: DeviceIdentity,
+    identity: DeviceId,
     power_on: bool,
     last_power_event: u8,
     cold_resets: u32,
@@ -29,13 +29,13 @@ pub struct SimulatedBmc {
 
 impl Default for SimulatedBmc {
     fn default() -> Self {
-        Self::new(DeviceIdentity::default())
+        Self::new(DeviceId::default())
     }
 }
 
 impl SimulatedBmc {
     /// A simulated BMC with `identity`, chassis power off (IPMI 2.0 §20.1).
-    pub fn new(identity: DeviceIdentity) -> Self {
+    pub fn new(identity: DeviceId) -> Self {
         SimulatedBmc {
             identity,
             power_on: false,
@@ -53,7 +53,7 @@ impl SimulatedBmc {
     }
 
     /// The identity answered by Get Device ID (IPMI 2.0 §20.1).
-    pub fn identity(&self) -> &DeviceIdentity {
+    pub fn identity(&self) -> &DeviceId {
         &self.identity
     }
 

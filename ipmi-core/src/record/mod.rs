@@ -1,0 +1,3 @@
+//! Record decoders (SDR; IPMI 2.0 §43), written with `nom`.
+
+pub mod sdr;
