@@ -24,6 +24,7 @@ use ipmi_core::cmd::PowerRestorePolicy;
 use ipmi_core::{Command, CommandError, Request, Response, Target};
 use serde::Serialize;
 
+use super::super::mc::admin::SelftestJson;
 use super::super::{ActionError, Exchanger};
 use super::{Action, ChassisCommand};
 use crate::exit::CliError;
@@ -428,11 +429,7 @@ impl Outcome {
             Outcome::Identify(i) => json_line(&IdentifyJson {
                 identify: identify_words(i),
             }),
-            Outcome::Selftest(r) => json_line(&SelftestJson {
-                passed: r.passed(),
-                code: r.code,
-                detail: r.detail,
-            }),
+            Outcome::Selftest(r) => json_line(&SelftestJson::new(r)),
             Outcome::Bootdev(word, f) => json_line(&BootdevJson {
                 boot_device: word,
                 flags: hex(&f.0),
@@ -484,13 +481,6 @@ struct PohJson {
 #[derive(Serialize)]
 struct IdentifyJson {
     identify: String,
-}
-
-#[derive(Serialize)]
-struct SelftestJson {
-    passed: bool,
-    code: u8,
-    detail: u8,
 }
 
 #[derive(Serialize)]

@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use ipmi_core::cmd::mc::{GuidEncoding, SELF_TEST_FAILURES};
+use ipmi_core::cmd::mc::{GuidEncoding, SelfTestResult, SELF_TEST_FAILURES};
 use ipmi_core::cmd::watchdog::{TimerUse, WatchdogTimer};
 use serde::Serialize;
 
@@ -162,11 +162,7 @@ pub fn json(outcome: &Outcome) -> Vec<u8> {
                 bytes: g.0.iter().map(|b| format!("{b:02x}")).collect(),
             })
         }
-        Outcome::Selftest(r) => json_line(&SelftestJson {
-            passed: r.passed(),
-            code: r.code,
-            detail: r.detail,
-        }),
+        Outcome::Selftest(r) => json_line(&SelftestJson::new(r)),
         Outcome::Watchdog(w) => json_line(&WatchdogJson {
             timer_use: w.timer_use().to_string(),
             running: w.running(),
@@ -205,11 +201,23 @@ struct GuidJson {
     bytes: Vec<String>,
 }
 
+/// `mc selftest --json` and `chassis selftest --json`.
 #[derive(Serialize)]
-struct SelftestJson {
+pub struct SelftestJson {
     passed: bool,
     code: u8,
     detail: u8,
+}
+
+impl SelftestJson {
+    /// From the Get Self Test Results answer.
+    pub fn new(r: &SelfTestResult) -> Self {
+        SelftestJson {
+            passed: r.passed(),
+            code: r.code,
+            detail: r.detail,
+        }
+    }
 }
 
 #[derive(Serialize)]
