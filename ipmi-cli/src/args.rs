@@ -274,7 +274,7 @@ impl Options {
 /// The first command word: an interface, or a command for the default one.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Top {
-    /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H)
+    /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H); `lan print|set` is ipmitool's lan command
     Lan {
         #[command(subcommand)]
         command: Words,
@@ -366,6 +366,10 @@ impl Top {
 impl Words {
     fn job(&self, word: InterfaceWord) -> Job<'_> {
         match self {
+            // `lan print|set`: ipmitool's lan command, not the interface.
+            Words::Known(command @ Command::Lan(_)) if word == InterfaceWord::Lan => {
+                Job::Client(None, command)
+            }
             Words::Known(command) => Job::Client(Some(word), command),
             Words::Other(words) => Job::Unknown(Some(word), words),
         }

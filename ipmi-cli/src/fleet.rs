@@ -166,6 +166,14 @@ pub fn run(settings: &FleetSettings, registries: &[PathBuf], io: &mut Streams) -
         .collect();
     let total = hosts.len();
     let progress = total > PROGRESS_MIN && stderr_is_terminal();
+    if !inv.action.one_exchange() {
+        return io.fail(
+            json,
+            &CliError::Usage(
+                "this command takes several exchanges: run it on one host at a time".into(),
+            ),
+        );
+    }
     let request = inv.action.request(target);
     // The unchecked pass-through: decoding (and the completion code) is
     // left to [`Action::decode`], so that failures are worded as for one host.
