@@ -484,8 +484,17 @@ fn users_changed_by_commands_gate_the_handshake() {
         .collect();
     users.sort_unstable();
     assert_eq!(users, [1, 2, 3, 3]);
+    // An index past the active sessions: handle 00h and the counts only
+    // (what ipmi_sim answers; ipmitool's `session info all` walks on).
+    let empty = net
+        .execute(c, &GetSessionInfo(SessionSelector::Index(9)), SECOND)
+        .unwrap();
     assert_eq!(
-        cc(net.execute(c, &GetSessionInfo(SessionSelector::Index(9)), SECOND)),
+        (empty.handle, empty.active_count, empty.detail),
+        (0, 4, None)
+    );
+    assert_eq!(
+        cc(net.execute(c, &GetSessionInfo(SessionSelector::Handle(9)), SECOND)),
         0xcc
     );
 }

@@ -327,10 +327,11 @@ fn dcmi_answers() {
             caps(2, &[0x00, 0x82, 0x01, 0x01]),
             caps(3, &[0x40, 0x00]),
             caps(4, &[0x01, 0xff, 0xff]),
-            caps(5, &[0x02, 0x05, 0x41]),
         ],
     );
-    assert_eq!(reqs.len(), 5);
+    // ipmitool 1.8.19 asks selectors 1-4 only.
+    assert_eq!(reqs.len(), 4);
+    assert!(!t.contains("Node Manager"), "{t}");
     assert!(t.starts_with(
         "    Supported DCMI capabilities:\n\n         Mandatory platform capabilities\n        Identification support available\n"
     ), "{t}");
@@ -338,10 +339,6 @@ fn dcmi_answers() {
     assert!(t.contains("SEL automatic rollover is enabled"), "{t}");
     assert!(
         t.contains("         Primary LAN channel number: 1 is available\n"),
-        "{t}"
-    );
-    assert!(
-        t.contains("         Sample time options:  5_sec  1_min "),
         "{t}"
     );
 
@@ -367,7 +364,7 @@ fn dcmi_answers() {
          Average power reading over sample period:      125 Watts\n    \
          IPMI timestamp:                           11/14/2023 22:13:20\n    \
          Sampling period:                          00000060 Seconds.\n    \
-         Power reading state is:                   activated\n\n"
+         Power reading state is:                   activated\n\n\n"
     );
 
     let id = b"bmc-0123456789-rack-7";
@@ -390,7 +387,7 @@ fn dcmi_answers() {
     );
     assert_eq!(
         t,
-        "\n Get Management Controller Identifier String: bmc-0123456789-rack-7\n"
+        "\n Get Management Controller Identifier String: bmc-0123456789-rack-7\n\n"
     );
     assert_eq!(reqs.len(), 3);
     // No DCMI: C1h, said so.

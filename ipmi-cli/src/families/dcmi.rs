@@ -1,12 +1,15 @@
 //! The `dcmi` family: `dcmi discover` (Get DCMI Capabilities Info, DCMI 1.5
-//! §6.1.1, selectors 1-5), `dcmi power reading` (Get Power Reading, §6.6.1)
+//! §6.1.1, selectors 1-4), `dcmi power reading` (Get Power Reading, §6.6.1)
 //! and `dcmi get_mc_id_string` (Get Management Controller Identifier
 //! String, §6.4.6.1), as ipmitool 1.8.19 prints them.
 //!
 //! A BMC without DCMI answers C1h ("Invalid command"): the command says the
 //! BMC does not implement DCMI and exits 1. Where ipmitool leaves the
 //! newline out after the power reading's timestamp, ipmirs prints it; the
-//! timestamp is UTC.
+//! timestamp is UTC. Like ipmitool 1.8.19, `dcmi discover` reads selectors
+//! 1-4 only (the enhanced power statistics of selector 5 are not printed),
+//! and every answer ends with an extra newline (the power reading's with
+//! two blank lines).
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -81,6 +84,10 @@ pub enum Action {
     McIdString,
 }
 
+/// How many of [`CAPABILITY_SELECTORS`] `dcmi discover` reads: ipmitool
+/// 1.8.19 asks selectors 1-4.
+const DISCOVER_SELECTORS: usize = 4;
+
 /// Conformance versions ipmitool accepts (DCMI 1.0, 1.1, 1.5).
 const CONFORMANCE: [(u8, u8); 3] = [(1, 0), (1, 1), (1, 5)];
 
@@ -90,7 +97,7 @@ impl Action {
         match self {
             Action::Discover => {
                 let mut all = Vec::new();
-                for (selector, _) in CAPABILITY_SELECTORS {
+                for (selector, _) in CAPABILITY_SELECTORS.into_iter().take(DISCOVER_SELECTORS) {
                     let c = x.ask(&GetDcmiCapabilities { selector })?;
                     if !CONFORMANCE.contains(&(c.major, c.minor)) {
                         return Err(ActionError::Command(CommandError::InvalidField {
@@ -184,18 +191,6 @@ pub enum Outcome {
 const ID_ATTRIBUTES: [(u8, &str); 3] = [(0x01, "GUID"), (0x02, "DHCP hostname"), (0x04, "Asset tag")];
 /// ipmitool's names of selector 2's temperature monitoring bits (DCMI 1.5 table 6-3).
 const TEMP_ATTRIBUTES: [(u8, &str); 3] = [(0x01, "inlet"), (0x02, "cpu"), (0x04, "baseboard")];
-/// ipmitool's names of the sampling periods selector 5 lists (DCMI 1.5 table 6-3).
-const SAMPLING: [(u8, &str); 9] = [
-    (0x05, "5_sec"),
-    (0x0f, "15_sec"),
-    (0x1e, "30_sec"),
-    (0x41, "1_min"),
-    (0x43, "3_min"),
-    (0x47, "7_min"),
-    (0x4f, "15_min"),
-    (0x5e, "30_min"),
-    (0x81, "1_hour"),
-];
 
 fn byte(c: &DcmiCapabilities, i: usize) -> u8 {
     c.data.get(i).copied().unwrap_or(0)
@@ -274,24 +269,7 @@ fn discover_text(o: &mut String, selector: u8, c: &DcmiCapabilities) -> std::fmt
                 n => writeln!(o, "         Serial channel number: {n} is available")?,
             }
         }
-        _ => {
-            o.push_str("\n    Node Manager Get DCMI Capability Info: \n");
-            writeln!(o, "         DCMI Specification {}.{}", c.major, c.minor)?;
-            writeln!(
-                o,
-                "         Rolling average time period options: {}",
-                byte(c, 0)
-            )?;
-            o.push_str("         Sample time options: ");
-            for j in 1..=SAMPLING.len() {
-                let v = byte(c, j);
-                match SAMPLING.iter().find(|(s, _)| *s == v) {
-                    Some((_, name)) => write!(o, " {name} ")?,
-                    None => write!(o, " Unknown (0x{v:x}) ")?,
-                }
-            }
-            o.push('\n');
-        }
+        _ => {}
     }
     Ok(())
 }
@@ -310,7 +288,7 @@ pub fn power_text(r: &PowerReading) -> String {
          Average power reading over sample period: {:8} Watts\n    \
          IPMI timestamp:                           {stamp}\n    \
          Sampling period:                          {:08} Seconds.\n    \
-         Power reading state is:                   {}\n\n",
+         Power reading state is:                   {}\n\n\n",
         r.current,
         r.minimum,
         r.maximum,
@@ -330,6 +308,8 @@ impl Outcome {
                     // Writing into a String cannot fail.
                     let _ = discover_text(&mut o, *s, c);
                 }
+                // ipmitool's dcmi command ends every answer with a newline.
+                o.push('\n');
                 o.into_bytes()
             }
             (Outcome::Discover(all), true) => {
@@ -365,7 +345,7 @@ impl Outcome {
             (Outcome::McIdString(id), false) => {
                 let mut o = b"\n Get Management Controller Identifier String: ".to_vec();
                 o.extend_from_slice(id);
-                o.push(b'\n');
+                o.extend_from_slice(b"\n\n");
                 o
             }
             (Outcome::McIdString(id), true) => json_line(&McIdJson {

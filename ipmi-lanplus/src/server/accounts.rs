@@ -246,14 +246,30 @@ impl<H: Handler> Responder<H> {
             }
             SessionSelector::Id(id) => active.iter().position(|a| a.0 == id),
         };
+        let slot_count = self.config.max_sessions.min(MAX_USER_IDS) as u8;
+        let active_count = active.len().min(MAX_USER_IDS) as u8;
         let Some(i) = position else {
-            return refuse(CompletionCode::INVALID_DATA_FIELD);
+            // An index past the active sessions is answered with handle 00h
+            // and the counts only, as ipmi_sim does: `session info all`
+            // walks every slot (IPMI 2.0 §22.20, table 22-25).
+            return match selector {
+                SessionSelector::Index(n) if usize::from(n) <= usize::from(slot_count) => {
+                    let empty = SessionInfo {
+                        handle: 0,
+                        slot_count,
+                        active_count,
+                        detail: None,
+                    };
+                    encoded(|out| empty.encode(out))
+                }
+                _ => refuse(CompletionCode::INVALID_DATA_FIELD),
+            };
         };
         let (_, peer, user, privilege) = active[i];
         let info = SessionInfo {
             handle: (i + 1) as u8,
-            slot_count: self.config.max_sessions.min(MAX_USER_IDS) as u8,
-            active_count: active.len().min(MAX_USER_IDS) as u8,
+            slot_count,
+            active_count,
             detail: Some(SessionDetail {
                 user_id: (user + 1).min(MAX_USER_IDS) as u8,
                 privilege: privilege.into(),
