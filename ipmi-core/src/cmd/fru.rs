@@ -31,6 +31,18 @@ impl FruAreaInfo {
     }
 }
 
+impl GetFruInventoryAreaInfo {
+    /// Decodes a request's data (for the responder): the FRU device ID.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        match data {
+            [device_id] => Some(GetFruInventoryAreaInfo {
+                device_id: *device_id,
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl Command for GetFruInventoryAreaInfo {
     type Output = FruAreaInfo;
 
@@ -60,6 +72,17 @@ pub struct ReadFruData {
 }
 
 impl ReadFruData {
+    /// Decodes a request's data (for the responder): device ID, offset, count.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        match data {
+            [device_id, lo, hi, count] => Some(ReadFruData {
+                device_id: *device_id,
+                offset: u16::from_le_bytes([*lo, *hi]),
+                count: *count,
+            }),
+            _ => None,
+        }
+    }
     /// Appends the response data for `data` read from a device (count in
     /// words when `by_words`, then the bytes): the responder's form.
     pub fn emit_response(data: &[u8], by_words: bool, out: &mut Vec<u8>) {
@@ -158,6 +181,13 @@ mod tests {
             count: 4,
         };
         assert_eq!(cmd.request().data, [0, 0x02, 0x01, 4]);
+        assert_eq!(ReadFruData::parse_request(&cmd.request().data), Some(cmd));
+        assert_eq!(ReadFruData::parse_request(&[0, 1]), None);
+        let info = GetFruInventoryAreaInfo { device_id: 2 };
+        assert_eq!(
+            GetFruInventoryAreaInfo::parse_request(&info.request().data),
+            Some(info)
+        );
         let mut out = Vec::new();
         ReadFruData::emit_response(&[0xaa, 0xbb], false, &mut out);
         assert_eq!(out, [2, 0xaa, 0xbb]);

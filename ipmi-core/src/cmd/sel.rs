@@ -61,6 +61,21 @@ pub struct SelAllocation {
     pub max_record: u8,
 }
 
+impl SelAllocation {
+    /// The response data bytes (for the responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        for v in [
+            self.units,
+            self.unit_size,
+            self.free_units,
+            self.largest_free,
+        ] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.push(self.max_record);
+    }
+}
+
 impl Command for GetSelAllocationInfo {
     type Output = SelAllocation;
     ident!("Get SEL Allocation Info", NetFn::STORAGE, 0x41);
@@ -88,6 +103,21 @@ pub struct DeleteSelEntry {
     pub reservation: u16,
     /// The record to delete.
     pub record_id: u16,
+}
+
+impl DeleteSelEntry {
+    /// Decodes a request's data (for the responder); `None` unless 4 bytes.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let d: &[u8; 4] = data.try_into().ok()?;
+        Some(DeleteSelEntry {
+            reservation: le16(d, 0),
+            record_id: le16(d, 2),
+        })
+    }
+    /// The response data: the ID of the record deleted (for the responder).
+    pub fn encode_response(record_id: u16, out: &mut Vec<u8>) {
+        out.extend_from_slice(&record_id.to_le_bytes());
+    }
 }
 
 impl Command for DeleteSelEntry {
@@ -122,6 +152,30 @@ pub struct ClearSel {
     pub action: ClearAction,
 }
 
+impl ClearSel {
+    /// Decodes a request's data (for the responder): reservation, "CLR",
+    /// then AAh or 00h; `None` for anything else.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let d: &[u8; 6] = data.try_into().ok()?;
+        if &d[2..5] != b"CLR" {
+            return None;
+        }
+        let action = match d[5] {
+            0xAA => ClearAction::Initiate,
+            0x00 => ClearAction::GetStatus,
+            _ => return None,
+        };
+        Some(ClearSel {
+            reservation: le16(d, 0),
+            action,
+        })
+    }
+    /// The response data: erasure completed (1) or in progress (0) (for the responder).
+    pub fn encode_response(erased: bool, out: &mut Vec<u8>) {
+        out.push(u8::from(erased));
+    }
+}
+
 impl Command for ClearSel {
     /// True once erasure has completed (progress nibble 1).
     type Output = bool;
@@ -143,6 +197,13 @@ impl Command for ClearSel {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GetSelTime;
 
+impl GetSelTime {
+    /// The response data for SEL time `time` (for the responder).
+    pub fn encode_response(time: u32, out: &mut Vec<u8>) {
+        out.extend_from_slice(&time.to_le_bytes());
+    }
+}
+
 impl Command for GetSelTime {
     /// Seconds since 1970-01-01 UTC (or since init, below 0x20000000).
     type Output = u32;
@@ -157,6 +218,14 @@ impl Command for GetSelTime {
 pub struct SetSelTime {
     /// Seconds since 1970-01-01 UTC.
     pub time: u32,
+}
+
+impl SetSelTime {
+    /// Decodes a request's data (for the responder); `None` unless 4 bytes.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let d: &[u8; 4] = data.try_into().ok()?;
+        Some(SetSelTime { time: le32(d, 0) })
+    }
 }
 
 impl Command for SetSelTime {
@@ -247,5 +316,25 @@ mod tests {
             (a.units, a.unit_size, a.free_units, a.max_record),
             (32, 16, 31, 1)
         );
+        let mut out = Vec::new();
+        a.encode(&mut out);
+        assert_eq!(out, [0x20, 0, 0x10, 0, 0x1f, 0, 0x1f, 0, 1]);
+        assert_eq!(DeleteSelEntry::parse_request(&d.request().data), Some(d));
+        assert_eq!(ClearSel::parse_request(&c.request().data), Some(c));
+        let status = ClearSel {
+            reservation: 7,
+            action: ClearAction::GetStatus,
+        };
+        assert_eq!(
+            ClearSel::parse_request(&status.request().data),
+            Some(status)
+        );
+        assert_eq!(
+            ClearSel::parse_request(&[2, 1, b'C', b'L', b'X', 0xaa]),
+            None
+        );
+        let t = SetSelTime { time: 0x0102_0304 };
+        assert_eq!(SetSelTime::parse_request(&t.request().data), Some(t));
+        assert_eq!(SetSelTime::parse_request(&[1, 2, 3]), None);
     }
 }

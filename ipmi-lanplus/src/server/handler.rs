@@ -148,8 +148,14 @@ pub fn standard_privilege(netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         (NetFn::SENSOR_EVENT, 0x20) => U, // Get Device SDR Info
         (NetFn::SENSOR_EVENT, 0x21) => U, // Get Device SDR
         (NetFn::SENSOR_EVENT, 0x22) => U, // Reserve Device SDR Repository
+        (NetFn::SENSOR_EVENT, 0x23) => U, // Get Sensor Reading Factors
+        (NetFn::SENSOR_EVENT, 0x24) => O, // Set Sensor Hysteresis
+        (NetFn::SENSOR_EVENT, 0x25) => U, // Get Sensor Hysteresis
         (NetFn::SENSOR_EVENT, 0x26) => O, // Set Sensor Thresholds
         (NetFn::SENSOR_EVENT, 0x27) => U, // Get Sensor Thresholds
+        (NetFn::SENSOR_EVENT, 0x28) => O, // Set Sensor Event Enable
+        (NetFn::SENSOR_EVENT, 0x29) => U, // Get Sensor Event Enable
+        (NetFn::SENSOR_EVENT, 0x2b) => U, // Get Sensor Event Status
         (NetFn::SENSOR_EVENT, 0x2d) => U, // Get Sensor Reading
         // Storage (IPMI 2.0 §31-§34).
         (NetFn::STORAGE, 0x10) => U, // Get FRU Inventory Area Info
@@ -159,8 +165,10 @@ pub fn standard_privilege(netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         (NetFn::STORAGE, 0x22) => U, // Reserve SDR Repository
         (NetFn::STORAGE, 0x23) => U, // Get SDR
         (NetFn::STORAGE, 0x40) => U, // Get SEL Info
+        (NetFn::STORAGE, 0x41) => U, // Get SEL Allocation Info
         (NetFn::STORAGE, 0x42) => U, // Reserve SEL
         (NetFn::STORAGE, 0x43) => U, // Get SEL Entry
+        (NetFn::STORAGE, 0x46) => O, // Delete SEL Entry
         (NetFn::STORAGE, 0x47) => O, // Clear SEL
         (NetFn::STORAGE, 0x48) => U, // Get SEL Time
         (NetFn::STORAGE, 0x49) => O, // Set SEL Time

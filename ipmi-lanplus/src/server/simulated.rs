@@ -1,15 +1,22 @@
-//! The built-in simulated BMC (IPMI 2.0 §20, §22, §23, §27, §28; DCMI
-//! 1.5): device identity, chassis power that changes, a boot device that
-//! sticks, identify, restore policy, restart cause, POH counter, watchdog,
-//! system info strings, a LAN configuration table and DCMI power readings.
+//! The built-in simulated BMC (IPMI 2.0 §20, §22, §23, §27, §28, §31–§35;
+//! DCMI 1.5): device identity, chassis power that changes, a boot device
+//! that sticks, identify, restore policy, restart cause, POH counter,
+//! watchdog, system info strings, a LAN configuration table, DCMI power
+//! readings, an SDR repository with live sensors, a SEL those sensors
+//! write to, and FRU inventory images.
 //! All state is driven by the `now` each request carries: no clock reads.
 //! C1h for the rest. User, channel and session commands are answered by
 //! the responder, which owns those tables.
 
 mod chassis;
 mod dcmi;
+mod fru;
 mod lan;
 mod mc;
+mod sdr;
+mod sel;
+mod sensors;
+mod store;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -22,6 +29,9 @@ use super::config::{ServerConfig, DEFAULT_CHANNEL, DEFAULT_GUID};
 use super::handler::{respond, standard_privilege, Handler, RequestContext};
 use chassis::Chassis;
 use mc::Watchdog;
+use sel::Sel;
+use sensors::{Moment, Sensors};
+use store::Store;
 
 use super::channel::{encoded, Answer};
 
@@ -48,13 +58,26 @@ pub struct SimulatedBmc {
     mc_id: Vec<u8>,
     lan_channel: u8,
     lan: BTreeMap<u8, Vec<u8>>,
+    sensors: Sensors,
+    sdr: Store,
+    sel: Sel,
+    fru: Vec<(u8, Vec<u8>)>,
 }
 
 impl Default for SimulatedBmc {
+    /// [`DeviceId::default`], announcing the sensor, SDR repository, SEL
+    /// and FRU inventory devices it has (IPMI 2.0 table 20-2 byte 6).
     fn default() -> Self {
-        Self::new(DeviceId::default())
+        Self::new(DeviceId {
+            additional_support: DeviceId::default().additional_support | DEVICE_SUPPORT,
+            ..DeviceId::default()
+        })
     }
 }
+
+/// Additional device support bits of what it implements: sensor device,
+/// SDR repository, SEL and FRU inventory device (IPMI 2.0 table 20-2).
+const DEVICE_SUPPORT: u8 = 0x0f;
 
 impl SimulatedBmc {
     /// A simulated BMC with `identity`, chassis power off (IPMI 2.0 §20.1).
@@ -74,6 +97,10 @@ impl SimulatedBmc {
             mc_id: b"ipmirs-sim".to_vec(),
             lan_channel: DEFAULT_CHANNEL,
             lan: lan::default_lan(),
+            sensors: Sensors::default(),
+            sdr: sdr::store(),
+            sel: Sel::default(),
+            fru: fru::images(),
         }
     }
 
@@ -115,7 +142,8 @@ impl SimulatedBmc {
     }
 
     /// Brings the virtual clock to `now`: starts it, and the POH counter
-    /// of a BMC built powered on; runs the watchdog.
+    /// of a BMC built powered on; samples the sensors second by second,
+    /// logging their events; runs the watchdog.
     fn advance(&mut self, now: Instant) {
         if self.epoch.is_none() {
             self.epoch = Some(now);
@@ -123,7 +151,36 @@ impl SimulatedBmc {
                 self.chassis.on_since = Some(now);
             }
         }
+        let to = self.uptime(now).as_secs();
+        let moment = self.moments();
+        for (second, event) in self.sensors.run_to(to, moment) {
+            self.sel.add(second, event);
+        }
         self.run_watchdog(now);
+    }
+
+    /// The machine's state at a whole virtual second, with chassis power
+    /// as it is now (power changes only between samples).
+    fn moments(&self) -> impl Fn(u64) -> Moment {
+        let since = |i: Instant| {
+            self.epoch
+                .map_or(0, |e| i.saturating_duration_since(e).as_secs())
+        };
+        let on_since = self.chassis.on_since.map(since);
+        let before = self.chassis.on_before.as_secs();
+        move |t| {
+            let on_for = on_since.map(|s| t.saturating_sub(s));
+            Moment {
+                t,
+                on_for,
+                on_total: before + on_for.unwrap_or(0),
+            }
+        }
+    }
+
+    /// The machine's state at `now` (whole seconds).
+    fn moment_at(&self, now: Instant) -> Moment {
+        self.moments()(self.uptime(now).as_secs())
     }
 
     /// Cold Reset (IPMI 2.0 §20.2): the controller restarts, so its
@@ -149,6 +206,11 @@ impl SimulatedBmc {
                 NetFn::CHASSIS,
                 0x01 | 0x02 | 0x04 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0f
             ) | (NetFn::TRANSPORT, 0x01 | 0x02)
+                | (NetFn::SENSOR_EVENT, 0x23 | 0x25 | 0x27 | 0x29 | 0x2d)
+                | (
+                    NetFn::STORAGE,
+                    0x10 | 0x11 | 0x20 | 0x22 | 0x23 | 0x40..=0x43 | 0x46..=0x49
+                )
         ) || (netfn == DCMI_NETFN && matches!(cmd, 0x01 | 0x02 | 0x09 | 0x0a))
     }
 
@@ -181,6 +243,27 @@ impl SimulatedBmc {
             (NetFn::CHASSIS, 0x08) => self.set_boot_options(data),
             (NetFn::CHASSIS, 0x09) => self.get_boot_options(data),
             (NetFn::CHASSIS, 0x0f) => self.poh(now),
+            (NetFn::SENSOR_EVENT, 0x23) => self.sensor_factors(data),
+            (NetFn::SENSOR_EVENT, 0x25) => self.sensor_hysteresis(data),
+            (NetFn::SENSOR_EVENT, 0x27) => self.sensor_thresholds(data),
+            (NetFn::SENSOR_EVENT, 0x29) => self.sensor_event_enable(data),
+            (NetFn::SENSOR_EVENT, 0x2d) => self.sensor_reading(data, now),
+            (NetFn::STORAGE, 0x10) => self.fru_info(data),
+            (NetFn::STORAGE, 0x11) => self.fru_read(data),
+            (NetFn::STORAGE, 0x20) if data.is_empty() => self.sdr_info(),
+            (NetFn::STORAGE, 0x22) if data.is_empty() => self.sdr.reserve(),
+            (NetFn::STORAGE, 0x23) => self.sdr.get(data),
+            (NetFn::STORAGE, 0x40) if data.is_empty() => self.sel_info(),
+            (NetFn::STORAGE, 0x41) if data.is_empty() => self.sel_allocation(),
+            (NetFn::STORAGE, 0x42) if data.is_empty() => self.sel.store.reserve(),
+            (NetFn::STORAGE, 0x43) => self.sel.store.get(data),
+            (NetFn::STORAGE, 0x46) => self.sel_delete(data, now),
+            (NetFn::STORAGE, 0x47) => self.sel_clear(data, now),
+            (NetFn::STORAGE, 0x48) if data.is_empty() => self.sel_time(now),
+            (NetFn::STORAGE, 0x49) => self.set_sel_time(data, now),
+            (NetFn::STORAGE, 0x20 | 0x22 | 0x40 | 0x41 | 0x42 | 0x48) => {
+                (CompletionCode::REQUEST_LENGTH_INVALID, vec![])
+            }
             (NetFn::TRANSPORT, 0x01) => self.set_lan(data),
             (NetFn::TRANSPORT, 0x02) => self.get_lan(data),
             (n, 0x01) if n == DCMI_NETFN => self.dcmi_capabilities(data),
@@ -311,12 +394,19 @@ mod tests {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             (seed >> 24) as u8
         };
-        let commands: Vec<(NetFn, u8)> = [NetFn::APP, NetFn::CHASSIS, NetFn::TRANSPORT, DCMI_NETFN]
-            .into_iter()
-            .flat_map(|n| (0..=0x60).map(move |c| (n, c)))
-            .filter(|&(n, c)| SimulatedBmc::implements(n, c))
-            .collect();
-        assert_eq!(commands.len(), 25);
+        let commands: Vec<(NetFn, u8)> = [
+            NetFn::APP,
+            NetFn::CHASSIS,
+            NetFn::TRANSPORT,
+            NetFn::SENSOR_EVENT,
+            NetFn::STORAGE,
+            DCMI_NETFN,
+        ]
+        .into_iter()
+        .flat_map(|n| (0..=0x60).map(move |c| (n, c)))
+        .filter(|&(n, c)| SimulatedBmc::implements(n, c))
+        .collect();
+        assert_eq!(commands.len(), 25 + 5 + 14);
         for round in 0..4000u64 {
             let (netfn, cmd) = commands[round as usize % commands.len()];
             let len = usize::from(next() % 24);

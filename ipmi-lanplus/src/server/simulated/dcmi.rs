@@ -25,7 +25,7 @@ const SWING: u64 = 100;
 const MAX_PERIOD_S: u64 = 3600;
 /// Timestamp of the first second of the virtual clock (2026-01-01T00:00:00Z):
 /// the BMC's clock is `now`, never the wall clock.
-const EPOCH_UNIX: u32 = 1_767_225_600;
+pub(super) const EPOCH_UNIX: u32 = 1_767_225_600;
 
 /// Watts drawn in second `s` of the virtual clock.
 fn watts(s: u64) -> u16 {
