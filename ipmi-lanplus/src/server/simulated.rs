@@ -406,7 +406,7 @@ mod tests {
         .flat_map(|n| (0..=0x60).map(move |c| (n, c)))
         .filter(|&(n, c)| SimulatedBmc::implements(n, c))
         .collect();
-        assert_eq!(commands.len(), 25 + 5 + 14);
+        assert_eq!(commands.len(), 25 + 5 + 13);
         for round in 0..4000u64 {
             let (netfn, cmd) = commands[round as usize % commands.len()];
             let len = usize::from(next() % 24);
