@@ -146,12 +146,32 @@ families! {
     Mc => mc,
     Chassis => chassis,
     Raw => raw,
+    Sdr => sdr,
 }
 
 impl Action {
+    /// The action with ipmitool's `-c` (CSV) applied, where the family has it.
+    pub fn with_csv(mut self, csv: bool) -> Self {
+        if let Action::Sdr(a) = &mut self {
+            a.csv = csv;
+        }
+        self
+    }
+
     /// A Cold Reset: the BMC is resetting, so closing gets little time.
     pub fn resets_the_bmc(&self) -> bool {
         matches!(self, Action::Mc(mc::Action::Reset(mc::ResetKind::Cold)))
+    }
+}
+
+impl Outcome {
+    /// What failed although the action has an answer (a sensor that could
+    /// not be read): one line each on standard error, and exit 1.
+    pub fn failures(&self) -> &[String] {
+        match self {
+            Outcome::Sdr(o) => &o.failures,
+            _ => &[],
+        }
     }
 }
 
@@ -181,6 +201,10 @@ pub fn perform<T: Transport>(
     deadline: Deadline,
     trace: &mut dyn FnMut(&Request, &Exchange),
 ) -> Result<Outcome, ActionError<T::Error>> {
+    // Listings take many exchanges.
+    if let Action::Sdr(a) = action {
+        return sdr::perform(transport, a, deadline, trace).map(Outcome::Sdr);
+    }
     let request = action.request(transport.default_target());
     let start = Instant::now();
     let result = transport.exchange(&request, deadline);

@@ -12,8 +12,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "i2c",
     "spd",
     "event",
-    "sdr",
-    "sensor",
     "fru",
     "gendev",
     "sel",
@@ -55,6 +53,16 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
             "setsysinfo",
         ],
         "mc takes info and reset cold|warm",
+    ),
+    (
+        "sdr",
+        &["get", "info", "type", "dump", "entity", "fill"],
+        "sdr takes list and elist",
+    ),
+    (
+        "sensor",
+        &["get", "reading", "thresh", "event"],
+        "sensor takes list",
     ),
     (
         "chassis",
@@ -119,6 +127,6 @@ pub fn first_word(after_lan: bool, words: &[OsString]) -> CliError {
         return not_yet(shown(&first, rest));
     }
     CliError::Usage(format!(
-        "'{first}' is not an ipmirs command (the commands are mc, chassis, power and raw; see ipmirs --help)"
+        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, sdr and sensor; see ipmirs --help)"
     ))
 }

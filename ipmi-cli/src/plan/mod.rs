@@ -340,7 +340,7 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
     };
     Ok(Invocation {
         link,
-        action,
+        action: action.with_csv(o.csv),
         timeout: o.timeout(),
         json: o.json,
         verbose: o.verbose,
