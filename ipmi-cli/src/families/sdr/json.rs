@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use ipmi_core::record::sdr::Sdr;
+use ipmi_core::cmd::SdrRepositoryInfo;
 use ipmi_core::sensor::{sensor_type_name, Availability, Threshold};
 use serde::Serialize;
 
@@ -67,13 +68,7 @@ fn entry(s: &Sensor) -> Entry {
             }
         }
     }
-    let entity = match body {
-        Sdr::McLocator(m) => Some(m.entity),
-        Sdr::FruLocator(f) => Some(f.entity),
-        Sdr::GenericLocator(g) => Some(g.entity),
-        Sdr::EventOnly(e) => Some(e.entity),
-        _ => common.map(|c| c.entity),
-    };
+    let entity = super::entity_of(body);
     Entry {
         record_id: s.record.record_id,
         record_type: record_type(body),
@@ -105,5 +100,71 @@ fn entry(s: &Sensor) -> Entry {
 pub fn render(sensors: &[Sensor]) -> Vec<u8> {
     json_line(&Listing {
         sensors: sensors.iter().map(entry).collect(),
+    })
+}
+
+#[derive(Serialize)]
+struct SensorType {
+    code: u8,
+    name: &'static str,
+}
+
+/// `sdr type list`: `{"sensor_types": [{"code", "name"}...]}`.
+pub fn type_list(max: u8) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Types {
+        sensor_types: Vec<SensorType>,
+    }
+    json_line(&Types {
+        sensor_types: (1..=max)
+            .map(|code| SensorType {
+                code,
+                name: sensor_type_name(code),
+            })
+            .collect(),
+    })
+}
+
+/// `sdr info`: the Get SDR Repository Info fields.
+pub fn info(i: &SdrRepositoryInfo) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Info {
+        version: u8,
+        record_count: u16,
+        free_space: u16,
+        last_addition: u32,
+        last_erase: u32,
+        overflow: bool,
+        update_modes: u8,
+        delete_supported: bool,
+        partial_add_supported: bool,
+        reserve_supported: bool,
+        allocation_info_supported: bool,
+    }
+    json_line(&Info {
+        version: i.version,
+        record_count: i.record_count,
+        free_space: i.free_space,
+        last_addition: i.last_addition,
+        last_erase: i.last_erase,
+        overflow: i.overflow(),
+        update_modes: i.update_modes(),
+        delete_supported: i.supports_delete(),
+        partial_add_supported: i.supports_partial_add(),
+        reserve_supported: i.supports_reserve(),
+        allocation_info_supported: i.supports_allocation_info(),
+    })
+}
+
+/// `sdr dump FILE`: where and how many records.
+pub fn dump(file: &std::path::Path, records: usize) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Dump {
+        file: String,
+        records: usize,
+    }
+    json_line(&Dump {
+        file: file.display().to_string(),
+        records,
     })
 }

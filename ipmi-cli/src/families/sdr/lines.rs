@@ -1,8 +1,9 @@
 //! ipmitool 1.8.19's lines for `sdr list`, `sdr elist` and `sensor list`,
 //! text and `-c` CSV, built from the decoded records and evaluations.
 
+use ipmi_core::cmd::SdrRepositoryInfo;
 use ipmi_core::record::sdr::{Entity, Sdr};
-use ipmi_core::sensor::{AnalogFormat, Availability, Evaluation, Threshold};
+use ipmi_core::sensor::{sensor_type_name, AnalogFormat, Availability, Evaluation, Threshold};
 
 use super::read::Sensor;
 use super::{Action, Form};
@@ -11,10 +12,12 @@ use super::{Action, Form};
 pub fn render(action: &Action, sensors: &[Sensor]) -> Vec<u8> {
     let mut out = Vec::new();
     for s in sensors {
-        match (action.form, action.csv) {
-            (Form::SdrList { extended, .. }, false) => sdr_line(&mut out, s, extended),
-            (Form::SdrList { extended, .. }, true) => sdr_csv(&mut out, s, extended),
+        match (&action.form, action.csv) {
+            (Form::SdrList { extended, .. }, false) => sdr_line(&mut out, s, *extended),
+            (Form::SdrList { extended, .. }, true) => sdr_csv(&mut out, s, *extended),
             (Form::SensorList, csv) => sensor_line(&mut out, s, csv),
+            (Form::Reading(_), csv) => reading_line(&mut out, s, csv),
+            _ => {}
         }
     }
     out
@@ -249,4 +252,96 @@ fn sensor_line(out: &mut Vec<u8>, s: &Sensor, csv: bool) {
     }
     out.extend_from_slice(line.as_bytes());
     out.push(b'\n');
+}
+
+/// `sensor reading`: `name | value` (`name,value` in CSV), analog sensors
+/// with a value only.
+fn reading_line(out: &mut Vec<u8>, s: &Sensor, csv: bool) {
+    let Some((n, _)) = s.evaluation.as_ref().and_then(|ev| value(ev, 3)) else {
+        return;
+    };
+    if csv {
+        out.extend_from_slice(id(s));
+        out.extend_from_slice(format!(",{n}\n").as_bytes());
+    } else {
+        id16(out, s);
+        out.extend_from_slice(format!(" | {n}\n").as_bytes());
+    }
+}
+
+/// `sdr type list`: the sensor types 01h..=`max`, two to a line.
+pub fn type_list(max: u8) -> Vec<u8> {
+    let mut out = String::from("Sensor Types:\n");
+    let codes: Vec<u8> = (1..=max).collect();
+    for pair in codes.chunks(2) {
+        out.push('\t');
+        let cells: Vec<String> = pair
+            .iter()
+            .map(|&c| format!("{:<25} (0x{c:02x})", sensor_type_name(c)))
+            .collect();
+        out.push_str(&cells.join("   "));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// A repository timestamp. ipmitool 1.8.19 prints "NA" whatever the BMC
+/// answers; ipmirs prints the date (UTC), and "NA" for FFFFFFFFh and 0.
+fn timestamp(t: u32) -> String {
+    if t == 0 || t == 0xffff_ffff {
+        return "NA".into();
+    }
+    let days = i64::from(t / 86_400);
+    let secs = t % 86_400;
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{m:02}/{d:02}/{y:04} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// `sdr info` (Get SDR Repository Info, IPMI 2.0 §33.9).
+pub fn info(i: &SdrRepositoryInfo) -> Vec<u8> {
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let free = match i.free_space {
+        0xfffe => "> 64Kb - 2 bytes".to_string(),
+        0xffff => "unspecified".to_string(),
+        n => format!("{n} bytes"),
+    };
+    let modes = ["unspecified", "Non-modal", "Modal", "Modal and Non-modal"];
+    let rows = [
+        ("SDR Version", format!("0x{:x}", i.version)),
+        ("Record Count", i.record_count.to_string()),
+        ("Free Space", free),
+        ("Most recent Addition", timestamp(i.last_addition)),
+        ("Most recent Erase", timestamp(i.last_erase)),
+        ("SDR overflow", yes(i.overflow()).into()),
+        (
+            "SDR Repository Update Support",
+            modes[usize::from(i.update_modes())].into(),
+        ),
+        ("Delete SDR supported", yes(i.supports_delete()).into()),
+        ("Partial Add SDR supported", yes(i.supports_partial_add()).into()),
+        ("Reserve SDR repository supported", yes(i.supports_reserve()).into()),
+        (
+            "SDR Repository Alloc info supported",
+            yes(i.supports_allocation_info()).into(),
+        ),
+    ];
+    let mut out = String::new();
+    for (k, v) in rows {
+        out.push_str(&format!("{k:<36}: {v}\n"));
+    }
+    out.into_bytes()
 }

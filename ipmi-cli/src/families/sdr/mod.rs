@@ -17,6 +17,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use ipmi_core::record::sdr::{Entity, Record, Sdr};
+use ipmi_core::sensor::sensor_type_name;
 use ipmi_core::walk::WalkError;
 use ipmi_core::{CommandError, CompletionCode, Deadline, Request, Response, Target, Transport};
 
@@ -51,6 +53,23 @@ pub enum SdrCommand {
         /// all, full, compact, event, mcloc, fru or generic (default: full and compact sensors)
         which: Option<String>,
     },
+    /// The sensors of one sensor type (a name or a number); `list`: the types
+    Type {
+        /// A sensor type name (e.g. Temperature, "Power Supply"), a number (0x07), or list
+        words: Vec<String>,
+    },
+    /// The records of one entity: ID or ID.INSTANCE
+    Entity {
+        /// Entity ID, optionally .instance (e.g. 3 or 3.1)
+        id: String,
+    },
+    /// Get SDR Repository Info
+    Info,
+    /// Write the repository's records to FILE (ipmitool's format, read back with -S)
+    Dump {
+        /// The file to write
+        file: PathBuf,
+    },
     /// Another `sdr` word.
     #[command(external_subcommand)]
     Other(Vec<OsString>),
@@ -61,6 +80,12 @@ pub enum SdrCommand {
 pub enum SensorCommand {
     /// Every sensor with its reading, status and thresholds
     List,
+    /// The value of each named sensor
+    Reading {
+        /// Sensor names (their ID strings)
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// Another `sensor` word.
     #[command(external_subcommand)]
     Other(Vec<OsString>),
@@ -121,18 +146,65 @@ impl Filter {
     }
 }
 
-/// What is listed.
+/// Which records an `sdr list|elist|type|entity` shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Select {
+    /// By record type.
+    Records(Filter),
+    /// Full, compact and event-only records of this sensor type (§42.2).
+    SensorType(u8),
+    /// Records of this entity ID (and instance) (§43.14).
+    Entity(u8, Option<u8>),
+}
+
+impl Select {
+    /// Whether `record` is shown.
+    pub fn shows(self, record: &Record) -> bool {
+        let body = &record.body;
+        match self {
+            Select::Records(f) => f.shows(body.record_type()),
+            Select::SensorType(t) => match body {
+                Sdr::EventOnly(e) => e.sensor_type == t,
+                _ => body.sensor_common().is_some_and(|c| c.sensor_type == t),
+            },
+            Select::Entity(id, instance) => {
+                entity_of(body).is_some_and(|e| e.id == id && instance.is_none_or(|i| i == e.instance))
+            }
+        }
+    }
+}
+
+/// The entity a record describes, where it names one.
+pub fn entity_of(body: &Sdr) -> Option<Entity> {
+    match body {
+        Sdr::McLocator(m) => Some(m.entity),
+        Sdr::FruLocator(f) => Some(f.entity),
+        Sdr::GenericLocator(g) => Some(g.entity),
+        Sdr::EventOnly(e) => Some(e.entity),
+        _ => body.sensor_common().map(|c| c.entity),
+    }
+}
+
+/// What is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Form {
-    /// `sdr list` (`extended`: `sdr elist`).
+    /// `sdr list` (`extended`: `sdr elist`, `sdr type`, `sdr entity`).
     SdrList {
         /// `elist`
         extended: bool,
         /// Which records.
-        filter: Filter,
+        select: Select,
     },
     /// `sensor list`
     SensorList,
+    /// `sensor reading ID...`
+    Reading(Vec<String>),
+    /// `sdr type [list]`, or an unknown type name: the sensor types.
+    TypeList(Option<String>),
+    /// `sdr info`
+    Info,
+    /// `sdr dump FILE`
+    Dump(PathBuf),
 }
 
 /// What `sdr`/`sensor` does.
@@ -144,32 +216,76 @@ pub struct Action {
     pub csv: bool,
 }
 
+/// A number as ipmitool reads one (`0x` hex, else decimal).
+fn number(word: &str) -> Option<u8> {
+    match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
+        Some(h) => u8::from_str_radix(h, 16).ok(),
+        None => word.parse().ok(),
+    }
+}
+
+fn sensor_type_form(words: &[String]) -> Form {
+    let word = words.join(" ");
+    if word.is_empty() || word == "list" {
+        return Form::TypeList(None);
+    }
+    let code = number(&word).or_else(|| {
+        (1..=SENSOR_TYPE_MAX).find(|&c| sensor_type_name(c).eq_ignore_ascii_case(&word))
+    });
+    match code {
+        Some(t) => Form::SdrList {
+            extended: true,
+            select: Select::SensorType(t),
+        },
+        None => Form::TypeList(Some(word)),
+    }
+}
+
+fn entity_form(id: &str) -> Result<Form, CliError> {
+    let (e, i) = match id.split_once('.') {
+        Some((e, i)) => (e, Some(i)),
+        None => (id, None),
+    };
+    let bad = || CliError::Usage(format!("'{id}' is no entity: sdr entity takes ID or ID.INSTANCE"));
+    let e = number(e).ok_or_else(bad)?;
+    let i = i.map(|i| number(i).ok_or_else(bad)).transpose()?;
+    Ok(Form::SdrList {
+        extended: true,
+        select: Select::Entity(e, i),
+    })
+}
+
+/// The highest sensor type code ipmitool names (FRU State, 2Ch).
+const SENSOR_TYPE_MAX: u8 = 0x2c;
+
 impl Words {
     /// The action of the words.
     pub fn action(&self) -> Result<Action, CliError> {
+        let list = |extended, which: &Option<String>| -> Result<Form, CliError> {
+            Ok(Form::SdrList {
+                extended,
+                select: Select::Records(Filter::parse(which.as_deref())?),
+            })
+        };
         let form = match self {
-            Words::Sdr { command: None } => Form::SdrList {
-                extended: false,
-                filter: Filter::Sensors,
-            },
+            Words::Sdr { command: None } => list(false, &None)?,
             Words::Sdr {
-                command: Some(SdrCommand::List { which }),
-            } => Form::SdrList {
-                extended: false,
-                filter: Filter::parse(which.as_deref())?,
+                command: Some(c),
+            } => match c {
+                SdrCommand::List { which } => list(false, which)?,
+                SdrCommand::Elist { which } => list(true, which)?,
+                SdrCommand::Type { words } => sensor_type_form(words),
+                SdrCommand::Entity { id } => entity_form(id)?,
+                SdrCommand::Info => Form::Info,
+                SdrCommand::Dump { file } => Form::Dump(file.clone()),
+                SdrCommand::Other(words) => return Err(unimplemented::sub_word("sdr", words)),
             },
-            Words::Sdr {
-                command: Some(SdrCommand::Elist { which }),
-            } => Form::SdrList {
-                extended: true,
-                filter: Filter::parse(which.as_deref())?,
-            },
-            Words::Sdr {
-                command: Some(SdrCommand::Other(words)),
-            } => return Err(unimplemented::sub_word("sdr", words)),
             Words::Sensor {
                 command: None | Some(SensorCommand::List),
             } => Form::SensorList,
+            Words::Sensor {
+                command: Some(SensorCommand::Reading { ids }),
+            } => Form::Reading(ids.clone()),
             Words::Sensor {
                 command: Some(SensorCommand::Other(words)),
             } => return Err(unimplemented::sub_word("sensor", words)),
@@ -242,25 +358,84 @@ pub fn perform<T: Transport>(
     trace: &mut dyn FnMut(&Request, &Exchange),
 ) -> Result<Outcome, ActionError<T::Error>> {
     let mut traced = read::Traced::new(transport, trace);
-    let (records, mut failures) = match read::repository(&mut traced, deadline) {
+    let fatal = |line: String| Outcome {
+        text: Vec::new(),
+        json: Vec::new(),
+        failures: vec![line],
+    };
+    match &action.form {
+        Form::TypeList(unknown) => {
+            return Ok(Outcome {
+                text: lines::type_list(SENSOR_TYPE_MAX),
+                json: json::type_list(SENSOR_TYPE_MAX),
+                failures: unknown
+                    .iter()
+                    .map(|w| format!("Sensor Type \"{w}\" not found."))
+                    .collect(),
+            })
+        }
+        Form::Info => {
+            use ipmi_core::Command as _;
+            let cmd = ipmi_core::cmd::GetSdrRepositoryInfo;
+            let response = traced
+                .exchange(&cmd.request_to(traced.default_target()), deadline)
+                .map_err(ActionError::Transport)?;
+            let info = cmd.decode(&response).map_err(ActionError::Command)?;
+            return Ok(Outcome {
+                text: lines::info(&info),
+                json: json::info(&info),
+                failures: Vec::new(),
+            });
+        }
+        _ => {}
+    }
+    let mut failures = Vec::new();
+    let cache = match read::repository(&mut traced, deadline) {
         Ok(r) => r,
         Err(WalkError::Exchange { source, .. }) => return Err(ActionError::Transport(source)),
         Err(WalkError::Command { source, .. }) => return Err(ActionError::Command(source)),
-        Err(other) => {
-            return Ok(Outcome {
-                text: Vec::new(),
-                json: Vec::new(),
-                failures: vec![format!("Unable to read the SDR repository: {other}")],
+        Err(other) => return Ok(fatal(format!("Unable to read the SDR repository: {other}"))),
+    };
+    if let Form::Dump(file) = &action.form {
+        return Ok(match std::fs::write(file, cache.repository.to_bytes()) {
+            Ok(()) => Outcome {
+                text: format!(
+                    "Dumping Sensor Data Repository to '{}'\n",
+                    file.display()
+                )
+                .into_bytes(),
+                json: json::dump(file, cache.repository.records.len()),
+                failures,
+            },
+            Err(e) => fatal(format!("cannot write {}: {e}", file.display())),
+        });
+    }
+    let records = read::decode(&cache.repository, &mut failures);
+    let chosen: Vec<&Record> = match &action.form {
+        Form::Reading(names) => names
+            .iter()
+            .filter_map(|n| {
+                let found = records.iter().find(|r| {
+                    r.body.sensor_common().is_some()
+                        && r.body.id_string().is_some_and(|i| i.ipmitool_bytes() == n.as_bytes())
+                });
+                if found.is_none() {
+                    failures.push(format!("Sensor \"{n}\" not found!"));
+                }
+                found
             })
-        }
+            .collect(),
+        _ => records.iter().filter(|r| action.shows(r)).collect(),
     };
     let thresholds = action.form == Form::SensorList;
-    let sensors: Vec<read::Sensor> = records
-        .iter()
-        .filter(|r| action.shows(r.body.record_type()))
+    let sensors: Vec<read::Sensor> = chosen
+        .into_iter()
         .map(|r| read::sensor(&mut traced, r, thresholds, deadline))
         .collect();
     failures.extend(sensors.iter().filter_map(|s| s.failure.clone()));
+    if let Form::Reading(_) = action.form {
+        failures.extend(sensors.iter().filter_map(read::no_value));
+    }
     Ok(Outcome {
         text: lines::render(action, &sensors),
         json: json::render(&sensors),
@@ -269,10 +444,10 @@ pub fn perform<T: Transport>(
 }
 
 impl Action {
-    fn shows(&self, record_type: u8) -> bool {
-        match self.form {
-            Form::SdrList { filter, .. } => filter.shows(record_type),
-            Form::SensorList => matches!(record_type, 0x01 | 0x02),
+    fn shows(&self, record: &Record) -> bool {
+        match &self.form {
+            Form::SdrList { select, .. } => select.shows(record),
+            _ => matches!(record.body.record_type(), 0x01 | 0x02),
         }
     }
 }

@@ -9,8 +9,8 @@ use ipmi_core::cmd::{
     GetSensorReading, GetSensorReadingFactors, GetSensorThresholds, SensorThresholds,
 };
 use ipmi_core::record::sdr::{Record, Sdr};
-use ipmi_core::sensor::Evaluation;
-use ipmi_core::walk::{read_sdr_repository, WalkError, WalkLimits};
+use ipmi_core::sensor::{Availability, Evaluation};
+use ipmi_core::walk::{read_sdr_repository, SdrCache, SdrRepository, WalkError, WalkLimits};
 use ipmi_core::{Command, Deadline, Request, Response, Target, Transport};
 
 use super::super::Exchange;
@@ -53,22 +53,42 @@ impl<T: Transport> Transport for Traced<'_, T> {
     }
 }
 
-/// The BMC's SDR repository: its records, decoded, and a line for each
-/// record that does not decode (skipped, as ipmitool skips them).
+/// The BMC's SDR repository, as read.
 pub fn repository<T: Transport>(
     transport: &mut Traced<'_, T>,
     deadline: Deadline,
-) -> Result<(Vec<Record>, Vec<String>), WalkError<T::Error>> {
-    let cache = read_sdr_repository(transport, WalkLimits::default(), deadline)?;
+) -> Result<SdrCache, WalkError<T::Error>> {
+    read_sdr_repository(transport, WalkLimits::default(), deadline)
+}
+
+/// The records of `repository`, decoded; a line in `failures` for each
+/// record that does not decode (skipped, as ipmitool skips them).
+pub fn decode(repository: &SdrRepository, failures: &mut Vec<String>) -> Vec<Record> {
     let mut records = Vec::new();
-    let mut bad = Vec::new();
-    for r in cache.repository.decode() {
+    for r in repository.decode() {
         match r {
             Ok(r) => records.push(r),
-            Err(e) => bad.push(format!("skipped a malformed SDR: {e}")),
+            Err(e) => failures.push(format!("skipped a malformed SDR: {e}")),
         }
     }
-    Ok((records, bad))
+    records
+}
+
+/// `sensor reading`: a sensor that answered but has no value to print
+/// (ipmitool skips it silently).
+pub fn no_value(s: &Sensor) -> Option<String> {
+    let ev = s.evaluation.as_ref()?;
+    if s.failure.is_some() || ev.value.is_some() || !ev.threshold_sensor {
+        return None;
+    }
+    let name = s.record.body.id_string().map(|i| i.text()).unwrap_or_default();
+    Some(format!(
+        "sensor '{name}': {}",
+        match ev.availability {
+            Availability::ScanningDisabled => "scanning disabled, no reading",
+            _ => "no reading",
+        }
+    ))
 }
 
 /// One listed record with what its sensor answered.
