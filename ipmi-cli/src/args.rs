@@ -143,9 +143,13 @@ pub struct Options {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// ipmitool's CSV output: accepted; mc, chassis and raw print the same either way
+    /// ipmitool's CSV output (sdr, sensor); mc, chassis and raw print the same either way
     #[arg(short = 'c', global = true)]
     pub csv: bool,
+
+    /// sdr/sensor: read the SDRs from FILE (written by `sdr dump`) instead of the BMC
+    #[arg(short = 'S', value_name = "FILE", global = true)]
+    pub sdr_file: Option<PathBuf>,
 
     /// ipmitool's OEM type: refused (no OEM quirks are implemented)
     #[arg(short = 'o', value_name = "OEMTYPE", global = true)]
@@ -251,6 +255,7 @@ impl Options {
             ("-v", self.verbose > 0),
             ("--json", self.json),
             ("-c", self.csv),
+            ("-S", self.sdr_file.is_some()),
             ("-o", self.oem_type.is_some()),
             ("-m", self.local_address.is_some()),
             ("-l", self.target_lun.is_some()),

@@ -141,5 +141,15 @@ fn sdr_dump_file_equals_ipmitools() {
     assert_eq!((theirs.code, mine.code), (0, 0), "{}", mine.stderr);
     assert_eq!(mine.stdout_str(), theirs.stdout_str().replace(a, b));
     assert_eq!(std::fs::read(b).unwrap(), std::fs::read(a).unwrap());
+    for form in [&["sdr", "elist", "all"][..], &["sensor", "list"]] {
+        let theirs = ipmitool(&cat(&cat(&base, &["-S", a]), form));
+        let mine = ipmirs(&cat(&cat(&base, &["-S", b]), form), &[]);
+        assert_eq!(theirs.code, 0, "{}", theirs.stderr);
+        assert_eq!(mine.code, 1, "{}", mine.stderr);
+        assert_eq!(mine.stdout_str(), theirs.stdout_str(), "-S {}", form.join(" "));
+    }
+    let missing = ipmirs(&cat(&base, &["-S", "/nonexistent/sdr", "sdr", "list"]), &[]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("/nonexistent/sdr"), "{}", missing.stderr);
     std::fs::remove_dir_all(&dir).unwrap();
 }

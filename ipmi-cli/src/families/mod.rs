@@ -150,10 +150,12 @@ families! {
 }
 
 impl Action {
-    /// The action with ipmitool's `-c` (CSV) applied, where the family has it.
-    pub fn with_csv(mut self, csv: bool) -> Self {
+    /// The action with ipmitool's `-c` (CSV) and `-S FILE` (SDRs from a
+    /// file) applied, where the family has them.
+    pub fn with_output(mut self, csv: bool, sdr_file: Option<PathBuf>) -> Self {
         if let Action::Sdr(a) = &mut self {
             a.csv = csv;
+            a.sdr_file = sdr_file;
         }
         self
     }

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use ipmi_core::record::sdr::{Entity, Record, Sdr};
 use ipmi_core::sensor::sensor_type_name;
-use ipmi_core::walk::WalkError;
+use ipmi_core::walk::{SdrRepository, WalkError};
 use ipmi_core::{CommandError, CompletionCode, Deadline, Request, Response, Target, Transport};
 
 use super::{unimplemented, ActionError, Exchange, Rendered};
@@ -214,6 +214,8 @@ pub struct Action {
     pub form: Form,
     /// `-c`: ipmitool's CSV.
     pub csv: bool,
+    /// `-S FILE`: the SDRs from this file (`sdr dump`'s format), not the BMC.
+    pub sdr_file: Option<PathBuf>,
 }
 
 /// A number as ipmitool reads one (`0x` hex, else decimal).
@@ -290,7 +292,11 @@ impl Words {
                 command: Some(SensorCommand::Other(words)),
             } => return Err(unimplemented::sub_word("sensor", words)),
         };
-        Ok(Action { form, csv: false })
+        Ok(Action {
+            form,
+            csv: false,
+            sdr_file: None,
+        })
     }
 }
 
@@ -390,27 +396,38 @@ pub fn perform<T: Transport>(
         _ => {}
     }
     let mut failures = Vec::new();
-    let cache = match read::repository(&mut traced, deadline) {
-        Ok(r) => r,
-        Err(WalkError::Exchange { source, .. }) => return Err(ActionError::Transport(source)),
-        Err(WalkError::Command { source, .. }) => return Err(ActionError::Command(source)),
-        Err(other) => return Ok(fatal(format!("Unable to read the SDR repository: {other}"))),
+    let repository = match &action.sdr_file {
+        Some(file) => match std::fs::read(file)
+            .map_err(|e| e.to_string())
+            .and_then(|b| SdrRepository::from_bytes(&b).map_err(|e| e.to_string()))
+        {
+            Ok(r) => r,
+            Err(e) => return Ok(fatal(format!("cannot read the SDRs of {}: {e}", file.display()))),
+        },
+        None => match read::repository(&mut traced, deadline) {
+            Ok(c) => c.repository,
+            Err(WalkError::Exchange { source, .. }) => return Err(ActionError::Transport(source)),
+            Err(WalkError::Command { source, .. }) => return Err(ActionError::Command(source)),
+            Err(other) => {
+                return Ok(fatal(format!("Unable to read the SDR repository: {other}")))
+            }
+        },
     };
     if let Form::Dump(file) = &action.form {
-        return Ok(match std::fs::write(file, cache.repository.to_bytes()) {
+        return Ok(match std::fs::write(file, repository.to_bytes()) {
             Ok(()) => Outcome {
                 text: format!(
                     "Dumping Sensor Data Repository to '{}'\n",
                     file.display()
                 )
                 .into_bytes(),
-                json: json::dump(file, cache.repository.records.len()),
+                json: json::dump(file, repository.records.len()),
                 failures,
             },
             Err(e) => fatal(format!("cannot write {}: {e}", file.display())),
         });
     }
-    let records = read::decode(&cache.repository, &mut failures);
+    let records = read::decode(&repository, &mut failures);
     let chosen: Vec<&Record> = match &action.form {
         Form::Reading(names) => names
             .iter()
