@@ -220,7 +220,10 @@ fn print_outcome(
     if let Some(note) = &rendered.note {
         io.note(inv.verbose, 1, note);
     }
-    let written = io.out.write_all(&rendered.bytes).and_then(|()| io.out.flush());
+    let written = io
+        .out
+        .write_all(&rendered.bytes)
+        .and_then(|()| io.out.flush());
     for failure in outcome.failures() {
         let _ = writeln!(io.err, "ipmirs: {failure}");
     }

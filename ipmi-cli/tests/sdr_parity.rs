@@ -70,7 +70,18 @@ const FORMS: &[(&[&str], i32, i32)] = &[
     (&["-c", "sdr", "list"], 0, 1),
     (&["-c", "sdr", "elist", "all"], 0, 1),
     (&["-c", "sensor", "list"], 0, 1),
-    (&["-c", "sensor", "reading", "CPU1 Temp", "Sat 12V", "PS2 Status"], 0, 0),
+    (
+        &[
+            "-c",
+            "sensor",
+            "reading",
+            "CPU1 Temp",
+            "Sat 12V",
+            "PS2 Status",
+        ],
+        0,
+        0,
+    ),
 ];
 
 #[test]
@@ -82,10 +93,22 @@ fn sdr_and_sensor_forms_equal_live_ipmitool() {
         let theirs = ipmitool(&cat(&base, form));
         let mine = ipmirs(&cat(&base, form), &[]);
         let shown = form.join(" ");
-        assert!(!mine.stderr.contains("panicked"), "{shown}: {}", mine.stderr);
-        assert_eq!(theirs.code, *their_code, "ipmitool {shown}: {}", theirs.stderr);
+        assert!(
+            !mine.stderr.contains("panicked"),
+            "{shown}: {}",
+            mine.stderr
+        );
+        assert_eq!(
+            theirs.code, *their_code,
+            "ipmitool {shown}: {}",
+            theirs.stderr
+        );
         if mine.stdout != theirs.stdout {
-            differences.push(format!("`{shown}`:\n{}\n{}", first_difference(&mine.stdout_str(), &theirs.stdout_str()), mine.stderr));
+            differences.push(format!(
+                "`{shown}`:\n{}\n{}",
+                first_difference(&mine.stdout_str(), &theirs.stdout_str()),
+                mine.stderr
+            ));
         }
         if mine.code != *my_code {
             differences.push(format!(
@@ -94,7 +117,11 @@ fn sdr_and_sensor_forms_equal_live_ipmitool() {
             ));
         }
         if *my_code != 0 && mine.code == *my_code {
-            assert!(mine.messages().starts_with("ipmirs: "), "{shown}: {}", mine.stderr);
+            assert!(
+                mine.messages().starts_with("ipmirs: "),
+                "{shown}: {}",
+                mine.stderr
+            );
         }
     }
     assert!(differences.is_empty(), "{}", differences.join("\n\n"));
@@ -146,10 +173,19 @@ fn sdr_dump_file_equals_ipmitools() {
         let mine = ipmirs(&cat(&cat(&base, &["-S", b]), form), &[]);
         assert_eq!(theirs.code, 0, "{}", theirs.stderr);
         assert_eq!(mine.code, 1, "{}", mine.stderr);
-        assert_eq!(mine.stdout_str(), theirs.stdout_str(), "-S {}", form.join(" "));
+        assert_eq!(
+            mine.stdout_str(),
+            theirs.stdout_str(),
+            "-S {}",
+            form.join(" ")
+        );
     }
     let missing = ipmirs(&cat(&base, &["-S", "/nonexistent/sdr", "sdr", "list"]), &[]);
     assert_eq!(missing.code, 1);
-    assert!(missing.stderr.contains("/nonexistent/sdr"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("/nonexistent/sdr"),
+        "{}",
+        missing.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
