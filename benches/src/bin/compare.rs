@@ -615,7 +615,7 @@ fn sdr_list(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
             format!("{:.0}", y.3),
             format!("{:.0} fewer", y.3 - x.3),
             "fewer than both peers",
-            Some(x.3 < y.3 && find(freeipmi).is_none_or(|z| x.3 < z.3)),
+            Some(x.3 < y.3 && find(freeipmi).map_or(true, |z| x.3 < z.3)),
         ));
     }
     let mut all = String::new();

@@ -168,7 +168,7 @@ impl Select {
                 _ => body.sensor_common().is_some_and(|c| c.sensor_type == t),
             },
             Select::Entity(id, instance) => {
-                entity_of(body).is_some_and(|e| e.id == id && instance.is_none_or(|i| i == e.instance))
+                entity_of(body).is_some_and(|e| e.id == id && instance.map_or(true, |i| i == e.instance))
             }
         }
     }
