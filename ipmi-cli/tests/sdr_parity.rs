@@ -189,3 +189,52 @@ fn sdr_dump_file_equals_ipmitools() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The values `ipmirs --json sdr list all` reads equal what FreeIPMI's
+/// `ipmi-sensors --bridge-sensors` reads from the same BMC in the same run
+/// (`%.2f`, by record ID); where FreeIPMI has no reading, neither has ipmirs.
+#[test]
+fn values_equal_live_freeipmi_ipmi_sensors() {
+    let sim = IpmiSim::start_sensor_bed();
+    let base = lanplus(sim.port(), "admin", "secret", 3);
+    let mine = ipmirs(&cat(&base, &["--json", "sdr", "list", "all"]), &[]);
+    assert_eq!(mine.code, 1, "{}", mine.stderr);
+    let listing: serde_json::Value = serde_json::from_slice(&mine.stdout).unwrap();
+    let cache = std::env::temp_dir().join(format!("ipmirs-sdr-freeipmi-{}", std::process::id()));
+    std::fs::create_dir_all(&cache).unwrap();
+    let out = std::process::Command::new("ipmi-sensors")
+        .args(["-h", &format!("127.0.0.1:{}", sim.port())])
+        .args([
+            "-u", "admin", "-p", "secret", "-D", "LAN_2_0", "-l", "ADMIN",
+        ])
+        .args(["-W", "opensesspriv", "--quiet-cache", "--bridge-sensors"])
+        .arg(format!("--sdr-cache-directory={}", cache.display()))
+        .output()
+        .expect("ipmi-sensors (FreeIPMI) runs");
+    let _ = std::fs::remove_dir_all(&cache);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut compared = 0;
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('|').map(str::trim).collect();
+        let id: u64 = cols[0].parse().unwrap();
+        let entry = listing["sensors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["record_id"].as_u64() == Some(id))
+            .unwrap_or_else(|| panic!("record {id} not in ipmirs' listing: {line}"));
+        match (cols[3], entry["value"].as_f64()) {
+            ("N/A", None) => {}
+            (r, Some(v)) => {
+                assert_eq!(format!("{v:.2}"), r, "{line}");
+                compared += 1;
+            }
+            (r, v) => panic!("{line}: FreeIPMI reads {r}, ipmirs {v:?}"),
+        }
+    }
+    assert!(
+        compared >= 25,
+        "{compared} values compared\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
