@@ -364,9 +364,16 @@ pub fn perform<T: Transport>(
     trace: &mut dyn FnMut(&Request, &Exchange),
 ) -> Result<Outcome, ActionError<T::Error>> {
     let mut traced = read::Traced::new(transport, trace);
+    // Nothing listed: the error object on stdout with --json, as for any failure.
     let fatal = |line: String| Outcome {
         text: Vec::new(),
-        json: Vec::new(),
+        json: crate::output::json::line(&crate::output::json::ErrorObject::new(
+            &CliError::Failed {
+                class: ipmi_core::ErrorClass::Io,
+                message: line.clone(),
+                stage: None,
+            },
+        )),
         failures: vec![line],
     };
     match &action.form {
