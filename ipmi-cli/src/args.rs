@@ -217,7 +217,7 @@ pub enum KcsBackend {
 }
 
 /// The deadline of one invocation when `--timeout` is not given.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use ipmi_core::DEFAULT_TIMEOUT;
 
 impl Options {
     /// `-L`, or ADMINISTRATOR.
@@ -279,7 +279,7 @@ impl Options {
 /// The first command word: an interface, or a command for the default one.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Top {
-    /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H)
+    /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H); `lan print|set` is ipmitool's lan command
     Lan {
         #[command(subcommand)]
         command: Words,
@@ -371,6 +371,10 @@ impl Top {
 impl Words {
     fn job(&self, word: InterfaceWord) -> Job<'_> {
         match self {
+            // `lan print|set`: ipmitool's lan command, not the interface.
+            Words::Known(command @ Command::Lan(_)) if word == InterfaceWord::Lan => {
+                Job::Client(None, command)
+            }
             Words::Known(command) => Job::Client(Some(word), command),
             Words::Other(words) => Job::Unknown(Some(word), words),
         }

@@ -33,10 +33,7 @@ use crate::families::{self as actions, Outcome};
 use crate::output::Streams;
 use crate::plan::{Invocation, Link};
 
-/// Least time given to Close Session after an answer.
-pub const CLOSE_MIN: Duration = Duration::from_millis(250);
-/// Most time given to Close Session.
-pub const CLOSE_MAX: Duration = Duration::from_secs(2);
+pub use ipmi_core::deadline::{CLOSE_MAX, CLOSE_MIN};
 /// Most time given to Close Session after SIGINT or SIGTERM.
 pub const INTERRUPT_CLOSE_MAX: Duration = Duration::from_secs(1);
 

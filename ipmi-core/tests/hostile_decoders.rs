@@ -37,20 +37,9 @@ use ipmi_core::{
     Response, Target,
 };
 
-/// Deterministic xorshift bytes.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
+use common::Rng;
 
 /// Checks `cmd`'s decoder against every completion code and data lengths
 /// 0..=need+4, with random data and with the wrong NetFn and command.
@@ -315,6 +304,48 @@ fn typed_parameter_parsers_never_panic() {
             let _ = f.unix_time();
         }
     }
+}
+
+#[test]
+fn fru_and_sel_decoders_under_every_completion_code_and_length() {
+    use ipmi_core::cmd::{fru, sel, GetSdr, RecordStore, Reserve};
+    let mut rng = Rng(0xF00D);
+    assert!(hostile(&fru::GetFruInventoryAreaInfo { device_id: 0 }, 3, &mut rng) > 0);
+    let read = fru::ReadFruData {
+        device_id: 0,
+        offset: 0,
+        count: 2,
+    };
+    // Random count bytes rarely match the bytes after them: refused as
+    // InvalidField, which `hostile` accepts.
+    hostile(&read, 1, &mut rng);
+    let write = fru::WriteFruData {
+        device_id: 0,
+        offset: 0,
+        data: vec![1],
+    };
+    assert!(hostile(&write, 1, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelInfo, 14, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelAllocationInfo, 9, &mut rng) > 0);
+    assert!(hostile(&Reserve(RecordStore::SEL), 2, &mut rng) > 0);
+    assert!(hostile(&GetSdr::whole(RecordStore::SEL, 0), 2, &mut rng) > 0);
+    assert!(
+        hostile(
+            &sel::DeleteSelEntry {
+                reservation: 1,
+                record_id: 2
+            },
+            2,
+            &mut rng
+        ) > 0
+    );
+    let clear = sel::ClearSel {
+        reservation: 1,
+        action: sel::ClearAction::GetStatus,
+    };
+    assert!(hostile(&clear, 1, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelTime, 4, &mut rng) > 0);
+    assert!(hostile(&sel::SetSelTime { time: 0 }, 0, &mut rng) > 0);
 }
 
 #[test]

@@ -9,6 +9,10 @@ use std::path::Path;
 use ipmi_core::fuzzing::{sdr_records, sensor_reading};
 use ipmi_core::record::sdr::Record;
 
+mod common;
+
+use common::Rng;
+
 fn seeds(target: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fuzz/corpus")
@@ -57,14 +61,9 @@ fn corpus_seeds_and_their_mutations() {
 
 #[test]
 fn random_records_of_every_type() {
-    // A 64-bit LCG (Knuth's MMIX constants): deterministic, so any failure replays.
-    let mut state: u64 = 0x5D12_0C0F_FEE1_2345;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        state >> 24
-    };
+    // The tests' deterministic generator, so any failure replays.
+    let mut rng = Rng(0x5D12_0C0F_FEE1_2345);
+    let mut next = move || rng.next() >> 24;
     let types = [
         0x01, 0x02, 0x03, 0x08, 0x10, 0x11, 0x12, 0x13, 0x14, 0xc0, 0xff,
     ];

@@ -110,7 +110,7 @@ impl ClientConfig {
             allow_insecure: false,
             per_try_timeout: None,
             retries: None,
-            timeout: Duration::from_secs(10),
+            timeout: ipmi_core::DEFAULT_TIMEOUT,
             target: Target::bmc(),
             keepalive: None,
             bmc_idle_timeout: DEFAULT_BMC_IDLE_TIMEOUT,

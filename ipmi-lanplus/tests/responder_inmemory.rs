@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use inmemory::{Link, Net};
 use ipmi_core::cmd::{
-    ChassisControl, CloseSession, ColdReset, GetChannelAuthCapabilities, GetChassisStatus,
-    GetDeviceId, PowerAction, Raw, SetSessionPrivilegeLevel, WarmReset,
+    ChassisControl, CloseSession, ColdReset, DeviceId, GetChannelAuthCapabilities,
+    GetChassisStatus, GetDeviceId, PowerAction, Raw, SetSessionPrivilegeLevel, WarmReset,
 };
 use ipmi_core::wire::lan_message::LanMessage;
 use ipmi_core::{Command, CommandError, CompletionCode, NetFn, PrivilegeLevel, Request};
@@ -19,8 +19,8 @@ use ipmi_lanplus::crypto::suite::{AuthAlg, CipherSuite};
 use ipmi_lanplus::packet::{self, classify, Datagram};
 use ipmi_lanplus::server::cipher_suites::{parse_suite_records, CipherSuitesRequest};
 use ipmi_lanplus::server::{
-    CipherSuitesQuirk, CloseReason, DeviceIdentity, HandshakeStep, Quirks, ServerConfig,
-    ServerEvent, SessionState, SimulatedBmc, User,
+    CipherSuitesQuirk, CloseReason, HandshakeStep, Quirks, ServerConfig, ServerEvent, SessionState,
+    SimulatedBmc, User,
 };
 use ipmi_lanplus::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
 use ipmi_lanplus::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4};
@@ -1077,7 +1077,7 @@ fn replayed_datagram_is_dropped_and_a_retransmitted_request_is_answered_from_the
 
 #[test]
 fn custom_identity_and_handler_state() {
-    let identity = DeviceIdentity {
+    let identity = DeviceId {
         device_id: 7,
         manufacturer_id: 0x1234,
         product_id: 0x4321,

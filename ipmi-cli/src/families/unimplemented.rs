@@ -19,10 +19,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "sol",
     "tsol",
     "isol",
-    "user",
-    "channel",
-    "session",
-    "dcmi",
     "nm",
     "sunoem",
     "kontronoem",
@@ -44,15 +40,10 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
     (
         "mc",
         &[
-            "guid",
-            "watchdog",
-            "selftest",
-            "getenables",
             "setenables",
-            "getsysinfo",
             "setsysinfo",
         ],
-        "mc takes info and reset cold|warm",
+        "mc takes info, reset cold|warm, guid, selftest, watchdog get|reset|off, getenables and getsysinfo",
     ),
     (
         "sdr",
@@ -67,21 +58,16 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
     (
         "chassis",
         &[
-            "policy",
-            "restart_cause",
-            "poh",
-            "identify",
-            "selftest",
-            "bootdev",
-            "bootparam",
             "setbootparam",
+            "bootmbox",
         ],
-        "chassis takes status and power WORD",
+        "chassis takes status, power WORD, policy, restart_cause, poh, identify, selftest, bootdev and bootparam get",
     ),
 ];
-/// ipmitool's `lan` command words: after `lan`, these make the lan command,
-/// not the interface word.
-const IPMITOOL_LAN: &[&str] = &["print", "set", "alert", "stats"];
+/// ipmitool's `lan` command words not implemented yet: after `lan`, these
+/// make the lan command, not the interface word (`print` and `set` are the
+/// [`super::lan`] family).
+const IPMITOOL_LAN: &[&str] = &["alert", "stats"];
 
 /// The family word and its first sub-word (when it is a word, not a number
 /// or an option): 'lan print', 'chassis bootdev', 'sel'.
@@ -127,6 +113,6 @@ pub fn first_word(after_lan: bool, words: &[OsString]) -> CliError {
         return not_yet(shown(&first, rest));
     }
     CliError::Usage(format!(
-        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, sdr and sensor; see ipmirs --help)"
+        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set, dcmi, sdr and sensor; see ipmirs --help)"
     ))
 }

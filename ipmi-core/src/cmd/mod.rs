@@ -1,9 +1,12 @@
-//! The commands ipmirs speaks, each defined once (IPMI 2.0 §20, §22, §28).
+//! The commands ipmirs speaks, each defined once (IPMI 2.0 §20, §22, §28,
+//! §31, §34).
 
 pub mod app;
 pub mod chassis;
+pub mod fru;
 pub mod raw;
 pub mod sdr_repository;
+pub mod sel;
 pub mod sensor;
 pub mod session;
 

@@ -54,7 +54,7 @@ impl RecordStore {
         get_cmd: 0x43,
         reserve_name: "Reserve SEL",
         get_name: "Get SEL Entry",
-        fixed_len: Some(16),
+        fixed_len: Some(crate::record::sel::SEL_RECORD_LEN as u8),
     };
 }
 
@@ -120,7 +120,18 @@ impl Command for GetSdrRepositoryInfo {
     type Output = SdrRepositoryInfo;
     ident!("Get SDR Repository Info", NetFn::STORAGE, 0x20);
     fn decode(&self, response: &Response) -> Result<SdrRepositoryInfo, CommandError> {
-        let d = expect_data(self, response, 14)?;
+        SdrRepositoryInfo::decode_body(self, response)
+    }
+}
+
+impl SdrRepositoryInfo {
+    /// Decodes the 14 data bytes answering `cmd` (Get SDR Repository Info
+    /// §33.9 or Get SEL Info §31.2, which share them).
+    pub(crate) fn decode_body<C: Command>(
+        cmd: &C,
+        response: &Response,
+    ) -> Result<SdrRepositoryInfo, CommandError> {
+        let d = expect_data(cmd, response, 14)?;
         let u16_at = |i: usize| u16::from_le_bytes([d[i], d[i + 1]]);
         let u32_at = |i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]);
         Ok(SdrRepositoryInfo {
@@ -261,6 +272,18 @@ impl GetSdr {
     pub const WHOLE_RECORD: u8 = 0xFF;
     /// The record ID that ends the list (IPMI 2.0 §33.12).
     pub const END_OF_LIST: u16 = 0xFFFF;
+
+    /// Reads the whole record `record_id` of `store` (offset 0, count FFh,
+    /// no reservation needed; IPMI 2.0 §33.12, §31.5).
+    pub fn whole(store: RecordStore, record_id: u16) -> Self {
+        GetSdr {
+            store,
+            reservation: 0,
+            record_id,
+            offset: 0,
+            count: GetSdr::WHOLE_RECORD,
+        }
+    }
 
     /// Decodes a request's data bytes (for the responder); `None` when not 6 bytes.
     pub fn parse_request(store: RecordStore, data: &[u8]) -> Option<GetSdr> {

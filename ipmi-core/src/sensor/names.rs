@@ -245,18 +245,23 @@ pub fn entity_name(id: u8) -> Option<&'static str> {
     })
 }
 
-/// The states of an event/reading type (generic table for 01h–0Ch,
-/// sensor-specific table by `sensor_type` for 6Fh), for sensor states
-/// (entries needing a particular event data 2 are left out).
-pub fn states_of(sensor_type: u8, event_type: u8) -> impl Iterator<Item = &'static EventState> {
-    let (table, code) = if event_type == 0x6f {
-        (SENSOR_SPECIFIC, sensor_type)
-    } else {
-        (GENERIC, event_type)
+/// Every table entry of an event/reading type: the generic table
+/// (IPMI 2.0 §42.1, table 42-2) for 01h–0Ch, the sensor-specific one
+/// (§42.2, table 42-3) by `sensor_type` for 6Fh, none for OEM (70h–7Fh)
+/// and undefined types. Entries needing a particular event data 2 included.
+pub fn event_entries(sensor_type: u8, event_type: u8) -> impl Iterator<Item = &'static EventState> {
+    let (table, code): (&'static [EventState], u8) = match event_type {
+        0x01..=0x0c => (GENERIC, event_type),
+        0x6f => (SENSOR_SPECIFIC, sensor_type),
+        _ => (&[], 0),
     };
-    table
-        .iter()
-        .filter(move |s| s.code == code && s.data2.is_none())
+    table.iter().filter(move |s| s.code == code)
+}
+
+/// The states of an event/reading type, for sensor states (the
+/// [`event_entries`] that need no particular event data 2).
+pub fn states_of(sensor_type: u8, event_type: u8) -> impl Iterator<Item = &'static EventState> {
+    event_entries(sensor_type, event_type).filter(|s| s.data2.is_none())
 }
 
 /// The names of the asserted discrete states `states` (bits 0–14 of Get

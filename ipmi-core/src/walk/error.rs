@@ -1,7 +1,7 @@
 //! Why a walk stopped, and where (IPMI 2.0 §33.12).
 
-use crate::record::sdr::SdrError;
-use crate::{CommandError, ErrorClass, Failure};
+use super::FetchError;
+use crate::{ErrorClass, Failure};
 
 /// A walk's failure: which command, record and offset it stalled at.
 #[derive(Debug, thiserror::Error)]
@@ -19,35 +19,10 @@ pub enum WalkError<E: Failure> {
         /// The transport's error.
         source: E,
     },
-    /// The BMC refused or answered malformed data.
-    #[error("record 0x{record_id:04x}, offset {offset}: {source}")]
-    Command {
-        /// The record being read.
-        record_id: u16,
-        /// The offset being read.
-        offset: u8,
-        /// The decoding error (completion code, short response...).
-        source: CommandError,
-    },
-    /// A record's header is malformed.
+    /// Reading one record failed (refusal, malformed data, reservation
+    /// lost, no data), naming the record and offset.
     #[error(transparent)]
-    Record(#[from] SdrError),
-    /// The reservation kept being cancelled (0xC5) while reading a record.
-    #[error("record 0x{record_id:04x}: reservation cancelled {attempts} times in a row")]
-    ReservationLost {
-        /// The record being read.
-        record_id: u16,
-        /// Reservations taken for it.
-        attempts: u32,
-    },
-    /// The BMC answered a read with no data, or could not return even one byte.
-    #[error("record 0x{record_id:04x}, offset {offset}: the BMC returns no data")]
-    Stalled {
-        /// The record being read.
-        record_id: u16,
-        /// The offset being read.
-        offset: u8,
-    },
+    Fetch(#[from] FetchError),
     /// A record ID came back a second time: the repository loops.
     #[error("record 0x{record_id:04x} seen twice: the record list loops")]
     Loop {
@@ -66,7 +41,7 @@ impl<E: Failure> Failure for WalkError<E> {
     fn class(&self) -> ErrorClass {
         match self {
             WalkError::Exchange { source, .. } => source.class(),
-            WalkError::Command { source, .. } => source.class(),
+            WalkError::Fetch(FetchError::Command { source, .. }) => source.class(),
             _ => ErrorClass::Protocol,
         }
     }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::reader;
+use super::fetch;
 use super::*;
 use crate::cmd::{GetSdr, RecordStore, SdrChunk, SdrRepositoryInfo};
 use crate::record::sdr::tests::{hex, IPMISIM1};
@@ -220,7 +220,7 @@ fn cca_shrinks_the_chunk_and_partial_reads_reassemble() {
         // Whole read refused once, then header + chunks per record.
         // The chunk settles on the largest ladder step the BMC accepts.
         let settled = usize::from(
-            reader::CHUNK_LADDER
+            fetch::CHUNK_LADDER
                 .into_iter()
                 .find(|&c| usize::from(c) <= max_read)
                 .unwrap(),
@@ -230,7 +230,7 @@ fn cca_shrinks_the_chunk_and_partial_reads_reassemble() {
             .map(|r| (r.len() - 5).div_ceil(settled) as u32 + 1)
             .sum();
         // Info, refused whole read, reserve, refused ladder steps.
-        let most = 1 + 1 + 1 + chunks + reader::CHUNK_LADDER.len() as u32;
+        let most = 1 + 1 + 1 + chunks + fetch::CHUNK_LADDER.len() as u32;
         assert!(
             bmc.exchanges <= most,
             "{max_read}: {} > {most}",
@@ -292,7 +292,10 @@ fn cancelled_reservation_re_reserves_and_restarts_the_record() {
     bmc.cancel_at = (1..1000).collect();
     let e = read_sdr_repository(&mut bmc, WalkLimits::default(), d).unwrap_err();
     assert!(
-        matches!(e, WalkError::ReservationLost { record_id: 0, .. }),
+        matches!(
+            e,
+            WalkError::Fetch(FetchError::ReservationLost { record_id: 0, .. })
+        ),
         "{e}"
     );
     assert!(bmc.exchanges < 40);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::kind::ProcessKind;
 use super::report::{ProbeVia, Report, ToolProcess};
-use super::verdict::{class_name, human_age, verdict};
+use super::verdict::{human_age, verdict};
 
 /// Tool processes listed one by one in the text output.
 const TEXT_TOOL_LINES: usize = 5;
@@ -138,7 +138,7 @@ pub fn render_text(r: &Report) -> String {
                 "{}: Get Device ID answered in {ms} ms: device id 0x{:02x}, IPMI {}.{}, firmware {}, manufacturer {}, product 0x{:04x}",
                 a.path, a.device_id, a.ipmi_version.0, a.ipmi_version.1, a.firmware, a.manufacturer_id, a.product_id
             ),
-            Err(f) => format!("{}: failed after {ms} ms ({}): {}", f.path, class_name(f.class), f.message),
+            Err(f) => format!("{}: failed after {ms} ms ({}): {}", f.path, f.class.name(), f.message),
         });
     }
     for s in &r.skipped {
@@ -341,7 +341,7 @@ pub fn render_json(r: &Report) -> String {
                     "error",
                     J::Obj(vec![
                         ("path", s(&e.path)),
-                        ("class", s(class_name(e.class))),
+                        ("class", s(e.class.name())),
                         ("message", s(&e.message)),
                     ]),
                 )),

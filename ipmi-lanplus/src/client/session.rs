@@ -299,6 +299,7 @@ impl Session {
     /// fuzzing harness only: both copies would draw the same IVs, so a
     /// copy must never talk to a real BMC. Events not yet polled are not
     /// copied.
+    #[cfg(feature = "fuzzing")]
     pub(crate) fn fork(&self) -> Session {
         Session {
             config: self.config.clone(),

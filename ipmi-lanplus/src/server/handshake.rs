@@ -15,13 +15,14 @@ use super::event::{CloseReason, HandshakeStep, ServerEvent};
 use super::handler::Handler;
 use super::responder::Responder;
 use super::session::{Active, Handshake, Replay, ServerSession, State};
+use crate::config::MAX_USERNAME;
 use crate::crypto::rakp::{self, RakpParams};
 use crate::crypto::suite::{AuthAlg, CipherSuite, ConfAlg, IntegrityAlg};
 use crate::error::RakpStatus;
 use crate::packet::{self, SessionCrypto};
 use crate::wire::le32;
 use crate::wire::open_session::{OpenSessionResponse, RawOpenSessionRequest};
-use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, MAX_USERNAME_LEN};
+use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4};
 use crate::wire::session_v20::PayloadType;
 
 /// RMCP+ status codes the responder sends (IPMI 2.0 §13.24, table 13-15).
@@ -277,7 +278,7 @@ impl<H: Handler> Responder<H> {
         let msg = match Rakp1::parse(payload) {
             Ok(m) => m,
             Err(_) => {
-                let st = if payload.len() >= 28 && usize::from(payload[27]) > MAX_USERNAME_LEN {
+                let st = if payload.len() >= 28 && usize::from(payload[27]) > MAX_USERNAME {
                     status::INVALID_NAME_LENGTH
                 } else {
                     status::ILLEGAL_PARAMETER
@@ -371,7 +372,11 @@ impl<H: Handler> Responder<H> {
         let users = &self.config.users;
         let user = users
             .iter()
-            .position(|u| u.name == msg.username && (name_only || u.privilege == level))
+            .position(|u| {
+                u.may_open_session()
+                    && u.name == msg.username
+                    && (name_only || u.privilege == level)
+            })
             .ok_or(status::UNAUTHORIZED_NAME)?;
         let granted = self
             .sessions

@@ -110,8 +110,9 @@ impl<H> std::fmt::Debug for Responder<H> {
 impl<H: Handler> Responder<H> {
     /// A responder serving `config` with `handler`; `seed` seeds session IDs,
     /// Rc and IVs: give it 32 bytes from the OS (IPMI 2.0 §13.14).
-    pub fn new(config: ServerConfig, handler: H, seed: [u8; 32]) -> Result<Self, ConfigError> {
+    pub fn new(config: ServerConfig, mut handler: H, seed: [u8; 32]) -> Result<Self, ConfigError> {
         config.validate()?;
+        handler.configure(&config);
         let suites = config.suites();
         Ok(Responder {
             config,
@@ -127,6 +128,7 @@ impl<H: Handler> Responder<H> {
 
     /// An independent copy in the current state, for the fuzzing harness
     /// only: both copies would draw the same session IDs and IVs.
+    #[cfg(feature = "fuzzing")]
     pub(crate) fn fork(&self) -> Self
     where
         H: Clone,
@@ -438,6 +440,9 @@ impl<H: Handler> Responder<H> {
         };
         let privilege = active.privilege;
         let username = active.handshake.username.clone();
+        if let Some(answer) = self.answer_owned(sid, privilege, msg) {
+            return (answer, After::Nothing);
+        }
         if let Some(needed) = self.handler.required_privilege(msg.netfn, msg.cmd) {
             if privilege < needed {
                 return (

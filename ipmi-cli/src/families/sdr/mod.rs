@@ -19,10 +19,10 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use ipmi_core::record::sdr::{Entity, Record, Sdr};
 use ipmi_core::sensor::sensor_type_name;
-use ipmi_core::walk::{SdrRepository, WalkError};
+use ipmi_core::walk::{FetchError, SdrRepository, WalkError};
 use ipmi_core::{CommandError, CompletionCode, Deadline, Request, Response, Target, Transport};
 
-use super::{unimplemented, ActionError, Exchange, Rendered};
+use super::{unimplemented, ActionError, Exchange, Exchanger, Rendered};
 use crate::exit::CliError;
 
 /// The families' first words.
@@ -316,6 +316,21 @@ impl Action {
         })
     }
 
+    /// A listing is many exchanges (and no fleet command).
+    pub fn one_exchange(&self) -> bool {
+        false
+    }
+
+    /// The walk needs a whole [`Transport`] (deadline, bridging targets):
+    /// [`super::perform`] hands it to [`perform`] before any exchanger.
+    pub fn run<E>(&self, _x: &mut Exchanger<'_, E>) -> Result<Outcome, ActionError<E>> {
+        Err(ActionError::Command(CommandError::InvalidField {
+            command: "SDR walk",
+            field: "exchanger (the walk runs over the transport)",
+            value: 0,
+        }))
+    }
+
     /// ipmitool's words when no answer came.
     pub fn context(&self, _target: Target) -> String {
         "Unable to read the SDR repository".into()
@@ -414,7 +429,9 @@ pub fn perform<T: Transport>(
         None => match read::repository(&mut traced, deadline) {
             Ok(c) => c.repository,
             Err(WalkError::Exchange { source, .. }) => return Err(ActionError::Transport(source)),
-            Err(WalkError::Command { source, .. }) => return Err(ActionError::Command(source)),
+            Err(WalkError::Fetch(FetchError::Command { source, .. })) => {
+                return Err(ActionError::Command(source))
+            }
             Err(other) => {
                 return Ok(fatal(format!("Unable to read the SDR repository: {other}")))
             }

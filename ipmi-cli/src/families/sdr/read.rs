@@ -13,7 +13,7 @@ use ipmi_core::sensor::{Availability, Evaluation};
 use ipmi_core::walk::{read_sdr_repository, SdrCache, SdrRepository, WalkError, WalkLimits};
 use ipmi_core::{Command, Deadline, Request, Response, Target, Transport};
 
-use super::super::Exchange;
+use super::super::{loggable, Exchange};
 
 /// A transport that shows each exchange to a trace (`-vv`).
 pub struct Traced<'a, T: Transport> {
@@ -35,7 +35,7 @@ impl<T: Transport> Transport for Traced<'_, T> {
         let start = Instant::now();
         let result = self.inner.exchange(request, deadline);
         (self.trace)(
-            request,
+            &loggable(request),
             &Exchange {
                 response: result.as_ref().ok().cloned(),
                 elapsed: start.elapsed(),
