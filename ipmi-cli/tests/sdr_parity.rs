@@ -200,6 +200,17 @@ fn values_equal_live_freeipmi_ipmi_sensors() {
     let mine = ipmirs(&cat(&base, &["--json", "sdr", "list", "all"]), &[]);
     assert_eq!(mine.code, 1, "{}", mine.stderr);
     let listing: serde_json::Value = serde_json::from_slice(&mine.stdout).unwrap();
+    // With --json the thresholds are read too (CPU1 Temp: 5 10 15 80 90 100).
+    let cpu1 = &listing["sensors"][2];
+    assert_eq!(cpu1["name"], "CPU1 Temp");
+    assert_eq!(
+        cpu1["thresholds"],
+        serde_json::json!({"lnr": 5.0, "lcr": 10.0, "lnc": 15.0, "unc": 80.0, "ucr": 90.0, "unr": 100.0})
+    );
+    assert_eq!(
+        (cpu1["value"].as_f64(), cpu1["status"].as_str()),
+        (Some(45.0), Some("ok"))
+    );
     let cache = std::env::temp_dir().join(format!("ipmirs-sdr-freeipmi-{}", std::process::id()));
     std::fs::create_dir_all(&cache).unwrap();
     let out = std::process::Command::new("ipmi-sensors")

@@ -177,11 +177,13 @@ families! {
 }
 
 impl Action {
-    /// The action with ipmitool's `-c` (CSV) and `-S FILE` (SDRs from a
-    /// file) applied, where the family has them.
-    pub fn with_output(mut self, csv: bool, sdr_file: Option<PathBuf>) -> Self {
+    /// The action with ipmitool's `-c` (CSV), `--json` (which asks `sdr`
+    /// for thresholds too) and `-S FILE` (SDRs from a file) applied, where
+    /// the family has them.
+    pub fn with_output(mut self, csv: bool, json: bool, sdr_file: Option<PathBuf>) -> Self {
         if let Action::Sdr(a) = &mut self {
             a.csv = csv;
+            a.json = json;
             a.sdr_file = sdr_file;
         }
         self

@@ -340,7 +340,7 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
     };
     Ok(Invocation {
         link,
-        action: action.with_output(o.csv, o.sdr_file.clone()),
+        action: action.with_output(o.csv, o.json, o.sdr_file.clone()),
         timeout: o.timeout(),
         json: o.json,
         verbose: o.verbose,

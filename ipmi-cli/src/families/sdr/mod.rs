@@ -12,6 +12,8 @@
 mod json;
 mod lines;
 mod read;
+#[cfg(test)]
+mod tests;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -214,6 +216,8 @@ pub struct Action {
     pub form: Form,
     /// `-c`: ipmitool's CSV.
     pub csv: bool,
+    /// `--json`: thresholds are read for every threshold sensor listed.
+    pub json: bool,
     /// `-S FILE`: the SDRs from this file (`sdr dump`'s format), not the BMC.
     pub sdr_file: Option<PathBuf>,
 }
@@ -295,6 +299,7 @@ impl Words {
         Ok(Action {
             form,
             csv: false,
+            json: false,
             sdr_file: None,
         })
     }
@@ -468,7 +473,7 @@ pub fn perform<T: Transport>(
             .collect(),
         _ => records.iter().filter(|r| action.shows(r)).collect(),
     };
-    let thresholds = action.form == Form::SensorList;
+    let thresholds = action.json || action.form == Form::SensorList;
     let sensors: Vec<read::Sensor> = chosen
         .into_iter()
         .map(|r| read::sensor(&mut traced, r, thresholds, deadline))
