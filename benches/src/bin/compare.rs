@@ -631,7 +631,12 @@ fn sdr_list(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
          {SDR_RUNS} runs each, medians; round trips are datagrams through a counting UDP proxy \
          / 2 per run, session setup and close included. With cache: `-S FILE` written by \
          `ipmirs sdr dump` (readings still come from the BMC), FreeIPMI's cache directory \
-         filled by the run before. {all}"
+         filled by the run before. ipmirs's round trips without cache: the session (about \
+         6 with Close Session), Get SDR Repository Info and Reserve SDR Repository (1 each), \
+         111 Get SDR for the 63 records (ipmi_sim serves at most 32 bytes per read, so a full \
+         sensor record takes two; one 0xCA answers the first whole-record read, then the \
+         chunk stays 32), 44 Get Sensor Reading and one Get Sensor Reading Factors; with \
+         `-S` the walk is gone. {all}"
     ));
 }
 
