@@ -291,24 +291,7 @@ fn timestamp(t: u32) -> String {
     if t == 0 || t == 0xffff_ffff {
         return "NA".into();
     }
-    let days = i64::from(t / 86_400);
-    let secs = t % 86_400;
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{m:02}/{d:02}/{y:04} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    super::super::mc::admin::timestamp(i64::from(t))
 }
 
 /// `sdr info` (Get SDR Repository Info, IPMI 2.0 §33.9).
