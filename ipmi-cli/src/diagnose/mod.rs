@@ -7,8 +7,8 @@
 //! verdict with the next steps (e.g. the out-of-band `ipmirs -H
 //! <bmc-address> lan mc reset cold`).
 //!
-//! Standard output: the library's text report, or with `--json` its one
-//! JSON object. Exit 0 healthy, 1 not (the verdict's code), 3 when the
+//! Standard output: the report as text, or with `--json` one JSON object
+//! ([`render`]). Exit 0 healthy, 1 not (the verdict's code), 3 when the
 //! triage did not finish within `--timeout`.
 //!
 //! Bounded: each probe has its deadline (2 s, less under a short
@@ -16,6 +16,8 @@
 //! main thread stops waiting for at `--timeout`: reading `/proc/PID/cmdline`
 //! of a process stuck in the kernel can itself block (the kernel takes the
 //! target's memory-map lock), and a triage of a hung machine must not hang.
+
+pub mod render;
 
 use std::sync::mpsc;
 
@@ -111,11 +113,11 @@ where
 pub fn print(report: &Report, json: bool, io: &mut Streams) -> u8 {
     let verdict = diagnose::verdict(report);
     let text = if json {
-        let mut line = diagnose::render_json(report);
+        let mut line = render::render_json(report);
         line.push('\n');
         line
     } else {
-        diagnose::render_text(report)
+        render::render_text(report)
     };
     match io
         .out

@@ -49,17 +49,6 @@ pub fn human_age(secs: f64) -> String {
     }
 }
 
-/// `timeout`, `io`, ... (the JSON and text name of an error class).
-pub fn class_name(class: ErrorClass) -> &'static str {
-    match class {
-        ErrorClass::Bmc => "bmc",
-        ErrorClass::Protocol => "protocol",
-        ErrorClass::Timeout => "timeout",
-        ErrorClass::Usage => "usage",
-        ErrorClass::Io => "io",
-    }
-}
-
 fn short_failure(f: &ProbeFailure, timeout_secs: Option<f64>) -> String {
     match (f.class, timeout_secs) {
         (ErrorClass::Timeout, Some(s)) => format!("no answer within {s:.1} s"),
