@@ -30,3 +30,4 @@
 pub mod devintf;
 pub mod diagnose;
 pub mod kcs;
+pub mod recover;
