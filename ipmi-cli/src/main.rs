@@ -21,6 +21,8 @@ mod manufacturers;
 mod numbers;
 mod output;
 mod plan;
+#[cfg(target_os = "linux")]
+mod recover;
 mod run;
 mod serve;
 mod signals;
@@ -121,6 +123,13 @@ pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Stre
         Ok(Plan::Diagnose(settings)) => io.fail(
             settings.json,
             &CliError::Usage("diagnose needs Linux (/proc, /sys, the IPMI driver)".into()),
+        ),
+        #[cfg(target_os = "linux")]
+        Ok(Plan::Recover(settings)) => crate::recover::run(&settings, io),
+        #[cfg(not(target_os = "linux"))]
+        Ok(Plan::Recover(settings)) => io.fail(
+            settings.diagnose.json,
+            &CliError::Usage("recover needs Linux (/proc, /sys, the IPMI driver)".into()),
         ),
     }
 }

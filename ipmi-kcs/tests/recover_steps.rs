@@ -13,7 +13,7 @@ use ipmi_core::ErrorClass;
 use ipmi_kcs::diagnose::{self, ProbeAnswer, ProbeFailure, Report};
 use ipmi_kcs::recover::{
     self, Bmc, Clock, Confirm, Confirmation, Effects, Modules, Options, Path, Paths, ProcessFate,
-    Signal, Signals, Status, Step, StepReport, UnloadError,
+    ResetFailure, Signal, Signals, Status, Step, StepReport, UnloadError,
 };
 use ipmirs_test_support::fakeroot::{self, qemu_answer, timeout, FakeMachine, FakeProbe};
 
@@ -103,7 +103,7 @@ impl Modules for FakeModules {
 #[derive(Clone)]
 struct Script {
     open: Result<(), ProbeFailure>,
-    reset: Result<(), ProbeFailure>,
+    reset: Result<(), ResetFailure>,
     /// Get Device ID answers from this probe on (1-based); `None`: never.
     answers_from: Option<u32>,
     /// Time each failing request takes.
@@ -114,7 +114,7 @@ impl Script {
     fn frozen(path: &str) -> Script {
         Script {
             open: Ok(()),
-            reset: Err(timeout(path)),
+            reset: Err(ResetFailure::of_exchange(timeout(path))),
             answers_from: None,
             takes: Duration::from_secs(2),
         }
@@ -138,7 +138,7 @@ struct FakeBmc {
 }
 
 impl Bmc for FakeBmc {
-    fn cold_reset(&mut self, t: Duration) -> Result<(), ProbeFailure> {
+    fn cold_reset(&mut self, t: Duration) -> Result<(), ResetFailure> {
         self.log.borrow_mut().push(format!("reset {}", self.path));
         if self.script.reset.is_err() {
             self.clock.advance(t);
@@ -576,7 +576,7 @@ fn a_frozen_bmc_gets_no_claim_and_the_budget_bounds_the_probes() {
     assert_eq!(s.status, Status::Failed);
     assert!(
         s.summary.starts_with(
-            "Cold Reset sent through /dev/ipmi0, but the BMC did not acknowledge it within 2.0 s (it may not have received it)"
+            "Cold Reset through /dev/ipmi0 not acknowledged within 2.0 s (the BMC may not have received it): "
         ),
         "{}",
         s.summary
@@ -586,7 +586,7 @@ fn a_frozen_bmc_gets_no_claim_and_the_budget_bounds_the_probes() {
     // 2 s per probe + 1 s between: 4 probes in the 10 s budget.
     assert!(
         p.summary
-            .contains("within the reset budget of 10 s (4 Get Device ID probe(s)"),
+            .contains("within the reset budget of 10 s after the Cold Reset request (4 Get Device ID probe(s)"),
         "{}",
         p.summary
     );
@@ -596,9 +596,10 @@ fn a_frozen_bmc_gets_no_claim_and_the_budget_bounds_the_probes() {
         .summary
         .contains("give --unload-driver to unload ipmi_devintf, ipmi_si"));
     let oob = run.step(Step::OutOfBandReset);
-    assert!(oob
-        .summary
-        .contains("ipmirs -H <bmc-address> -U <user> -E lan mc reset cold"));
+    assert_eq!(
+        oob.details,
+        ["ipmirs -H <bmc-address> -U <user> -E lan mc reset cold"]
+    );
     assert_eq!(run.step(Step::Result).status, Status::Failed);
     assert_eq!(run.exit, 1);
 }
@@ -623,7 +624,7 @@ fn cannot_open_the_device_means_not_sent() {
     );
     let s = run.step(Step::InBandReset);
     assert_eq!(s.status, Status::Refused);
-    assert!(s.summary.starts_with("Cold Reset not sent: cannot open /dev/ipmi0: /dev/ipmi0: permission denied: run as root; next: "), "{}", s.summary);
+    assert!(s.summary.starts_with("Cold Reset not sent through /dev/ipmi0: cannot open it: /dev/ipmi0: permission denied: run as root; next: "), "{}", s.summary);
     assert!(run.steps.iter().all(|s| s.step != Step::InBandProbe));
 }
 
@@ -705,8 +706,9 @@ fn kill_unload_then_kcs_reset_of_a_frozen_bmc_is_reported_as_failing() {
     let k = run.step(Step::KcsReset);
     assert_eq!(k.status, Status::Failed);
     assert!(
-        k.summary
-            .starts_with("Cold Reset sent through the KCS ports 0xca2/0xca3"),
+        k.summary.starts_with(
+            "Cold Reset through the KCS ports 0xca2/0xca3 not acknowledged within 2.0 s"
+        ),
         "{}",
         k.summary
     );

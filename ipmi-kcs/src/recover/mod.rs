@@ -265,10 +265,38 @@ pub enum Path {
     OutOfBand,
 }
 
+/// Why a Cold Reset did not go through, and whether it may have reached the BMC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResetFailure {
+    /// What failed.
+    pub failure: ProbeFailure,
+    /// False when it certainly was not sent (no session, the device
+    /// refused the request); true when it may have reached the BMC (no
+    /// answer before the deadline) or did (a completion code).
+    pub maybe_sent: bool,
+}
+
+impl ResetFailure {
+    /// A failure of an exchange: sent, or maybe sent, unless the request
+    /// never left (a usage or I/O error before anything was written).
+    pub fn of_exchange(failure: ProbeFailure) -> ResetFailure {
+        let maybe_sent = matches!(
+            failure.class,
+            ipmi_core::ErrorClass::Timeout
+                | ipmi_core::ErrorClass::Bmc
+                | ipmi_core::ErrorClass::Protocol
+        );
+        ResetFailure {
+            failure,
+            maybe_sent,
+        }
+    }
+}
+
 /// One way to the BMC, open: Cold Reset and Get Device ID, each within a timeout.
 pub trait Bmc {
     /// Cold Reset (IPMI 2.0 §20.2); `Ok` only when the BMC accepted it.
-    fn cold_reset(&mut self, timeout: Duration) -> Result<(), ProbeFailure>;
+    fn cold_reset(&mut self, timeout: Duration) -> Result<(), ResetFailure>;
     /// Get Device ID (IPMI 2.0 §20.1).
     fn get_device_id(&mut self, timeout: Duration) -> Result<ProbeAnswer, ProbeFailure>;
 }

@@ -137,7 +137,7 @@ fn reset_and_probe(
                 reset_step,
                 status,
                 format!(
-                    "Cold Reset not sent: cannot open {shown}: {}{}",
+                    "Cold Reset not sent through {shown}: cannot open it: {}{}",
                     e.message,
                     next_after(path)
                 ),
@@ -156,32 +156,45 @@ fn reset_and_probe(
             );
             true
         }
-        Err(e) if e.class == ErrorClass::Timeout => {
+        Err(e) if !e.maybe_sent => {
+            out.step(
+                fx.clock,
+                reset_step,
+                Status::Refused,
+                format!(
+                    "Cold Reset not sent through {shown}: {}{}",
+                    e.failure.message,
+                    next_after(path)
+                ),
+            );
+            false
+        }
+        Err(e) if e.failure.class == ErrorClass::Timeout => {
             out.step(
                 fx.clock,
                 reset_step,
                 Status::Failed,
                 format!(
-                    "Cold Reset sent through {shown}, but the BMC did not acknowledge it within {:.1} s \
-                     (it may not have received it): {}",
+                    "Cold Reset through {shown} not acknowledged within {:.1} s (the BMC may not have received it): {}",
                     timeout.as_secs_f64(),
-                    e.message
+                    e.failure.message
                 ),
             );
             true
         }
         Err(e) => {
+            let what = if e.failure.class == ErrorClass::Bmc {
+                "refused by the BMC"
+            } else {
+                "failed"
+            };
             out.step(
                 fx.clock,
                 reset_step,
                 Status::Failed,
-                format!(
-                    "Cold Reset through {shown} failed: {}{}",
-                    e.message,
-                    next_after(path)
-                ),
+                format!("Cold Reset through {shown} {what}: {}", e.failure.message),
             );
-            e.class == ErrorClass::Bmc
+            true
         }
     };
     if !sent {
@@ -196,7 +209,7 @@ fn reset_and_probe(
                 probe_step,
                 Status::Done,
                 format!(
-                    "the BMC answers through {shown} {:.1} s after the reset (Get Device ID: device id 0x{:02x}, firmware {})",
+                    "the BMC answers through {shown} {:.1} s after the Cold Reset request (Get Device ID: device id 0x{:02x}, firmware {})",
                     spent.as_secs_f64(),
                     answer.device_id,
                     answer.firmware
@@ -213,7 +226,7 @@ fn reset_and_probe(
                 probe_step,
                 Status::Failed,
                 format!(
-                    "no answer through {shown} within the reset budget of {:.0} s ({tries} Get Device ID probe(s); last: {})",
+                    "no answer through {shown} within the reset budget of {:.0} s after the Cold Reset request ({tries} Get Device ID probe(s); last: {})",
                     options.reset_budget.as_secs_f64(),
                     e.message
                 ),
@@ -625,9 +638,7 @@ pub fn run(
                 fx.clock,
                 Step::OutOfBandReset,
                 Status::Skipped,
-                "no -H given: from a machine that reaches the BMC's LAN port, run: \
-                 ipmirs -H <bmc-address> -U <user> -E lan mc reset cold"
-                    .into(),
+                "no -H given: reset the BMC out of band from a machine that reaches its LAN port:".into(),
                 vec!["ipmirs -H <bmc-address> -U <user> -E lan mc reset cold".into()],
                 Vec::new(),
                 None,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use ipmi_core::cmd::{ColdReset, GetDeviceId};
 use ipmi_core::{Deadline, ErrorClass, Failure, Transport};
 
-use super::{Bmc, Clock, Modules, Path, Paths, Signal, Signals, UnloadError};
+use super::{Bmc, Clock, Modules, Path, Paths, ResetFailure, Signal, Signals, UnloadError};
 use crate::diagnose::{answer_of, ProbeAnswer, ProbeFailure};
 use crate::kcs::{Backend, KcsAddress, KcsClient, KcsOptions};
 
@@ -112,10 +112,10 @@ fn failure<E: Failure>(path: &str, e: &E) -> ProbeFailure {
 }
 
 impl<T: Transport> Bmc for TransportBmc<T> {
-    fn cold_reset(&mut self, timeout: Duration) -> Result<(), ProbeFailure> {
+    fn cold_reset(&mut self, timeout: Duration) -> Result<(), ResetFailure> {
         self.transport
             .execute_by(&ColdReset, Deadline::from_now(timeout))
-            .map_err(|e| failure(&self.shown, &e))
+            .map_err(|e| ResetFailure::of_exchange(failure(&self.shown, &e)))
     }
 
     fn get_device_id(&mut self, timeout: Duration) -> Result<ProbeAnswer, ProbeFailure> {
