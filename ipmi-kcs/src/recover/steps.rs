@@ -236,6 +236,36 @@ fn reset_and_probe(
     }
 }
 
+/// A reset step through `path`: planned under `--dry-run`, skipped when
+/// not confirmed, else the reset and the probes.
+fn attempt(
+    fx: &mut Effects,
+    out: &mut Reporter,
+    options: &Options,
+    path: Path,
+    steps: (Step, Step),
+    shown: &str,
+) -> Option<ProbeAnswer> {
+    if options.dry_run {
+        out.step(
+            fx.clock,
+            steps.0,
+            Status::Planned,
+            format!(
+                "would send Cold Reset through {shown} (deadline {:.1} s), then probe Get Device ID for up to {:.0} s",
+                options.request_timeout.as_secs_f64(),
+                options.reset_budget.as_secs_f64()
+            ),
+        );
+        None
+    } else if let Err(why) = ask(fx, &format!("Cold reset the BMC through {shown}?")) {
+        out.step(fx.clock, steps.0, Status::Skipped, why);
+        None
+    } else {
+        reset_and_probe(fx, out, options, path, steps, shown)
+    }
+}
+
 /// What to try after `path` failed.
 fn next_after(path: Path) -> &'static str {
     match path {
@@ -390,21 +420,8 @@ pub fn run(
             Status::Skipped,
             format!("not possible: {device} does not exist"),
         );
-    } else if options.dry_run {
-        out.step(
-            fx.clock,
-            Step::InBandReset,
-            Status::Planned,
-            format!(
-                "would send Cold Reset through {device} (deadline {:.1} s), then probe Get Device ID for up to {:.0} s",
-                options.request_timeout.as_secs_f64(),
-                options.reset_budget.as_secs_f64()
-            ),
-        );
-    } else if let Err(why) = ask(fx, &format!("Cold reset the BMC through {device}?")) {
-        out.step(fx.clock, Step::InBandReset, Status::Skipped, why);
     } else {
-        answered = reset_and_probe(
+        answered = attempt(
             fx,
             &mut out,
             options,
@@ -568,21 +585,8 @@ pub fn run(
             Status::Skipped,
             "not possible while ipmi_si owns the KCS ports".into(),
         );
-    } else if options.dry_run {
-        out.step(
-            fx.clock,
-            Step::KcsReset,
-            Status::Planned,
-            format!(
-                "would send Cold Reset over {kcs} (deadline {:.1} s), then probe Get Device ID for up to {:.0} s",
-                options.request_timeout.as_secs_f64(),
-                options.reset_budget.as_secs_f64()
-            ),
-        );
-    } else if let Err(why) = ask(fx, &format!("Cold reset the BMC over {kcs}?")) {
-        out.step(fx.clock, Step::KcsReset, Status::Skipped, why);
     } else {
-        answered = reset_and_probe(
+        answered = attempt(
             fx,
             &mut out,
             options,
@@ -638,37 +642,22 @@ pub fn run(
                 fx.clock,
                 Step::OutOfBandReset,
                 Status::Skipped,
-                "no -H given: reset the BMC out of band from a machine that reaches its LAN port:".into(),
+                "no -H given: reset the BMC out of band from a machine that reaches its LAN port:"
+                    .into(),
                 vec!["ipmirs -H <bmc-address> -U <user> -E lan mc reset cold".into()],
                 Vec::new(),
                 None,
             ),
-            Some(host) if options.dry_run => out.step(
-                fx.clock,
-                Step::OutOfBandReset,
-                Status::Planned,
-                format!(
-                    "would send Cold Reset to {host} over RMCP+, then probe Get Device ID for up to {:.0} s",
-                    options.reset_budget.as_secs_f64()
-                ),
-            ),
             Some(host) => {
-                let host = host.clone();
-                if let Err(why) = ask(
+                let shown = format!("{host} ({})", path_name(Path::OutOfBand));
+                answered = attempt(
                     fx,
-                    &format!("Cold reset the BMC {host} over RMCP+?"),
-                ) {
-                    out.step(fx.clock, Step::OutOfBandReset, Status::Skipped, why);
-                } else {
-                    answered = reset_and_probe(
-                        fx,
-                        &mut out,
-                        options,
-                        Path::OutOfBand,
-                        (Step::OutOfBandReset, Step::OutOfBandProbe),
-                        &format!("{host} ({})", path_name(Path::OutOfBand)),
-                    );
-                }
+                    &mut out,
+                    options,
+                    Path::OutOfBand,
+                    (Step::OutOfBandReset, Step::OutOfBandProbe),
+                    &shown,
+                );
             }
         }
     }
