@@ -7,7 +7,9 @@
 //! (lan / local / kcs) -> [`families`] (mc, chassis, raw: grammar, call,
 //! renderers) -> [`output`]; [`run`] is the run loop of one client
 //! command; [`credentials`], [`exit`], [`numbers`], [`manufacturers`] and
-//! [`signals`] are leaves. tests/module_layers.rs checks the direction.
+//! [`signals`] are leaves. The other jobs (`fleet`, `serve`, `try`,
+//! `diagnose`, `recover`) sit beside `run`, below `main`.
+//! tests/module_layers.rs checks the direction.
 
 mod args;
 mod connect;
