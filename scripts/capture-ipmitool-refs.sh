@@ -66,28 +66,10 @@ mc_add_fru_data 0x20 0 0x20 data 0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07 0x08 0x
 mc_enable 0x20
 EMU
 
-# The fixture's chassis hook in its default mode: every request is accepted,
-# the power stays off.
+# The fixture's chassis hook (test-support/src/chassis.sh), in its default
+# mode: every request is accepted, the power stays off (no track-power file).
 chassis_hook() {
-    cat <<'HOOK'
-#!/bin/sh
-dir=$1; op=$2; shift 2
-echo "$op $*" >> "$dir/chassis.log"
-case "$op" in
-get)
-    for p in "$@"; do
-        case "$p" in
-        power) v=$(cat "$dir/power" 2>/dev/null); echo "power:${v:-0}" ;;
-        boot) echo "boot:default" ;;
-        *) echo "unsupported parameter: $p"; exit 1 ;;
-        esac
-    done
-    ;;
-set) ;;
-*) exit 1 ;;
-esac
-exit 0
-HOOK
+    cat test-support/src/chassis.sh
 }
 
 

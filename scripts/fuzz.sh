@@ -46,6 +46,7 @@ fi
 
 # Seeds from the captures and the harness's own exchanges (new ones only).
 cargo test -q -p ipmi-lanplus --test hostile_corpus -- --ignored write_seed_corpus >/dev/null
+cargo test -q -p ipmi-core --test hostile_records -- --ignored write_seed_corpus >/dev/null
 
 if [ $# -gt 0 ]; then
     targets=("$@")
@@ -85,6 +86,7 @@ for t in "${targets[@]}"; do
         (cd fuzz && "${cargo[@]}" fuzz cmin -s "$sanitizer" "$t" -- -max_len=4096) >>"$log" 2>&1 || true
         # cmin drops redundant seeds too; the seeds are what git keeps.
         cargo test -q -p ipmi-lanplus --test hostile_corpus -- --ignored write_seed_corpus >/dev/null
+cargo test -q -p ipmi-core --test hostile_records -- --ignored write_seed_corpus >/dev/null
     fi
     corpus=$(find "fuzz/corpus/$t" -type f | wc -l)
     printf '%-22s %14s %8s %10s %8s  %s\n' "$t" "$runs" "$fuzzed" "$rate" "$corpus" "$result"

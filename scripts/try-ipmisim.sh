@@ -37,17 +37,8 @@ trap 'exit 143' TERM
 source "$(dirname "${BASH_SOURCE[0]}")/lib-udp.sh"
 
 write_config() { # PORT
-    cat >"$state/chassis.sh" <<'HOOK'
-#!/bin/sh
-# ipmi_sim chassis_control hook: accepts every request, power stays off.
-dir=$1; op=$2; shift 2
-echo "$op $*" >> "$dir/chassis.log"
-case "$op" in
-get) for p in "$@"; do case "$p" in power) echo "power:0" ;; boot) echo "boot:default" ;; *) exit 1 ;; esac; done ;;
-set) ;;
-*) exit 1 ;;
-esac
-HOOK
+    # The fixture's chassis hook: accepts every request, power stays off.
+    cp test-support/src/chassis.sh "$state/chassis.sh"
     # The same lan.conf as the test fixture and the captured references.
     sed -e "s|@PORT@|$1|" -e "s|@DIR@|$state|g" \
         ipmi-cli/tests/data/ipmitool/lan.conf.in >"$state/lan.conf"

@@ -98,7 +98,7 @@ pub struct Options {
     #[arg(short = 'a', global = true, conflicts_with_all = ["password", "password_from_env", "password_file"])]
     pub password_prompt: bool,
 
-    /// Cipher suite ID [default: 17, falling back to 3 when the BMC refuses it]
+    /// Cipher suite ID [default: the strongest the BMC lists; 17, then 3]
     #[arg(short = 'C', value_name = "SUITE", value_parser = parse_byte, global = true)]
     pub cipher_suite: Option<u8>,
 
@@ -213,7 +213,7 @@ pub enum KcsBackend {
 }
 
 /// The deadline of one invocation when `--timeout` is not given.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use ipmi_core::DEFAULT_TIMEOUT;
 
 impl Options {
     /// `-L`, or ADMINISTRATOR.
@@ -274,7 +274,7 @@ impl Options {
 /// The first command word: an interface, or a command for the default one.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Top {
-    /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H)
+    /// RMCP+ (IPMI 2.0 LAN) session with the BMC at -H HOST (the default with -H); `lan print|set` is ipmitool's lan command
     Lan {
         #[command(subcommand)]
         command: Words,
@@ -405,6 +405,10 @@ impl Top {
 impl Words {
     fn job(&self, word: InterfaceWord) -> Job<'_> {
         match self {
+            // `lan print|set`: ipmitool's lan command, not the interface.
+            Words::Known(command @ Command::Lan(_)) if word == InterfaceWord::Lan => {
+                Job::Client(None, command)
+            }
             Words::Known(command) => Job::Client(Some(word), command),
             Words::Other(words) => Job::Unknown(Some(word), words),
         }

@@ -17,7 +17,7 @@ use crate::exit::CliError;
 pub type Secret = Zeroizing<Vec<u8>>;
 
 /// Longest password (Kuid) and BMC key (Kg), IPMI 2.0 §13.31.
-pub const MAX_KEY: usize = 20;
+pub use ipmi_lanplus::config::MAX_KEY;
 
 /// Read access to environment variables and the terminal.
 pub trait Env {

@@ -26,17 +26,6 @@ pub fn code_of(class: ErrorClass) -> u8 {
     }
 }
 
-/// The lower-case name of a class, as `--json` reports it in `kind`.
-pub fn class_name(class: ErrorClass) -> &'static str {
-    match class {
-        ErrorClass::Bmc => "bmc",
-        ErrorClass::Protocol => "protocol",
-        ErrorClass::Timeout => "timeout",
-        ErrorClass::Usage => "usage",
-        ErrorClass::Io => "io",
-    }
-}
-
 /// Everything that makes `ipmirs` exit non-zero.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -109,7 +98,7 @@ impl CliError {
     pub fn kind(&self) -> &'static str {
         match self {
             CliError::Interrupted { .. } => "interrupted",
-            other => class_name(other.class()),
+            other => other.class().name(),
         }
     }
 

@@ -18,7 +18,8 @@
 
 use std::path::PathBuf;
 
-use ipmi_core::{Command, CommandError, ErrorClass, NetFn, Response, Target};
+use ipmi_core::cmd::{Raw, RawResponse};
+use ipmi_core::{ErrorClass, Response, Target};
 use ipmi_lanplus::fleet::{self, HostResult, Options};
 
 use crate::connect::lan::{stage_of, LanConnector};
@@ -30,39 +31,6 @@ use crate::plan::{Action, FleetSettings};
 
 /// More hosts than this get a progress line (when stderr is a terminal).
 pub const PROGRESS_MIN: usize = 50;
-
-/// The action's request as a command whose answer is the bare response:
-/// decoding (and the completion code) is left to [`Action::decode`],
-/// so that failures are worded as for one host.
-struct Passthrough {
-    netfn: NetFn,
-    cmd: u8,
-    data: Vec<u8>,
-}
-
-impl Command for Passthrough {
-    type Output = Response;
-
-    fn name(&self) -> &'static str {
-        "fleet request"
-    }
-
-    fn netfn(&self) -> NetFn {
-        self.netfn
-    }
-
-    fn cmd(&self) -> u8 {
-        self.cmd
-    }
-
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.data);
-    }
-
-    fn decode(&self, response: &Response) -> Result<Response, CommandError> {
-        Ok(response.clone())
-    }
-}
 
 /// Counts of the hosts' outcomes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -198,8 +166,18 @@ pub fn run(settings: &FleetSettings, registries: &[PathBuf], io: &mut Streams) -
         .collect();
     let total = hosts.len();
     let progress = total > PROGRESS_MIN && stderr_is_terminal();
+    if !inv.action.one_exchange() {
+        return io.fail(
+            json,
+            &CliError::Usage(
+                "this command takes several exchanges: run it on one host at a time".into(),
+            ),
+        );
+    }
     let request = inv.action.request(target);
-    let command = Passthrough {
+    // The unchecked pass-through: decoding (and the completion code) is
+    // left to [`Action::decode`], so that failures are worded as for one host.
+    let command = Raw {
         netfn: request.netfn,
         cmd: request.cmd,
         data: request.data,
@@ -209,8 +187,15 @@ pub fn run(settings: &FleetSettings, registries: &[PathBuf], io: &mut Streams) -
         .timeout(inv.timeout);
     let mut tally = Tally::default();
     let mut write_failed = false;
-    let ran = fleet::run_blocking(hosts, &options, command, |r: HostResult<Response>| {
-        let result = host_outcome(&inv.action, target, r.result);
+    let (netfn, cmd) = (command.netfn.response(), command.cmd);
+    let ran = fleet::run_blocking(hosts, &options, command, |r: HostResult<RawResponse>| {
+        let response = r.result.map(|raw| Response {
+            netfn,
+            cmd,
+            completion: raw.completion,
+            data: raw.data,
+        });
+        let result = host_outcome(&inv.action, target, response);
         tally.add(&result);
         if progress {
             let _ = write!(io.err, "\r\x1b[K");
@@ -270,7 +255,7 @@ pub fn run(settings: &FleetSettings, registries: &[PathBuf], io: &mut Streams) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ipmi_core::CompletionCode;
+    use ipmi_core::{CompletionCode, NetFn};
 
     #[test]
     fn every_line_gets_the_prefix() {

@@ -33,10 +33,7 @@ use crate::families::{self as actions, Outcome};
 use crate::output::Streams;
 use crate::plan::{Invocation, Link};
 
-/// Least time given to Close Session after an answer.
-pub const CLOSE_MIN: Duration = Duration::from_millis(250);
-/// Most time given to Close Session.
-pub const CLOSE_MAX: Duration = Duration::from_secs(2);
+pub use ipmi_core::deadline::{CLOSE_MAX, CLOSE_MIN};
 /// Most time given to Close Session after SIGINT or SIGTERM.
 pub const INTERRUPT_CLOSE_MAX: Duration = Duration::from_secs(1);
 
@@ -326,7 +323,7 @@ fn describe_lan(s: &LanSettings, inv: &Invocation, peer: &str, io: &mut Streams)
     let suite = s
         .cipher_suite
         .map(|c| c.to_string())
-        .unwrap_or_else(|| "17, falling back to 3".into());
+        .unwrap_or_else(|| "negotiated".into());
     let tries = match (s.per_try_timeout, s.retries) {
         (None, None) => "library defaults".to_string(),
         (p, r) => format!(

@@ -287,3 +287,44 @@ fn one_host_is_unchanged_and_bad_lists_are_usage_errors() {
         r.expect_code(2);
     }
 }
+
+/// Commands that take several exchanges (`user list`, `lan print`,
+/// `chassis bootdev`...) are refused for a fleet before any host is asked;
+/// one-exchange admin commands (`chassis restart_cause`) run on each host.
+#[test]
+fn several_exchange_commands_run_on_one_host_at_a_time() {
+    let f = start();
+    let hosts = format!("127.0.0.1:{}-{}", f.base, f.base + 1);
+    for words in [
+        &["user", "list", "1"][..],
+        &["lan", "print", "1"],
+        &["chassis", "bootdev", "pxe"],
+    ] {
+        let mut a = args(&["-H", &hosts, "-U", "admin", "-P", "secret"]);
+        a.extend(args(words));
+        let r = ipmirs(&a, &[]);
+        r.expect_code(2);
+        assert!(
+            r.messages().contains("run it on one host at a time"),
+            "{words:?}: {}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+    }
+    // One exchange: asked of every host (answered or refused, never a usage error).
+    let r = ipmirs(
+        &args(&[
+            "-H",
+            &hosts,
+            "-U",
+            "admin",
+            "-P",
+            "secret",
+            "chassis",
+            "restart_cause",
+        ]),
+        &[],
+    );
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert!(r.messages().contains("2 hosts: "), "{}", r.stderr);
+}

@@ -4,6 +4,15 @@
 
 use std::time::{Duration, Instant};
 
+/// The deadline of an operation given none: 10 s, ipmitool's (and every
+/// ipmirs transport's) default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Close Session (IPMI 2.0 §22.19) gets what is left of the deadline, but
+/// at least this long after a successful command...
+pub const CLOSE_MIN: Duration = Duration::from_millis(250);
+/// ... and at most this long.
+pub const CLOSE_MAX: Duration = Duration::from_secs(2);
+
 /// The instant by which an operation must have finished.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Deadline(Instant);

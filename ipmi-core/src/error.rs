@@ -18,6 +18,20 @@ pub enum ErrorClass {
     Io,
 }
 
+impl ErrorClass {
+    /// The lower-case name (`bmc`, `protocol`, `timeout`, `usage`, `io`),
+    /// as text and JSON output report it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorClass::Bmc => "bmc",
+            ErrorClass::Protocol => "protocol",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Usage => "usage",
+            ErrorClass::Io => "io",
+        }
+    }
+}
+
 /// Implemented by every error type of every transport.
 pub trait Failure: std::error::Error + Send + Sync + 'static {
     /// The class of this failure.

@@ -27,16 +27,23 @@ pub mod command;
 pub mod completion;
 pub mod deadline;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod netfn;
 pub mod privilege;
+pub mod reader;
+pub mod record;
+pub mod sensor;
 pub mod target;
 pub mod transport;
+pub mod walk;
 pub mod wire;
 
 pub use command::Command;
 pub use completion::CompletionCode;
-pub use deadline::Deadline;
+pub use deadline::{Deadline, DEFAULT_TIMEOUT};
 pub use error::{CommandError, ErrorClass, Failure};
 pub use message::{Request, Response};
 pub use netfn::NetFn;

@@ -37,20 +37,9 @@ use ipmi_core::{
     Response, Target,
 };
 
-/// Deterministic xorshift bytes.
-struct Rng(u64);
+mod common;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
+use common::Rng;
 
 /// Checks `cmd`'s decoder against every completion code and data lengths
 /// 0..=need+4, with random data and with the wrong NetFn and command.
@@ -126,6 +115,48 @@ fn every_decoder_under_every_completion_code_and_length() {
         ) > 0
     );
     assert!(hostile(&CloseSession { session_id: 7 }, 0, &mut rng) > 0);
+    sdr_and_sensor_decoders(&mut rng);
+}
+
+/// The SDR repository and sensor commands (IPMI 2.0 §33, §35).
+fn sdr_and_sensor_decoders(rng: &mut Rng) {
+    use ipmi_core::cmd::{
+        GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, GetSensorEvents, GetSensorHysteresis,
+        GetSensorReading, GetSensorReadingFactors, GetSensorThresholds, RecordStore, Reserve,
+    };
+    let get = |store| GetSdr {
+        store,
+        reservation: 1,
+        record_id: 2,
+        offset: 0,
+        count: 0xff,
+    };
+    assert!(hostile(&GetSdrRepositoryInfo, 14, rng) > 0);
+    assert!(hostile(&GetDeviceSdrInfo { sdr_count: true }, 2, rng) > 0);
+    for store in [
+        RecordStore::SDR_REPOSITORY,
+        RecordStore::DEVICE_SDR,
+        RecordStore::SEL,
+    ] {
+        assert!(hostile(&Reserve(store), 2, rng) > 0);
+        assert!(hostile(&get(store), 2, rng) > 0);
+    }
+    assert!(hostile(&GetSensorReading(0xbe), 2, rng) > 0);
+    assert!(hostile(&GetSensorThresholds(1), 7, rng) > 0);
+    assert!(hostile(&GetSensorHysteresis(1), 2, rng) > 0);
+    for status in [false, true] {
+        assert!(hostile(&GetSensorEvents { number: 1, status }, 1, rng) > 0);
+    }
+    assert!(
+        hostile(
+            &GetSensorReadingFactors {
+                number: 1,
+                reading: 0
+            },
+            7,
+            rng
+        ) > 0
+    );
 }
 
 #[test]
@@ -273,6 +304,48 @@ fn typed_parameter_parsers_never_panic() {
             let _ = f.unix_time();
         }
     }
+}
+
+#[test]
+fn fru_and_sel_decoders_under_every_completion_code_and_length() {
+    use ipmi_core::cmd::{fru, sel, GetSdr, RecordStore, Reserve};
+    let mut rng = Rng(0xF00D);
+    assert!(hostile(&fru::GetFruInventoryAreaInfo { device_id: 0 }, 3, &mut rng) > 0);
+    let read = fru::ReadFruData {
+        device_id: 0,
+        offset: 0,
+        count: 2,
+    };
+    // Random count bytes rarely match the bytes after them: refused as
+    // InvalidField, which `hostile` accepts.
+    hostile(&read, 1, &mut rng);
+    let write = fru::WriteFruData {
+        device_id: 0,
+        offset: 0,
+        data: vec![1],
+    };
+    assert!(hostile(&write, 1, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelInfo, 14, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelAllocationInfo, 9, &mut rng) > 0);
+    assert!(hostile(&Reserve(RecordStore::SEL), 2, &mut rng) > 0);
+    assert!(hostile(&GetSdr::whole(RecordStore::SEL, 0), 2, &mut rng) > 0);
+    assert!(
+        hostile(
+            &sel::DeleteSelEntry {
+                reservation: 1,
+                record_id: 2
+            },
+            2,
+            &mut rng
+        ) > 0
+    );
+    let clear = sel::ClearSel {
+        reservation: 1,
+        action: sel::ClearAction::GetStatus,
+    };
+    assert!(hostile(&clear, 1, &mut rng) > 0);
+    assert!(hostile(&sel::GetSelTime, 4, &mut rng) > 0);
+    assert!(hostile(&sel::SetSelTime { time: 0 }, 0, &mut rng) > 0);
 }
 
 #[test]

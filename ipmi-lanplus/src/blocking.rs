@@ -2,21 +2,17 @@
 //! sleeping only until the session's next timeout, so no call outlives its
 //! deadline.
 
-use std::io::ErrorKind;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ipmi_core::{Deadline, Request, Response, Target, Transport};
-use rand::RngCore;
 
 use crate::client::{Action, Connection, Event, Session};
 use crate::crypto::suite::CipherSuite;
-use crate::{ClientConfig, Error};
-
-/// Largest datagram accepted (an IPMI message is at most a few hundred bytes).
-pub(crate) const MAX_DATAGRAM: usize = 1024;
+use crate::udp::{is_transient, local_for, os_seed, sent, MAX_DATAGRAM};
+use crate::{resolve, ClientConfig, Error};
 
 /// A blocking RMCP+ client: one session with one BMC, kept across
 /// commands and opened anew when the BMC dropped it (see
@@ -39,13 +35,6 @@ pub struct Client {
 /// ([`ClientConfig::interrupt`]) is looked at again.
 pub const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 
-/// 32 bytes from the operating system's generator, to seed a session.
-pub(crate) fn os_seed() -> [u8; 32] {
-    let mut seed = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut seed);
-    seed
-}
-
 impl Client {
     /// Opens a session with `config.timeout` as deadline.
     pub fn connect<A: ToSocketAddrs>(addr: A, config: ClientConfig) -> Result<Client, Error> {
@@ -61,10 +50,7 @@ impl Client {
         config: ClientConfig,
         deadline: Deadline,
     ) -> Result<Client, Error> {
-        let peer = addr
-            .to_socket_addrs()?
-            .next()
-            .ok_or_else(|| Error::Config("the address resolved to nothing".into()))?;
+        let peer = resolve::first_address(addr.to_socket_addrs())?;
         Self::open(peer, config, deadline)
     }
 
@@ -77,17 +63,13 @@ impl Client {
         deadline: Deadline,
     ) -> Result<Client, Error> {
         config.validate()?;
-        let peer = crate::resolve::resolve(host, port, deadline)?;
+        let peer = resolve::resolve(host, port, deadline)?;
         Self::open(peer, config, deadline)
     }
 
     fn open(peer: SocketAddr, config: ClientConfig, deadline: Deadline) -> Result<Client, Error> {
         config.validate()?;
-        let socket = UdpSocket::bind(if peer.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        })?;
+        let socket = UdpSocket::bind(local_for(peer))?;
         socket.connect(peer)?;
         let timeout = config.timeout;
         let target = config.target;
@@ -106,7 +88,7 @@ impl Client {
             buf: vec![0; MAX_DATAGRAM],
         };
         // On failure, Drop sends Close Session if keys were established.
-        client.drive()?;
+        client.operation()?;
         Ok(client)
     }
 
@@ -131,27 +113,12 @@ impl Client {
     /// one was sent and answered; `Ok(false)`: none was due; an error: it
     /// got no answer, and the next request opens a new session first.
     pub fn keepalive_if_due(&mut self) -> Result<bool, Error> {
-        match self.conn.keepalive_due() {
-            Some(due) if due <= Instant::now() => {}
-            _ => return Ok(false),
+        if !self.conn.keepalive_is_due(Instant::now()) {
+            return Ok(false);
         }
-        self.drive_idle()?;
-        match self.conn.take_keepalive_error() {
-            Some(e) => Err(e),
-            None => Ok(true),
-        }
-    }
-
-    /// Runs keepalives that are due until nothing is in flight.
-    fn drive_idle(&mut self) -> Result<(), Error> {
-        loop {
-            match self.conn.poll(Instant::now()) {
-                Action::Transmit(d) => self.send(&d)?,
-                Action::Done(_) | Action::Idle => return Ok(()),
-                Action::WaitUntil(_) if !self.conn.is_busy() => return Ok(()),
-                Action::WaitUntil(wake) => self.receive_until(wake)?,
-            }
-        }
+        // Keepalives are not the caller's operation: no interruption.
+        self.drive(false, |conn, now| conn.poll_idle(now, false))
+            .map(|_| true)
     }
 
     fn interrupted(&self) -> bool {
@@ -161,12 +128,7 @@ impl Client {
     }
 
     fn send(&self, d: &[u8]) -> Result<(), Error> {
-        // An ICMP "port unreachable" from an earlier datagram surfaces
-        // here; treat it like a lost datagram.
-        match self.socket.send(d) {
-            Err(e) if e.kind() != ErrorKind::ConnectionRefused => Err(e.into()),
-            _ => Ok(()),
-        }
+        sent(self.socket.send(d))
     }
 
     fn receive_until(&mut self, wake: Instant) -> Result<(), Error> {
@@ -197,38 +159,34 @@ impl Client {
         }
         // Closing ignores the interrupt flag: its deadline bounds it.
         self.interrupt = None;
-        self.drive().map(|_| ())
+        self.operation().map(|_| ())
     }
 
     /// Runs the connection until the caller's pending operation finishes.
-    fn drive(&mut self) -> Result<Event, Error> {
+    fn operation(&mut self) -> Result<Event, Error> {
+        let event = self.drive(true, Connection::poll_operation)?;
+        event.ok_or(Error::NotActive("nothing is pending"))
+    }
+
+    /// The driver loop: does what `poll` says until it is done, stopping
+    /// early when `interruptible` and the interrupt flag is set.
+    fn drive(
+        &mut self,
+        interruptible: bool,
+        poll: impl Fn(&mut Connection, Instant) -> Action,
+    ) -> Result<Option<Event>, Error> {
         loop {
-            if self.interrupted() {
+            if interruptible && self.interrupted() {
                 return Err(Error::Interrupted);
             }
-            match self.conn.poll(Instant::now()) {
+            match poll(&mut self.conn, Instant::now()) {
                 Action::Transmit(d) => self.send(&d)?,
-                Action::Done(result) => return result,
-                Action::WaitUntil(_) if !self.conn.is_busy() => {
-                    return Err(Error::NotActive("nothing is pending"))
-                }
-                Action::Idle => return Err(Error::NotActive("nothing is pending")),
                 Action::WaitUntil(wake) => self.receive_until(wake)?,
+                Action::Done(result) => return result.map(Some),
+                Action::Idle => return Ok(None),
             }
         }
     }
-}
-
-/// Receive errors that mean "nothing (usable) arrived": time-outs, signals,
-/// and ICMP port-unreachable reports of earlier datagrams.
-pub(crate) fn is_transient(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::WouldBlock
-            | ErrorKind::TimedOut
-            | ErrorKind::Interrupted
-            | ErrorKind::ConnectionRefused
-    )
 }
 
 impl Transport for Client {
@@ -236,7 +194,7 @@ impl Transport for Client {
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
         self.conn.request(Instant::now(), request, deadline)?;
-        self.drive()?.into_response()
+        self.operation()?.into_response()
     }
 
     fn default_deadline(&self) -> Deadline {
@@ -253,13 +211,9 @@ impl Drop for Client {
     /// active, or gives up a handshake in progress (bounded best effort:
     /// never blocks).
     fn drop(&mut self) {
-        let now = Instant::now();
-        let closing = self
-            .conn
-            .close(now, Deadline::after(now, Duration::from_millis(1)));
-        // Dropped in the middle of a connect (unwinding): free the
-        // half-open session on the BMC.
-        if closing || self.conn.give_up() {
+        // Also when dropped in the middle of a connect (unwinding): the
+        // half-open session on the BMC is freed.
+        if self.conn.abandon(Instant::now()) {
             while let Some(d) = self.conn.poll_transmit() {
                 let _ = self.socket.send(&d);
             }

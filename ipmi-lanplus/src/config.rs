@@ -19,6 +19,15 @@ pub const DEFAULT_BMC_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A keepalive interval that suits [`DEFAULT_BMC_IDLE_TIMEOUT`]: half of it.
 pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(30);
 
+/// Suites offered in turn, without `-C`, to a BMC that does not answer Get
+/// Channel Cipher Suites (IPMI 2.0 §22.15.2): the strongest, then the one
+/// every BMC supports.
+pub const FALLBACK_SUITES: [u8; 2] = [17, 3];
+/// Suites picked without `-C`, strongest first, from those a BMC lists or
+/// answers Open Session with (IPMI 2.0 §22.15.2): 15 and 16 (no
+/// confidentiality) only when asked for by ID; 0 only with `allow_insecure`.
+pub const PREFERRED_SUITES: [u8; 4] = [17, 3, 2, 1];
+
 /// Configuration of an RMCP+ client session.
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -30,14 +39,19 @@ pub struct ClientConfig {
     pub kg: Option<Zeroizing<Vec<u8>>>,
     /// Privilege level to request (default ADMINISTRATOR).
     pub privilege: PrivilegeLevel,
-    /// Cipher suite ID; `None` offers 17 and falls back to 3 once if refused.
+    /// Cipher suite ID, which the BMC must then honour; `None` (the
+    /// default) asks the BMC for its suites first and picks the strongest
+    /// both support (see [`crate::client::Negotiation`]).
     pub cipher_suite: Option<u8>,
     /// Allow cipher suite 0 (no authentication, no integrity, no encryption).
     pub allow_insecure: bool,
-    /// Time to wait for the first answer to a datagram before resending.
-    pub per_try_timeout: Duration,
-    /// How many times a datagram is resent (inside the deadline).
-    pub retries: u32,
+    /// Time to wait for an answer to a datagram before resending it, the
+    /// same for every try; `None` (the default): adapted to the round
+    /// trips measured in the session (RFC 6298, between 200 ms and 1 s).
+    pub per_try_timeout: Option<Duration>,
+    /// How many times a datagram is resent before its step fails; `None`
+    /// (the default): resent until the operation's deadline.
+    pub retries: Option<u32>,
     /// Deadline budget of an operation that is given none.
     pub timeout: Duration,
     /// Where commands go by default (the BMC, or a bridged controller).
@@ -83,8 +97,9 @@ impl std::fmt::Debug for ClientConfig {
 }
 
 impl ClientConfig {
-    /// A configuration with ipmitool's defaults: ADMINISTRATOR, suite 17
-    /// with fallback to 3, 1 s per try, 4 retries, 10 s deadline.
+    /// A configuration with the defaults: ADMINISTRATOR, the cipher suite
+    /// negotiated, adaptive per-try timeouts, retries until the deadline,
+    /// 10 s deadline.
     pub fn new(username: impl Into<Vec<u8>>, password: impl Into<Vec<u8>>) -> Self {
         ClientConfig {
             username: username.into(),
@@ -93,9 +108,9 @@ impl ClientConfig {
             privilege: PrivilegeLevel::Administrator,
             cipher_suite: None,
             allow_insecure: false,
-            per_try_timeout: Duration::from_secs(1),
-            retries: 4,
-            timeout: Duration::from_secs(10),
+            per_try_timeout: None,
+            retries: None,
+            timeout: ipmi_core::DEFAULT_TIMEOUT,
             target: Target::bmc(),
             keepalive: None,
             bmc_idle_timeout: DEFAULT_BMC_IDLE_TIMEOUT,
@@ -128,10 +143,10 @@ impl ClientConfig {
         self
     }
 
-    /// Sets the per-try timeout and retry count.
+    /// Sets a fixed per-try timeout and retry count (ipmitool's `-N`, `-R`).
     pub fn retries(mut self, per_try: Duration, retries: u32) -> Self {
-        self.per_try_timeout = per_try;
-        self.retries = retries;
+        self.per_try_timeout = Some(per_try);
+        self.retries = Some(retries);
         self
     }
 
@@ -172,11 +187,12 @@ impl ClientConfig {
         self
     }
 
-    /// The suites to offer in order: the pinned one, or 17 then 3.
+    /// The suites to offer in order when the BMC did not list its own: the
+    /// pinned one, or 17 then 3.
     pub fn suites_to_offer(&self) -> Result<Vec<CipherSuite>, Error> {
         let ids: Vec<u8> = match self.cipher_suite {
             Some(id) => vec![id],
-            None => vec![17, 3],
+            None => FALLBACK_SUITES.to_vec(),
         };
         ids.into_iter()
             .map(|id| {
@@ -221,7 +237,7 @@ impl ClientConfig {
                 "keepalive interval and BMC idle timeout must be greater than zero".into(),
             ));
         }
-        if self.per_try_timeout.is_zero() {
+        if self.per_try_timeout.is_some_and(|d| d.is_zero()) {
             return Err(Error::Config(
                 "per-try timeout must be greater than zero".into(),
             ));

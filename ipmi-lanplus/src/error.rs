@@ -12,6 +12,8 @@ use crate::packet::PacketError;
 pub enum Stage {
     /// Get Channel Authentication Capabilities (§22.13), before the session.
     ChannelAuthCapabilities,
+    /// Get Channel Cipher Suites (§22.15), before Open Session.
+    CipherSuites,
     /// RMCP+ Open Session Request/Response (§13.17, §13.18).
     OpenSession,
     /// RAKP Message 1 and 2 (§13.20, §13.21).
@@ -39,6 +41,7 @@ impl fmt::Display for Stage {
             Stage::ChannelAuthCapabilities => {
                 f.write_str("Get Channel Authentication Capabilities")
             }
+            Stage::CipherSuites => f.write_str("Get Channel Cipher Suites"),
             Stage::OpenSession => f.write_str("Open Session"),
             Stage::Rakp2 => f.write_str("RAKP 1 (waiting for RAKP 2)"),
             Stage::Rakp4 => f.write_str("RAKP 3 (waiting for RAKP 4)"),
@@ -122,13 +125,26 @@ pub enum Error {
     /// The RAKP 4 integrity check value did not verify.
     #[error("RAKP 4 integrity check did not verify: BMC key (Kg) mismatch")]
     Rakp4Mismatch,
-    /// The BMC chose algorithms other than those offered in Open Session.
-    #[error("Open Session: the BMC answered with algorithms {got:?}, not the offered {offered:?}")]
+    /// The BMC accepted Open Session with algorithms other than those
+    /// offered, and they may not be used: a suite pinned by the caller, or
+    /// no suite that policy allows (IPMI 2.0 §13.18).
+    #[error("Open Session: asked for cipher suite {asked} {offered:?}, the BMC answered with {} {got:?}", suite_words(*.answered))]
     AlgorithmMismatch {
+        /// The cipher suite offered.
+        asked: u8,
         /// (auth, integrity, confidentiality) offered.
         offered: (u8, u8, u8),
+        /// The suite the answered algorithms form, if any.
+        answered: Option<u8>,
         /// (auth, integrity, confidentiality) received.
         got: (u8, u8, u8),
+    },
+    /// None of the suites the BMC lists in Get Channel Cipher Suites may be
+    /// picked without being named (IPMI 2.0 §22.15).
+    #[error("the BMC lists cipher suites {listed:?}, none of 17, 3, 2, 1; pick one by ID (-C) if it is acceptable")]
+    NoCommonSuite {
+        /// The suite IDs the BMC listed.
+        listed: Vec<u8>,
     },
     /// The channel does not support IPMI v2.0 / RMCP+ sessions.
     #[error("the BMC does not support IPMI v2.0 (RMCP+) sessions on this channel")]
@@ -191,11 +207,19 @@ impl Error {
             Error::Rakp2Mismatch => Some(Stage::Rakp2),
             Error::Rakp4Mismatch => Some(Stage::Rakp4),
             Error::AlgorithmMismatch { .. } => Some(Stage::OpenSession),
+            Error::NoCommonSuite { .. } => Some(Stage::CipherSuites),
             Error::NotRmcpPlus => Some(Stage::ChannelAuthCapabilities),
             Error::PrivilegeNotGranted { .. } => Some(Stage::SetPrivilege),
             Error::Resolve { .. } => Some(Stage::Resolve),
             _ => None,
         }
+    }
+}
+
+fn suite_words(answered: Option<u8>) -> String {
+    match answered {
+        Some(id) => format!("cipher suite {id}'s algorithms"),
+        None => "algorithms of no supported suite".into(),
     }
 }
 

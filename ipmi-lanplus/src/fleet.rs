@@ -41,8 +41,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ipmi_core::deadline::{CLOSE_MAX, CLOSE_MIN};
 use ipmi_core::transport::AsyncTransport;
-use ipmi_core::{Command, Deadline};
+use ipmi_core::{Command, Deadline, DEFAULT_TIMEOUT};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use zeroize::Zeroizing;
@@ -51,12 +52,6 @@ use crate::{AsyncClient, ClientConfig, Error};
 
 /// Default number of hosts worked on at once.
 pub const DEFAULT_FANOUT: usize = 64;
-/// Default deadline of one host.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Close Session gets at least this long after a successful command...
-const CLOSE_MIN: Duration = Duration::from_millis(250);
-/// ... and at most this long.
-const CLOSE_MAX: Duration = Duration::from_secs(2);
 
 /// One BMC to talk to, with its own credentials.
 #[derive(Clone, Debug)]
@@ -76,7 +71,7 @@ impl Host {
     pub fn new(host: impl Into<String>, port: u16, config: ClientConfig) -> Host {
         let host = host.into();
         Host {
-            label: label(&host, (port != 623).then_some(port)),
+            label: label(&host, (port != crate::RMCP_PORT).then_some(port)),
             host,
             port,
             config,
@@ -209,8 +204,7 @@ where
                 let mut config = host.config;
                 config.timeout = timeout;
                 let connected =
-                    AsyncClient::connect_by((host.host.as_str(), host.port), config, deadline)
-                        .await;
+                    AsyncClient::connect_host(&host.host, host.port, config, deadline).await;
                 let (result, client) = match connected {
                     Ok(mut client) => (job(&mut client, deadline).await, Some(client)),
                     Err(e) => (Err(e), None),

@@ -1,10 +1,10 @@
 //! RMCP+ (IPMI v2.0 LAN, spec section 13) for ipmirs.
 //!
-//! The wire formats live in [`wire`], the cryptography of RAKP and of
-//! session packets in [`crypto`], and [`packet`] protects and unprotects
-//! whole datagrams. [`client::Session`] is the sans-IO session state
-//! machine; [`Client`] (blocking) and [`AsyncClient`] (tokio) drive it over
-//! UDP.
+//! [`client::Session`] is the sans-IO session state machine (the wire
+//! formats, RAKP and packet protection are crate-private);
+//! [`Client`] (blocking) and `AsyncClient` (tokio, feature `tokio`, on by
+//! default) drive it over UDP. [`server`] is the responder (a virtual BMC),
+//! `fleet` runs one command on many BMCs (feature `tokio`).
 //!
 //! ```no_run
 //! use ipmi_core::{cmd::GetDeviceId, Transport};
@@ -24,18 +24,48 @@
 pub mod blocking;
 pub mod client;
 pub mod config;
-pub mod crypto;
 pub mod error;
+#[cfg(feature = "tokio")]
 pub mod fleet;
+mod resolve;
+pub mod server;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+mod udp;
+
+// The wire formats, the cryptography and datagram protection are the
+// crate's inside: reachable only for this workspace's tests and benches
+// (feature `test-util`), hidden from the documentation. A wire format keeps
+// both directions and its length (the client uses one side, the responder
+// the other, tests and fuzz targets both), hence the allow without them.
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod crypto;
+#[cfg(not(feature = "test-util"))]
+mod crypto;
+/// The fuzz targets' entry points (feature `fuzzing`; fuzz/Cargo.toml).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
 pub mod packet;
-pub mod resolve;
-pub mod server;
-pub mod tokio;
+#[cfg(not(feature = "test-util"))]
+#[allow(dead_code)]
+mod packet;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
 pub mod wire;
+#[cfg(not(feature = "test-util"))]
+#[allow(dead_code)]
+mod wire;
 
 pub use blocking::Client;
 pub use config::ClientConfig;
+pub use crypto::{AuthAlg, CipherSuite, ConfAlg, CryptoError, IntegrityAlg};
 pub use error::{Error, RakpStatus, Stage};
+pub use packet::PacketError;
+#[cfg(feature = "tokio")]
 pub use tokio::AsyncClient;
+pub use wire::rmcp::RMCP_PORT;
+pub use wire::WireError;

@@ -365,28 +365,12 @@ pub fn classify(datagram: &[u8]) -> Result<Datagram<'_>, PacketError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::rakp::{derive_keys, RakpParams};
+    use crate::crypto::rakp::derive_keys;
     use crate::crypto::suite::AuthAlg;
-    use crate::wire::testutil::fuzz;
-
-    fn h(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::wire::testutil::{fuzz, h, vector_params};
 
     fn keys(auth: AuthAlg) -> SessionKeys {
-        let p = RakpParams {
-            console_session_id: 0xA0A2A3A4,
-            bmc_session_id: 0x12345678,
-            console_random: core::array::from_fn(|i| i as u8),
-            bmc_random: core::array::from_fn(|i| 0x10 + i as u8),
-            bmc_guid: core::array::from_fn(|i| 0x20 + i as u8),
-            role: 0x14,
-            username: b"admin",
-        };
-        derive_keys(auth, b"password", &p)
+        derive_keys(auth, b"password", &vector_params())
     }
 
     fn crypto(id: u8) -> SessionCrypto {

@@ -1,45 +1,101 @@
-//! Host name resolution bounded by the deadline: `getaddrinfo` may block
-//! on a dead resolver for many seconds, so it runs on a helper thread that
-//! the caller stops waiting for when the deadline passes.
+//! The one host name resolver of both clients, bounded by the deadline:
+//! `getaddrinfo` may block on a dead resolver for many seconds, so it runs
+//! on a helper thread that the caller stops waiting for when the deadline
+//! passes. A name that does not resolve is [`Error::Resolve`]; a lookup
+//! still running at the deadline is [`Error::Timeout`] at [`Stage::Resolve`].
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use ipmi_core::Deadline;
 
 use crate::error::{Error, Stage};
 
+/// What a lookup thread reports: its first address, if any.
+type Lookup = std::io::Result<Option<SocketAddr>>;
+
 /// Resolves `host` (a name or an IP literal) and `port`, giving up at `deadline`.
-pub fn resolve(host: &str, port: u16, deadline: Deadline) -> Result<SocketAddr, Error> {
-    let literal = host
+pub(crate) fn resolve(host: &str, port: u16, deadline: Deadline) -> Result<SocketAddr, Error> {
+    if let Some(addr) = literal(host, port) {
+        return Ok(addr);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    spawn_lookup(host, port, move |r| {
+        let _ = tx.send(r);
+    })?;
+    outcome(
+        host,
+        rx.recv_timeout(deadline.remaining(Instant::now())).ok(),
+    )
+}
+
+/// [`resolve`] for the tokio driver: the same lookup thread, awaited.
+#[cfg(feature = "tokio")]
+pub(crate) async fn resolve_async(
+    host: &str,
+    port: u16,
+    deadline: Deadline,
+) -> Result<SocketAddr, Error> {
+    if let Some(addr) = literal(host, port) {
+        return Ok(addr);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    spawn_lookup(host, port, move |r| {
+        let _ = tx.send(r);
+    })?;
+    let got = tokio::time::timeout_at(deadline.instant().into(), rx).await;
+    outcome(host, got.ok().and_then(Result::ok))
+}
+
+/// The first address of what a caller's `ToSocketAddrs` yielded, with the
+/// resolver's errors (for `connect_by`, which takes any address form).
+pub(crate) fn first_address(
+    lookup: std::io::Result<impl Iterator<Item = SocketAddr>>,
+) -> Result<SocketAddr, Error> {
+    outcome("the given address", Some(lookup.map(|mut a| a.next())))
+}
+
+/// An IP literal (IPv6 possibly in brackets) needs no lookup.
+fn literal(host: &str, port: u16) -> Option<SocketAddr> {
+    let bare = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
-    if let Ok(ip) = literal.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
-    }
-    let (tx, rx) = mpsc::channel();
+    bare.parse::<IpAddr>()
+        .ok()
+        .map(|ip| SocketAddr::new(ip, port))
+}
+
+fn spawn_lookup(
+    host: &str,
+    port: u16,
+    report: impl FnOnce(Lookup) + Send + 'static,
+) -> Result<(), Error> {
     let name = host.to_string();
     std::thread::Builder::new()
         .name("ipmirs-resolve".into())
         .spawn(move || {
-            let _ = tx.send(
+            report(
                 (name.as_str(), port)
                     .to_socket_addrs()
                     .map(|mut a| a.next()),
-            );
+            )
         })
-        .map_err(Error::from)?;
+        .map(|_| ())
+        .map_err(Error::from)
+}
+
+/// The error of a lookup: `None` when it had not finished by the deadline.
+fn outcome(host: &str, got: Option<Lookup>) -> Result<SocketAddr, Error> {
     let fail = |reason: String| Error::Resolve {
         host: host.to_string(),
         reason,
     };
-    match rx.recv_timeout(deadline.remaining(Instant::now())) {
-        Ok(Ok(Some(addr))) => Ok(addr),
-        Ok(Ok(None)) => Err(fail("no address".into())),
-        Ok(Err(e)) => Err(fail(e.to_string())),
-        Err(_) => Err(Error::Timeout {
+    match got {
+        Some(Ok(Some(addr))) => Ok(addr),
+        Some(Ok(None)) => Err(fail("no address".into())),
+        Some(Err(e)) => Err(fail(e.to_string())),
+        None => Err(Error::Timeout {
             stage: Stage::Resolve,
             tries: 1,
         }),

@@ -1,17 +1,16 @@
 //! The tokio driver: runs a [`Session`] over a `tokio::net::UdpSocket`,
 //! readiness-based, sleeping only until the session's next timeout.
 
-use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use ipmi_core::transport::AsyncTransport;
 use ipmi_core::{Deadline, Request, Response, Target};
 use tokio::net::{ToSocketAddrs, UdpSocket};
 
-use crate::blocking::{is_transient, os_seed, MAX_DATAGRAM};
 use crate::client::{Action, Connection, Event, Session};
 use crate::crypto::suite::CipherSuite;
-use crate::{ClientConfig, Error};
+use crate::udp::{is_transient, local_for, os_seed, sent, MAX_DATAGRAM};
+use crate::{resolve, ClientConfig, Error};
 
 /// An async RMCP+ client: one session with one BMC, kept across commands
 /// and opened anew when the BMC dropped it (see [`Connection`]).
@@ -40,7 +39,7 @@ impl AsyncClient {
     }
 
     /// Opens a session (IPMI 2.0 §13.14), finishing by `deadline` (name
-    /// resolution included).
+    /// resolution included, with the errors of [`AsyncClient::connect_host`]).
     pub async fn connect_by<A: ToSocketAddrs>(
         addr: A,
         config: ClientConfig,
@@ -48,23 +47,38 @@ impl AsyncClient {
     ) -> Result<AsyncClient, Error> {
         config.validate()?;
         let lookup = tokio::net::lookup_host(addr);
-        let mut addrs = match tokio::time::timeout_at(deadline.instant().into(), lookup).await {
-            Ok(r) => r?,
+        let peer = match tokio::time::timeout_at(deadline.instant().into(), lookup).await {
+            Ok(r) => resolve::first_address(r)?,
             Err(_) => {
-                return Err(Error::Config(
-                    "host name resolution did not finish before the deadline".into(),
-                ))
+                return Err(Error::Timeout {
+                    stage: crate::Stage::Resolve,
+                    tries: 1,
+                })
             }
         };
-        let peer = addrs
-            .next()
-            .ok_or_else(|| Error::Config("the host name resolved to no address".into()))?;
-        let socket = UdpSocket::bind(if peer.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        })
-        .await?;
+        Self::open(peer, config, deadline).await
+    }
+
+    /// Opens a session with the BMC `host` (name or IP literal) on `port`,
+    /// name resolution included in `deadline` (the resolver of
+    /// [`crate::Client::connect_host`]).
+    pub async fn connect_host(
+        host: &str,
+        port: u16,
+        config: ClientConfig,
+        deadline: Deadline,
+    ) -> Result<AsyncClient, Error> {
+        config.validate()?;
+        let peer = resolve::resolve_async(host, port, deadline).await?;
+        Self::open(peer, config, deadline).await
+    }
+
+    async fn open(
+        peer: std::net::SocketAddr,
+        config: ClientConfig,
+        deadline: Deadline,
+    ) -> Result<AsyncClient, Error> {
+        let socket = UdpSocket::bind(local_for(peer)).await?;
         socket.connect(peer).await?;
         let timeout = config.timeout;
         let target = config.target;
@@ -77,7 +91,7 @@ impl AsyncClient {
             target,
             buf: vec![0; MAX_DATAGRAM],
         };
-        client.drive().await?;
+        client.operation().await?;
         Ok(client)
     }
 
@@ -100,15 +114,12 @@ impl AsyncClient {
     /// Sends a keepalive if one is due and waits for its answer; see
     /// [`crate::Client::keepalive_if_due`].
     pub async fn keepalive_if_due(&mut self) -> Result<bool, Error> {
-        match self.conn.keepalive_due() {
-            Some(due) if due <= Instant::now() => {}
-            _ => return Ok(false),
+        if !self.conn.keepalive_is_due(Instant::now()) {
+            return Ok(false);
         }
-        self.drive_idle(false).await?;
-        match self.conn.take_keepalive_error() {
-            Some(e) => Err(e),
-            None => Ok(true),
-        }
+        self.drive(|conn, now| conn.poll_idle(now, false))
+            .await
+            .map(|_| true)
     }
 
     /// Keeps the session alive for as long as it is awaited: sleeps until
@@ -118,34 +129,13 @@ impl AsyncClient {
     /// and the error of a keepalive that got no answer (the next request
     /// then opens a new session). Cancel-safe: drop it to send a request.
     pub async fn keep_alive(&mut self) -> Result<(), Error> {
-        self.drive_idle(true).await?;
-        match self.conn.take_keepalive_error() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-
-    /// Runs due keepalives until nothing is in flight, or (`forever`)
-    /// until there is nothing left to keep alive or a keepalive failed.
-    async fn drive_idle(&mut self, forever: bool) -> Result<(), Error> {
-        loop {
-            match self.conn.poll(Instant::now()) {
-                Action::Transmit(d) => self.send(&d).await?,
-                Action::Done(_) | Action::Idle => return Ok(()),
-                Action::WaitUntil(_) if !forever && !self.conn.is_busy() => return Ok(()),
-                Action::WaitUntil(wake) => self.receive_until(wake).await?,
-            }
-            if forever && !self.conn.is_busy() && self.conn.keepalive_due().is_none() {
-                return Ok(());
-            }
-        }
+        self.drive(|conn, now| conn.poll_idle(now, true))
+            .await
+            .map(|_| ())
     }
 
     async fn send(&self, d: &[u8]) -> Result<(), Error> {
-        match self.socket.send(d).await {
-            Err(e) if e.kind() != ErrorKind::ConnectionRefused => Err(e.into()),
-            _ => Ok(()),
-        }
+        sent(self.socket.send(d).await)
     }
 
     async fn receive_until(&mut self, wake: Instant) -> Result<(), Error> {
@@ -171,19 +161,26 @@ impl AsyncClient {
         if !self.conn.close(Instant::now(), deadline) {
             return Ok(());
         }
-        self.drive().await.map(|_| ())
+        self.operation().await.map(|_| ())
     }
 
-    async fn drive(&mut self) -> Result<Event, Error> {
+    /// Runs the connection until the caller's pending operation finishes.
+    async fn operation(&mut self) -> Result<Event, Error> {
+        let event = self.drive(Connection::poll_operation).await?;
+        event.ok_or(Error::NotActive("nothing is pending"))
+    }
+
+    /// The driver loop: does what `poll` says until it is done.
+    async fn drive(
+        &mut self,
+        poll: impl Fn(&mut Connection, Instant) -> Action,
+    ) -> Result<Option<Event>, Error> {
         loop {
-            match self.conn.poll(Instant::now()) {
+            match poll(&mut self.conn, Instant::now()) {
                 Action::Transmit(d) => self.send(&d).await?,
-                Action::Done(result) => return result,
-                Action::WaitUntil(_) if !self.conn.is_busy() => {
-                    return Err(Error::NotActive("nothing is pending"))
-                }
-                Action::Idle => return Err(Error::NotActive("nothing is pending")),
                 Action::WaitUntil(wake) => self.receive_until(wake).await?,
+                Action::Done(result) => return result.map(Some),
+                Action::Idle => return Ok(None),
             }
         }
     }
@@ -194,7 +191,7 @@ impl AsyncTransport for AsyncClient {
 
     async fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
         self.conn.request(Instant::now(), request, deadline)?;
-        self.drive().await?.into_response()
+        self.operation().await?.into_response()
     }
 
     fn default_deadline(&self) -> Deadline {
@@ -210,13 +207,9 @@ impl Drop for AsyncClient {
     /// Sends Close Session once without waiting if still active, or gives
     /// up a handshake in progress (never blocks).
     fn drop(&mut self) {
-        let now = Instant::now();
-        let closing = self
-            .conn
-            .close(now, Deadline::after(now, Duration::from_millis(1)));
-        // Dropped in the middle of a connect (a cancelled future): free the
-        // half-open session on the BMC.
-        if closing || self.conn.give_up() {
+        // Also when dropped in the middle of a connect (a cancelled
+        // future): the half-open session on the BMC is freed.
+        if self.conn.abandon(Instant::now()) {
             while let Some(d) = self.conn.poll_transmit() {
                 let _ = self.socket.try_send(&d);
             }

@@ -31,7 +31,7 @@ use ipmi_lanplus::crypto::suite::CipherSuite;
 use ipmi_lanplus::fuzzing::KeyTap;
 use ipmi_lanplus::packet::{self, classify, Datagram, SessionCrypto, Unprotected};
 use ipmi_lanplus::server::cipher_suites::{self, CipherSuitesRequest};
-use ipmi_lanplus::server::{Responder, ServerConfig, SessionState, SimulatedBmc, User};
+use ipmi_lanplus::server::{Quirks, Responder, ServerConfig, SessionState, SimulatedBmc, User};
 use ipmi_lanplus::wire::open_session::OpenSessionResponse;
 use ipmi_lanplus::wire::rakp::{Rakp2, Rakp3, Rakp4};
 use ipmi_lanplus::wire::session_v15::SessionV15;
@@ -41,7 +41,9 @@ use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
 const PASSWORD: &str = "secret";
 /// Deadline of an operation that is expected to time out.
 const SHORT: Duration = Duration::from_millis(500);
-/// How late past its deadline an operation may return (a loaded machine).
+/// How late past its deadline an operation may return: it wakes at its
+/// deadline, so the expected overshoot is a scheduling delay of a few ms;
+/// 300 ms is more than 30 times that, for a loaded machine.
 const SLACK: Duration = Duration::from_millis(300);
 
 // ----- the mangling BMC --------------------------------------------------------
@@ -1042,21 +1044,74 @@ fn kg_mismatch_fails_rakp4_and_the_bmc_still_frees_the_session() {
     assert_eq!(m.wait_no_live_session(), vec![]);
 }
 
-#[test]
-fn lost_rakp2_timeout_frees_the_half_open_session() {
-    // Every RAKP 2 is lost: the BMC waits for RAKP 3 when the client gives up.
-    let m = Mitm::start(PASSWORD, on_presession(PayloadType::Rakp2, |_, _| vec![]));
-    timed_out(connect(&m, 3), Stage::Rakp2);
-    assert_eq!(m.wait_no_live_session(), vec![]);
+/// How many RAKP 3 messages the client sent.
+fn rakp3_sent(m: &Mitm) -> usize {
+    m.client_datagrams()
+        .iter()
+        .filter(|d| presession_type(d) == Some(PayloadType::Rakp3))
+        .count()
 }
 
 #[test]
-fn lost_rakp1_timeout_frees_the_half_open_session() {
-    // Every RAKP 1 is lost: the BMC still waits for it when the client gives up.
-    let admit = Box::new(|d: &[u8]| presession_type(d) != Some(PayloadType::Rakp1));
-    let m = Mitm::start_with(server(PASSWORD), admit, honest());
-    timed_out(connect(&m, 17), Stage::Rakp2);
-    assert_eq!(m.wait_no_live_session(), vec![]);
+fn lost_rakp2_timeout_sends_nothing_and_the_bmc_evicts_the_half_open_session() {
+    // While `lose` is set every RAKP 2 is lost: the BMC waits for RAKP 3
+    // when the client gives up, and the client, which heard nothing,
+    // sends no RAKP 3. The table holds 3 sessions: after 5 such connects
+    // a good one still succeeds, because the BMC evicts the oldest
+    // half-open session instead of refusing.
+    let lose = Arc::new(AtomicBool::new(true));
+    let l = lose.clone();
+    let m = Mitm::start_with(
+        server(PASSWORD).max_sessions(3),
+        Box::new(|_| true),
+        on_presession(PayloadType::Rakp2, move |_, d| {
+            if l.load(Ordering::Relaxed) {
+                vec![]
+            } else {
+                vec![d]
+            }
+        }),
+    );
+    for _ in 0..5 {
+        timed_out(connect(&m, 3), Stage::Rakp2);
+    }
+    served_despite_half_open_sessions(&m, &lose, 3, vec![SessionState::AwaitingRakp3; 3]);
+}
+
+/// No RAKP 3 was sent, the BMC holds `half_open`; once `lose` is cleared a
+/// connect with `suite` gets a slot (by eviction) and a working session.
+fn served_despite_half_open_sessions(
+    m: &Mitm,
+    lose: &AtomicBool,
+    suite: u8,
+    half_open: Vec<SessionState>,
+) {
+    assert_eq!(rakp3_sent(m), 0, "a RAKP 3 after silence");
+    assert_eq!(m.live_sessions(), half_open);
+    lose.store(false, Ordering::Relaxed);
+    let mut c = connect(m, suite).expect("a slot despite the half-open sessions");
+    assert_eq!(device_id(&mut c).unwrap().device_id, 0x20);
+    c.close().unwrap();
+    let stats = m.shared.lock().unwrap().responder.stats();
+    assert_eq!(stats.unexpected_rakp3, 0);
+}
+
+#[test]
+fn lost_rakp1_timeout_sends_nothing_and_the_bmc_evicts_the_half_open_session() {
+    // While `lose` is set every RAKP 1 is lost: the BMC still waits for it
+    // when the client gives up, and the client sends no RAKP 3. With a
+    // table of 2 sessions, a good connect after 3 such ones succeeds: the
+    // BMC evicts the oldest session waiting for RAKP 1.
+    let lose = Arc::new(AtomicBool::new(true));
+    let l = lose.clone();
+    let admit = Box::new(move |d: &[u8]| {
+        !(l.load(Ordering::Relaxed) && presession_type(d) == Some(PayloadType::Rakp1))
+    });
+    let m = Mitm::start_with(server(PASSWORD).max_sessions(2), admit, honest());
+    for _ in 0..3 {
+        timed_out(connect(&m, 17), Stage::Rakp2);
+    }
+    served_despite_half_open_sessions(&m, &lose, 17, vec![SessionState::AwaitingRakp1; 2]);
 }
 
 #[test]
@@ -1115,9 +1170,18 @@ async fn cancelled_connect_frees_the_session(mutate: Mutate, suite: u8) {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn cancelled_connect_waiting_for_rakp2_frees_the_session() {
-    let never_rakp2 = on_presession(PayloadType::Rakp2, |_, _| vec![]);
-    cancelled_connect_frees_the_session(never_rakp2, 3).await;
+async fn cancelled_connect_waiting_for_rakp2_sends_nothing() {
+    // The client never heard RAKP 2: a RAKP 3 would be unasked for. The
+    // half-open session stays for the BMC to evict (see above).
+    let m = Mitm::start(PASSWORD, on_presession(PayloadType::Rakp2, |_, _| vec![]));
+    let config = client(3).timeout(Duration::from_secs(5));
+    let connect = ipmi_lanplus::AsyncClient::connect(m.addr, config);
+    let r = tokio::time::timeout(Duration::from_millis(300), connect).await;
+    assert!(r.is_err(), "the connect cannot finish");
+    // Bounded wait for anything the dropped client might still send.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(rakp3_sent(&m), 0, "a RAKP 3 after silence");
+    assert_eq!(m.live_sessions(), vec![SessionState::AwaitingRakp3]);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -1125,4 +1189,36 @@ async fn cancelled_connect_waiting_for_rakp4_frees_the_session() {
     // The BMC activated the session; the client never hears of it.
     let never_rakp4 = on_presession(PayloadType::Rakp4, |_, _| vec![]);
     cancelled_connect_frees_the_session(never_rakp4, 17).await;
+}
+
+#[test]
+fn a_mistyped_user_name_over_udp_leaves_the_fragile_bmc_standing() {
+    // The BMC of issue 10.2 over loopback: it never answers RAKP 1 for an
+    // unknown user and falls over on a RAKP 3 nobody asked for. The
+    // blocking client times out waiting for RAKP 2 and, dropped, sends
+    // nothing more; the BMC still serves the right user.
+    let quirks = Quirks {
+        silent_on_unknown_user: true,
+        crash_on_unexpected_rakp3: true,
+        ..Quirks::default()
+    };
+    let m = Mitm::start_with(
+        server(PASSWORD).quirks(quirks),
+        Box::new(|_| true),
+        honest(),
+    );
+    for suite in [None, Some(3)] {
+        let mut config = ClientConfig::new("admn", PASSWORD)
+            .retries(Duration::from_millis(50), 30)
+            .timeout(SHORT);
+        config.cipher_suite = suite;
+        let r = Client::connect_by(m.addr, config, Deadline::from_now(SHORT));
+        timed_out(r, Stage::Rakp2);
+    }
+    assert_eq!(rakp3_sent(&m), 0, "a RAKP 3 after silence");
+    let stats = m.shared.lock().unwrap().responder.stats();
+    assert_eq!((stats.unexpected_rakp3, stats.crashed), (0, false));
+    let mut c = connect(&m, 17).expect("the BMC still serves");
+    assert_eq!(device_id(&mut c).unwrap().device_id, 0x20);
+    c.close().unwrap();
 }

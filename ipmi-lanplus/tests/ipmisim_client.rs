@@ -12,6 +12,7 @@ use ipmi_core::{
     Command, CommandError, CompletionCode, Deadline, ErrorClass, Failure, NetFn, PrivilegeLevel,
     Target, Transport,
 };
+use ipmi_lanplus::client::Reason;
 use ipmi_lanplus::{AsyncClient, Client, ClientConfig, Error, Stage};
 use ipmirs_test_support::ipmisim;
 use ipmisim::IpmiSim;
@@ -91,21 +92,29 @@ async fn async_suites_0_to_3() {
 }
 
 #[test]
-fn default_suite_falls_back_from_17_to_3() {
+fn default_suite_asks_first_and_falls_back_to_3_without_a_stall() {
+    // ipmi_sim ignores Get Channel Cipher Suites (ipmitool waits 10 s for
+    // it): the client waits a few round trips (at least 20 ms) past the
+    // capabilities answer, offers 17 (refused), then 3.
     let sim = IpmiSim::start();
     let t0 = Instant::now();
     let mut c = Client::connect(sim.addr(), ClientConfig::new("admin", "secret")).unwrap();
+    let took = t0.elapsed();
     assert_eq!(
         c.suite().unwrap().id,
         3,
         "ipmi_sim refuses 17 at Open Session"
     );
+    let n = c.session().negotiation().unwrap().clone();
+    assert_eq!(
+        n.reason,
+        Reason::NotListed("no answer in its share of the deadline")
+    );
     c.execute(&GetDeviceId).unwrap();
     c.close().unwrap();
-    assert!(
-        t0.elapsed() < Duration::from_secs(1),
-        "fallback must cost one round trip, not a stall"
-    );
+    // Expected: about 25 ms. The bound is 40 times that, for a loaded
+    // machine, and still 5 times less than ipmitool's 10 s stall.
+    assert!(took < Duration::from_secs(2), "connect took {took:?}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use ipmi_core::cmd::{
 };
 use ipmi_core::transport::AsyncTransport;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Transport};
-use ipmi_lanplus::server::{ServerConfig, User};
+use ipmi_lanplus::server::{Quirks, ServerConfig, User};
 use ipmi_lanplus::{AsyncClient, Client, ClientConfig, Error, Stage};
 use ipmirs_test_support::responder::BackgroundServer;
 
@@ -247,4 +247,49 @@ fn many_identities_from_a_few_tasks() {
         "identity 0 did not see identity 1's power on"
     );
     c.close().unwrap();
+}
+
+#[test]
+fn default_clients_negotiate_over_udp_with_plain_and_quirky_bmcs() {
+    // A BMC that lists its suites: the strongest, asked for once. Over
+    // loopback its list can in principle come after the client's grace on
+    // a very busy machine; the fallback then lands on 17 all the same.
+    let server = BackgroundServer::start(config().cipher_suites([1, 2, 3, 17]));
+    let mut c = Client::connect(server.addr(), ClientConfig::new("admin", "secret")).unwrap();
+    assert_eq!(c.suite().unwrap().id, 17);
+    c.execute(&GetDeviceId).unwrap();
+    c.close().unwrap();
+    // The field BMC (Get Channel Cipher Suites unanswered, every Open
+    // Session answered with suite 3): followed without -C, a clear error
+    // with -C 17, through the blocking and the async driver.
+    let server = BackgroundServer::start(config().quirks(Quirks::suite3_only()));
+    let mut c = Client::connect(server.addr(), ClientConfig::new("admin", "secret")).unwrap();
+    let n = c.session().negotiation().unwrap().clone();
+    assert_eq!((n.suite, n.offered), (3, 17), "{n}");
+    c.execute(&GetDeviceId).unwrap();
+    c.close().unwrap();
+    let e = Client::connect(server.addr(), client(17)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::AlgorithmMismatch {
+                asked: 17,
+                answered: Some(3),
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = AsyncClient::connect(server.addr(), ClientConfig::new("admin", "secret"))
+            .await
+            .unwrap();
+        assert_eq!(c.suite().unwrap().id, 3);
+        c.execute(&GetDeviceId).await.unwrap();
+        c.close().await.unwrap();
+    });
 }

@@ -8,17 +8,18 @@ use std::time::Duration;
 
 use inmemory::{Link, Net};
 use ipmi_core::cmd::{
-    ChassisControl, CloseSession, ColdReset, GetChannelAuthCapabilities, GetChassisStatus,
-    GetDeviceId, PowerAction, Raw, SetSessionPrivilegeLevel, WarmReset,
+    ChassisControl, CloseSession, ColdReset, DeviceId, GetChannelAuthCapabilities,
+    GetChassisStatus, GetDeviceId, PowerAction, Raw, SetSessionPrivilegeLevel, WarmReset,
 };
 use ipmi_core::wire::lan_message::LanMessage;
 use ipmi_core::{Command, CommandError, CompletionCode, NetFn, PrivilegeLevel, Request};
-use ipmi_lanplus::client::Event;
+use ipmi_core::{ErrorClass, Failure};
+use ipmi_lanplus::client::{Event, Reason};
 use ipmi_lanplus::crypto::suite::{AuthAlg, CipherSuite};
 use ipmi_lanplus::packet::{self, classify, Datagram};
 use ipmi_lanplus::server::cipher_suites::{parse_suite_records, CipherSuitesRequest};
 use ipmi_lanplus::server::{
-    CloseReason, DeviceIdentity, HandshakeStep, ServerConfig, ServerEvent, SessionState,
+    CipherSuitesQuirk, CloseReason, HandshakeStep, Quirks, ServerConfig, ServerEvent, SessionState,
     SimulatedBmc, User,
 };
 use ipmi_lanplus::wire::open_session::{OpenSessionRequest, OpenSessionResponse};
@@ -142,23 +143,158 @@ fn every_suite_handshake_and_commands() {
 }
 
 #[test]
-fn default_client_gets_17_or_falls_back_to_3() {
-    let mut net = Net::new(server(), Link::perfect(), 1);
+fn default_client_asks_the_bmc_and_picks_the_strongest_listed_suite() {
+    for (offered, want) in [(&ALL_SUITES[..], 17), (&[1, 2, 3][..], 3), (&[1, 2][..], 2)] {
+        let mut net = Net::new(server().cipher_suites(offered), Link::perfect(), 1);
+        let c = net.add_client(ClientConfig::new("admin", "secret"));
+        net.connect(c, 5 * SECOND).unwrap();
+        assert_eq!(net.client(c).suite().unwrap().id, want, "{offered:?}");
+        let n = net.client(c).negotiation().unwrap().clone();
+        assert_eq!(n.reason, Reason::Listed(offered.to_vec()));
+        assert_eq!((n.suite, n.offered), (want, want));
+        // Asked first: the one Open Session offered was accepted.
+        let refused = net.server_events.iter().any(|e| {
+            matches!(
+                e,
+                ServerEvent::HandshakeRefused {
+                    step: HandshakeStep::OpenSession,
+                    ..
+                }
+            )
+        });
+        assert!(!refused, "{:?}", net.server_events);
+    }
+}
+
+#[test]
+fn default_client_falls_back_to_17_then_3_when_the_bmc_does_not_list_its_suites() {
+    // Silent (like ipmi_sim) and C1h (not implemented): offered 17, refused
+    // with 0x04, then 3. The silence costs its grace, not a 10 s stall:
+    // the whole connect takes less than a second of virtual time.
+    for (quirk, why) in [
+        (
+            CipherSuitesQuirk::Silent,
+            "no answer in its share of the deadline",
+        ),
+        (
+            CipherSuitesQuirk::NotImplemented,
+            "it refused Get Channel Cipher Suites",
+        ),
+    ] {
+        let quirks = Quirks {
+            cipher_suites: quirk,
+            ..Quirks::default()
+        };
+        let config = server().cipher_suites([3]).quirks(quirks);
+        let mut net = Net::new(config, Link::perfect(), 2);
+        let c = net.add_client(ClientConfig::new("admin", "secret"));
+        let t0 = net.now;
+        net.connect(c, 15 * SECOND).unwrap();
+        assert!(net.now - t0 < SECOND, "{quirk:?}: {:?}", net.now - t0);
+        assert_eq!(net.client(c).suite().unwrap().id, 3);
+        let n = net.client(c).negotiation().unwrap();
+        assert_eq!(n.reason, Reason::NotListed(why));
+        assert!(net.server_events.iter().any(|e| matches!(
+            e,
+            ServerEvent::HandshakeRefused {
+                step: HandshakeStep::OpenSession,
+                status: RakpStatus(0x04),
+                ..
+            }
+        )));
+    }
+}
+
+#[test]
+fn a_bmc_that_answers_every_open_session_with_suite_3_is_followed_unless_pinned() {
+    // The field BMC: Open Session always accepted with suite 3's
+    // algorithms, Get Channel Cipher Suites never answered.
+    let config = server().quirks(Quirks::suite3_only());
+    let mut net = Net::new(config.clone(), Link::perfect(), 3);
     let c = net.add_client(ClientConfig::new("admin", "secret"));
-    net.connect(c, 5 * SECOND).unwrap();
-    assert_eq!(net.client(c).suite().unwrap().id, 17);
-    let mut net = Net::new(server().cipher_suites([3]), Link::perfect(), 2);
-    let c = net.add_client(ClientConfig::new("admin", "secret"));
-    net.connect(c, 5 * SECOND).unwrap();
+    net.connect(c, 15 * SECOND).unwrap();
     assert_eq!(net.client(c).suite().unwrap().id, 3);
-    assert!(net.server_events.iter().any(|e| matches!(
-        e,
-        ServerEvent::HandshakeRefused {
-            step: HandshakeStep::OpenSession,
-            status: RakpStatus(0x04),
-            ..
-        }
-    )));
+    let n = net.client(c).negotiation().unwrap();
+    assert_eq!((n.suite, n.offered), (3, 17));
+    assert!(n.to_string().contains("with suite 3's algorithms"), "{n}");
+    net.execute(c, &GetDeviceId, SECOND).unwrap();
+    // Pinned to 17: the BMC must honour it; the error names both.
+    let mut net = Net::new(config.clone(), Link::perfect(), 4);
+    let c = net.add_client(client(17));
+    let e = net.connect(c, 15 * SECOND).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::AlgorithmMismatch {
+                asked: 17,
+                answered: Some(3),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.class(), ErrorClass::Protocol);
+    assert!(
+        e.to_string().contains("cipher suite 17") && e.to_string().contains("suite 3's"),
+        "{e}"
+    );
+    // Pinned to 3: what it answers anyway.
+    let mut net = Net::new(config, Link::perfect(), 5);
+    let c = net.add_client(client(3));
+    net.connect(c, 15 * SECOND).unwrap();
+    assert_eq!(net.client(c).negotiation().unwrap().reason, Reason::Pinned);
+}
+
+#[test]
+fn a_bmc_answering_suite_0_is_refused_without_allow_insecure() {
+    let quirks = Quirks {
+        open_session_suite: Some(0),
+        ..Quirks::default()
+    };
+    let config = server().quirks(quirks);
+    let mut net = Net::new(config.clone(), Link::perfect(), 6);
+    // It lists 17 (and 0): 17 is offered, answered with suite 0's algorithms.
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    let e = net.connect(c, 5 * SECOND).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::AlgorithmMismatch {
+                asked: 17,
+                answered: Some(0),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let mut net = Net::new(config, Link::perfect(), 7);
+    let c = net.add_client(ClientConfig::new("admin", "secret").allow_insecure(true));
+    net.connect(c, 5 * SECOND).unwrap();
+    assert_eq!(net.client(c).suite().unwrap().id, 0);
+}
+
+#[test]
+fn a_bmc_listing_no_usable_suite_gets_a_clear_error() {
+    let mut net = Net::new(server().cipher_suites([0, 15, 16]), Link::perfect(), 8);
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    let e = net.connect(c, 5 * SECOND).unwrap_err();
+    assert!(
+        matches!(&e, Error::NoCommonSuite { listed } if listed == &[0, 15, 16]),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("-C"), "{e}");
+}
+
+#[test]
+fn a_long_suite_list_is_read_page_by_page() {
+    // 7 suites = 35 bytes of records: three pages of Get Channel Cipher Suites.
+    let list = [1, 2, 3, 15, 16, 17, 0];
+    let mut net = Net::new(server().cipher_suites(list), Link::perfect(), 9);
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    net.connect(c, 5 * SECOND).unwrap();
+    let n = net.client(c).negotiation().unwrap();
+    assert_eq!(n.reason, Reason::Listed(list.to_vec()));
+    assert_eq!(n.suite, 17);
 }
 
 #[test]
@@ -941,7 +1077,7 @@ fn replayed_datagram_is_dropped_and_a_retransmitted_request_is_answered_from_the
 
 #[test]
 fn custom_identity_and_handler_state() {
-    let identity = DeviceIdentity {
+    let identity = DeviceId {
         device_id: 7,
         manufacturer_id: 0x1234,
         product_id: 0x4321,
@@ -994,24 +1130,29 @@ fn a_flood_of_refused_handshakes_stays_bounded() {
 }
 
 #[test]
-fn a_half_open_session_holds_its_slot_until_the_handshake_timeout() {
+fn a_half_open_session_gives_way_to_a_new_handshake_of_its_user() {
     let config = server()
         .user(User::new("lim", "limpw", PrivilegeLevel::Administrator).session_limit(1))
         .handshake_timeout(Duration::from_secs(20));
     let mut net = Net::new(config, Link::perfect(), 27);
-    // Like ipmitool with a wrong password: RAKP 1, then silence.
+    // Like ipmitool with a wrong password: RAKP 1, then silence. It holds
+    // the user's only slot, but a console that never got RAKP 2 must not
+    // (and ipmitool does not) say it gave up: the next handshake of that
+    // user evicts it at once instead of being refused for 20 s.
     let sid = open(&mut net, console(), 0x55);
     assert_eq!(rakp1(&mut net, console(), sid, 0x14, b"lim").status, 0);
     let lim = ClientConfig::new("lim", "limpw").cipher_suite(17);
     let a = net.add_client(lim.clone());
-    assert_eq!(status_of(net.connect(a, SECOND)), (Stage::Rakp2, 0x01));
-    net.advance(Duration::from_secs(20));
+    let t0 = net.now;
+    net.connect(a, SECOND).unwrap();
+    assert!(net.now - t0 < SECOND / 10, "no wait: {:?}", net.now - t0);
     assert!(net.server_events.iter().any(|e| matches!(
         e,
-        ServerEvent::HandshakeExpired { session_id, username: Some(u), .. } if *session_id == sid && u == b"lim"
+        ServerEvent::HandshakeExpired { session_id, .. } if *session_id == sid
     )));
+    // An active session is never evicted: the user's limit holds.
     let b = net.add_client(lim);
-    net.connect(b, SECOND).unwrap();
+    assert_eq!(status_of(net.connect(b, SECOND)), (Stage::Rakp2, 0x01));
 }
 
 /// Client → BMC datagrams of a captured ipmitool session (tests/data).
@@ -1085,4 +1226,175 @@ fn asf_presence_ping_gets_a_pong() {
         (7, 0x81),
         "IPMI supported"
     );
+}
+
+/// The BMC of issue 10.2: silent on RAKP 1 for an unknown user, and falls
+/// over on a RAKP 3 that no RAKP 2 asked for.
+fn fragile() -> ServerConfig {
+    server().quirks(Quirks {
+        silent_on_unknown_user: true,
+        crash_on_unexpected_rakp3: true,
+        ..Quirks::default()
+    })
+}
+
+#[test]
+fn the_fragile_bmc_model_falls_over_on_an_unasked_rakp3() {
+    // The model itself: a RAKP 3 (status 0x01) for a session still
+    // waiting for RAKP 1 takes it down for everyone. What the client
+    // used to send when its deadline passed after silence.
+    let mut net = Net::new(fragile(), Link::perfect(), 40);
+    let from = console();
+    let sid = open(&mut net, from, 0x77);
+    let r3 = Rakp3 {
+        tag: 7,
+        status: 0x01,
+        bmc_session_id: sid,
+        key_exchange_code: Vec::new(),
+    };
+    let mut p = Vec::new();
+    r3.emit(&mut p);
+    let mut d = Vec::new();
+    packet::emit_presession(PayloadType::Rakp3, &p, &mut d);
+    assert!(net.poke(from, &d).is_empty());
+    assert_eq!(net.responder.stats().unexpected_rakp3, 1);
+    assert!(net.responder.stats().crashed);
+    let c = net.add_client(client(3));
+    assert!(matches!(
+        net.connect(c, SECOND),
+        Err(Error::Timeout {
+            stage: Stage::ChannelAuthCapabilities,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_mistyped_user_name_sends_nothing_unasked_and_the_fragile_bmc_survives() {
+    let mut net = Net::new(fragile(), Link::perfect(), 41);
+    for config in [
+        ClientConfig::new("admn", "secret"),
+        ClientConfig::new("admn", "secret").cipher_suite(3),
+        ClientConfig::new("admn", "secret").retries(Duration::from_millis(200), 2),
+    ] {
+        let c = net.add_client(config);
+        let e = net.connect(c, 2 * SECOND).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Timeout {
+                    stage: Stage::Rakp2,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // Whatever the client does after giving up arrives here too.
+        net.advance(5 * SECOND);
+    }
+    let stats = net.responder.stats();
+    assert_eq!((stats.unexpected_rakp3, stats.crashed), (0, false));
+    let c = net.add_client(ClientConfig::new("admin", "secret"));
+    net.connect(c, 2 * SECOND).unwrap();
+    net.execute(c, &GetDeviceId, SECOND).unwrap();
+}
+
+// ----- retransmission (issue 10.5), on the virtual clock -------------------------
+
+/// A link with `one_way` delay each way, nothing lost.
+fn slow_link(one_way: Duration) -> Link {
+    Link {
+        delay: one_way,
+        ..Link::perfect()
+    }
+}
+
+/// Connects `config` to a silent BMC with `budget`: how many tries, and
+/// how long (virtual time) until the error.
+fn against_a_silent_bmc(config: ClientConfig, budget: Duration, seed: u64) -> (u32, Duration) {
+    let mut net = Net::new(server(), Link::perfect(), seed);
+    net.bmc_silent = true;
+    let c = net.add_client(config);
+    let t0 = net.now;
+    match net.connect(c, budget) {
+        Err(Error::Timeout { tries, .. }) => {
+            assert_eq!(u64::from(tries), net.client(c).stats().sent);
+            (tries, net.now - t0)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn retry_count_and_per_try_timeout_are_honoured_exactly_when_given() {
+    // -N 0.3 -R 2: three tries 300 ms apart, then the error at 900 ms,
+    // long before the 10 s deadline.
+    let config = client(3).retries(Duration::from_millis(300), 2);
+    let r = against_a_silent_bmc(config, 10 * SECOND, 50);
+    assert_eq!(r, (3, Duration::from_millis(900)));
+    // -N alone: that per-try timeout, tries until the deadline.
+    let mut config = client(3);
+    config.per_try_timeout = Some(Duration::from_millis(250));
+    assert_eq!(
+        against_a_silent_bmc(config, 2 * SECOND, 51),
+        (8, 2 * SECOND)
+    );
+}
+
+#[test]
+fn defaults_try_until_the_deadline_at_an_adaptive_pace() {
+    // No -N, no -R: the first try waits the initial 500 ms, then a quarter
+    // longer each time, at most 1 s, until the deadline: 500, 625, 781,
+    // 976, then 1000 ms each; 15 s is 17 tries.
+    let r = against_a_silent_bmc(client(3), 15 * SECOND, 52);
+    assert_eq!(r, (17, 15 * SECOND));
+}
+
+#[test]
+fn the_per_try_timeout_follows_the_measured_round_trip() {
+    // 150 ms each way: a round trip of 300 ms, more than the 200 ms floor.
+    // After the handshake the estimate is 300 ms + 4 x its variation: the
+    // lost request is resent after that, not after the 200 ms floor (which
+    // would resend needlessly) nor the 1 s ceiling.
+    let mut net = Net::new(server(), slow_link(Duration::from_millis(150)), 53);
+    let c = net.add_client(client(3));
+    net.connect(c, 15 * SECOND).unwrap();
+    let srtt = net.client(c).smoothed_rtt().unwrap();
+    assert_eq!(srtt, Duration::from_millis(300));
+    assert_eq!(net.client(c).stats().retransmits, 0, "no spurious resend");
+    net.execute(c, &GetDeviceId, 5 * SECOND).unwrap();
+    assert_eq!(net.client(c).stats().retransmits, 0, "no spurious resend");
+    // Now a BMC that stopped answering: the first resend comes after the
+    // estimate, 300 ms + 4 RTTVAR (150 ms decayed by 3/4 over the five
+    // later samples: 36 ms), 442 ms: not yet within 400 ms, within 500.
+    net.bmc_silent = true;
+    for (budget, want) in [(400, 1), (500, 2)] {
+        let sent = net.client(c).stats().sent;
+        let t0 = net.now;
+        net.request(c, &GetDeviceId.request(), Duration::from_millis(budget))
+            .unwrap_err();
+        assert_eq!(net.now - t0, Duration::from_millis(budget));
+        assert_eq!(net.client(c).stats().sent - sent, want, "in {budget} ms");
+    }
+}
+
+#[test]
+fn karn_no_round_trip_is_measured_from_a_resent_datagram() {
+    // Loopback-fast BMC whose capabilities answer is lost once: the
+    // answer to the resend (at 500 ms) is not a 500 ms round trip.
+    let mut net = Net::new(server(), Link::perfect(), 54);
+    net.bmc_silent = true;
+    let c = net.add_client(client(3));
+    let deadline = ipmi_core::Deadline::after(net.now, 5 * SECOND);
+    let now = net.now;
+    net.clients[c].1.connect(now, deadline).unwrap();
+    net.advance(Duration::from_millis(100));
+    net.bmc_silent = false;
+    match net.run_until_event(c) {
+        Event::Connected { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(net.client(c).stats().retransmits >= 1);
+    // Only the first tries after the resend were measured: 2 ms each.
+    assert_eq!(net.client(c).smoothed_rtt(), Some(Duration::from_millis(2)));
 }

@@ -11,7 +11,7 @@ use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{Client, ClientConfig, Error, Stage};
 use ipmirs_test_support::ipmisim;
-use ipmirs_test_support::program::{run, Run};
+use ipmirs_test_support::program::{ipmitool_lanplus, Run};
 use ipmirs_test_support::responder::BackgroundServer;
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -26,23 +26,8 @@ fn config() -> ServerConfig {
 /// `ipmitool -I lanplus -H 127.0.0.1 -p PORT -U user -P password [-C suite] args...`
 fn ipmitool(port: &str, user: &str, password: &str, suite: Option<u8>, args: &[&str]) -> Run {
     let suite_s = suite.map(|s| s.to_string());
-    let mut v = vec![
-        "-I",
-        "lanplus",
-        "-H",
-        "127.0.0.1",
-        "-p",
-        port,
-        "-U",
-        user,
-        "-P",
-        password,
-    ];
-    if let Some(s) = &suite_s {
-        v.extend_from_slice(&["-C", s]);
-    }
-    v.extend_from_slice(args);
-    run("ipmitool", &v, LIMIT)
+    let options: Vec<&str> = suite_s.iter().flat_map(|s| ["-C", s.as_str()]).collect();
+    ipmitool_lanplus(port, user, password, &options, args, LIMIT)
 }
 
 /// The labels of `Label : value` lines (the part before the colon).

@@ -232,11 +232,12 @@ fn a_dropped_session_is_found_by_probes_and_replaced_inside_the_deadline() {
     let t0 = net.now;
     let id = net.execute(&GetDeviceId).unwrap();
     assert_eq!(id.device_id, 0x20);
-    // Try 1 at 0, try 2 + probe 1 at 100 ms, try 3 + probe 2 at 250 ms,
-    // its answer 2 ms later; then the handshake and the request.
+    // Try 1 at 0, try 2 + probe 1 at 100 ms, try 3 + probe 2 at 200 ms
+    // (the caller's per-try timeout, every try alike), its answer 2 ms
+    // later; then the handshake and the request.
     assert_eq!(
         net.now - t0,
-        Duration::from_millis(250) + 2 * ONE_WAY + 12 * ONE_WAY
+        Duration::from_millis(200) + 2 * ONE_WAY + 12 * ONE_WAY
     );
     let s = net.conn.stats();
     assert_eq!((s.reconnects, s.reconnects_before_sending), (1, 0));
@@ -260,7 +261,10 @@ fn a_bmc_reset_that_forgot_the_session_is_survived() {
 
 #[test]
 fn a_frozen_bmc_times_out_at_the_deadline_and_is_not_reconnected_to() {
-    let mut net = Net::new(client_config());
+    // No retry count: tries go on until the deadline.
+    let mut config = client_config();
+    config.retries = None;
+    let mut net = Net::new(config);
     net.connect();
     net.execute(&GetDeviceId).unwrap();
     net.frozen = true;

@@ -24,6 +24,24 @@ enum Dir {
     ToConsole,
 }
 
+/// The RAKP inputs of a captured handshake (IPMI 2.0 §13.31).
+fn params_of<'a>(
+    req: &OpenSessionRequest,
+    resp: &OpenSessionResponse,
+    r1: &'a Rakp1,
+    r2: &Rakp2,
+) -> RakpParams<'a> {
+    RakpParams {
+        console_session_id: req.console_session_id,
+        bmc_session_id: resp.bmc_session_id,
+        console_random: r1.console_random,
+        bmc_random: r2.bmc_random,
+        bmc_guid: r2.bmc_guid,
+        role: r1.role,
+        username: &r1.username,
+    }
+}
+
 fn unhex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
     assert!(s.len() % 2 == 0, "odd hex length");
@@ -173,15 +191,7 @@ fn check_handshake(c: &Capture, guid: [u8; 16]) -> Handshake {
     assert_eq!(r4.console_session_id, req.console_session_id);
     assert_eq!(r2.bmc_guid, guid);
 
-    let p = RakpParams {
-        console_session_id: req.console_session_id,
-        bmc_session_id: resp.bmc_session_id,
-        console_random: r1.console_random,
-        bmc_random: r2.bmc_random,
-        bmc_guid: r2.bmc_guid,
-        role: r1.role,
-        username: &r1.username,
-    };
+    let p = params_of(&req, &resp, &r1, &r2);
     let a = suite.auth;
     let rakp2 = rakp::rakp2_code(a, PASSWORD, &p);
     assert_eq!(rakp2.len(), a.key_exchange_code_len());
@@ -357,15 +367,7 @@ fn cs3_bad_credentials() {
     let suite =
         CipherSuite::from_algorithms(resp.auth, resp.integrity, resp.confidentiality).unwrap();
     assert_eq!(suite.id, 3);
-    let p = RakpParams {
-        console_session_id: req.console_session_id,
-        bmc_session_id: resp.bmc_session_id,
-        console_random: r1.console_random,
-        bmc_random: r2.bmc_random,
-        bmc_guid: r2.bmc_guid,
-        role: r1.role,
-        username: &r1.username,
-    };
+    let p = params_of(&req, &resp, &r1, &r2);
     let wrong = rakp::rakp2_code(suite.auth, b"wrong", &p);
     assert_eq!(wrong.len(), 20);
     assert!(!rakp::codes_equal(&wrong, &r2.key_exchange_code));
@@ -381,18 +383,10 @@ fn cs3_bad_credentials() {
     assert!(c.rakp[2].is_none() && c.rakp[3].is_none());
 }
 
-/// PROTOCOL.md §14: self-computed suite-3 Get Device ID datagram.
+/// A self-computed suite-3 Get Device ID datagram (IPMI 2.0 §13.6, §13.28, §13.29).
 #[test]
 fn protocol_section14_suite3_datagram() {
-    let p = RakpParams {
-        console_session_id: 0xA0A2A3A4,
-        bmc_session_id: 0x12345678,
-        console_random: core::array::from_fn(|i| i as u8),
-        bmc_random: core::array::from_fn(|i| 0x10 + i as u8),
-        bmc_guid: core::array::from_fn(|i| 0x20 + i as u8),
-        role: 0x14,
-        username: b"admin",
-    };
+    let p = ipmi_lanplus::wire::testutil::vector_params();
     let suite = CipherSuite::from_id(3).unwrap();
     let keys = rakp::derive_keys(suite.auth, b"password", &p);
     let crypto = SessionCrypto::try_new(suite, &keys).unwrap();
@@ -417,7 +411,7 @@ fn protocol_section14_suite3_datagram() {
     assert_eq!(crypto.unprotect(&want).unwrap().payload, msg);
 }
 
-/// PROTOCOL.md §14: Open Session Request datagram and ASF ping.
+/// A self-computed Open Session Request datagram (IPMI 2.0 §13.17) and ASF ping (§13.2.3).
 #[test]
 fn protocol_section14_presession() {
     let req = OpenSessionRequest {

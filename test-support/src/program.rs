@@ -78,3 +78,30 @@ fn read_lossy(r: &mut impl Read) -> String {
     let _ = r.read_to_end(&mut bytes);
     String::from_utf8_lossy(&bytes).into_owned()
 }
+
+/// `ipmitool -I lanplus -H 127.0.0.1 -p PORT -U user -P password OPTIONS... ARGS...`
+/// against a loopback BMC, killed after `limit`.
+pub fn ipmitool_lanplus(
+    port: &str,
+    user: &str,
+    password: &str,
+    options: &[&str],
+    args: &[&str],
+    limit: Duration,
+) -> Run {
+    let mut v = vec![
+        "-I",
+        "lanplus",
+        "-H",
+        "127.0.0.1",
+        "-p",
+        port,
+        "-U",
+        user,
+        "-P",
+        password,
+    ];
+    v.extend_from_slice(options);
+    v.extend_from_slice(args);
+    run("ipmitool", &v, limit)
+}

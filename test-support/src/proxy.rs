@@ -41,6 +41,12 @@ pub struct Faults {
     /// Corrupt only RMCP+ datagrams that carry an integrity trailer (the
     /// authenticated bit of the session header), i.e. session traffic.
     pub corrupt_protected_only: bool,
+    /// Lose exactly the n-th datagram (1 = the first) of every flow, and
+    /// only that one: a deterministic hole, whatever the machine's speed.
+    pub drop_nth: Option<u64>,
+    /// Lose the n-th datagram of every flow and all after it: a peer that
+    /// falls silent at a chosen step, whatever the machine's speed.
+    pub drop_from_nth: Option<u64>,
 }
 
 impl Faults {
@@ -179,6 +185,8 @@ struct Flow {
     socket: Arc<UdpSocket>,
     /// Decisions towards the BMC and towards the client.
     rng: [StdRng; 2],
+    /// Datagrams seen towards the BMC and towards the client.
+    seen: [u64; 2],
 }
 
 struct World {
@@ -223,7 +231,8 @@ impl World {
                         }
                     };
                     let flow = flows.get_mut(&id).expect("flow");
-                    let copies = self.decide(0, &mut flow.rng[0], &buf[..n]);
+                    flow.seen[0] += 1;
+                    let copies = self.decide(0, &mut flow.rng[0], flow.seen[0], &buf[..n]);
                     for (delay, data) in copies {
                         send_later(flow.socket.clone(), None, data, delay);
                     }
@@ -232,7 +241,8 @@ impl World {
                     match msg {
                         Some(data) => {
                             if let Some(flow) = flows.get_mut(&id) {
-                                let copies = self.decide(1, &mut flow.rng[1], &data);
+                                flow.seen[1] += 1;
+                                let copies = self.decide(1, &mut flow.rng[1], flow.seen[1], &data);
                                 for (delay, d) in copies {
                                     send_later(self.front.clone(), Some(flow.client), d, delay);
                                 }
@@ -287,15 +297,25 @@ impl World {
             client,
             socket,
             rng: [rng(0), rng(1)],
+            seen: [0, 0],
         })
     }
 
-    /// The copies of `data` to send (direction 0: to the BMC, 1: to the
-    /// client), each with its delay. Every decision is drawn, used or not,
-    /// so that one fault does not shift the fate of later datagrams.
-    fn decide(&self, dir: usize, rng: &mut StdRng, data: &[u8]) -> Vec<(Duration, Vec<u8>)> {
+    /// The copies of `data`, the `nth` datagram of its flow in direction
+    /// `dir` (0: to the BMC, 1: to the client), to send, each with its
+    /// delay. Every decision is drawn, used or not, so that one fault does
+    /// not shift the fate of later datagrams.
+    fn decide(
+        &self,
+        dir: usize,
+        rng: &mut StdRng,
+        nth: u64,
+        data: &[u8],
+    ) -> Vec<(Duration, Vec<u8>)> {
         let f = &self.faults[dir];
-        let lost = rng.gen::<f64>() < f.loss;
+        let lost = rng.gen::<f64>() < f.loss
+            || f.drop_nth == Some(nth)
+            || f.drop_from_nth.is_some_and(|n| nth >= n);
         let twice = rng.gen::<f64>() < f.duplicate;
         let mut stats = self.stats.lock().unwrap();
         stats.received += 1;

@@ -7,8 +7,6 @@ use std::fmt::Write as _;
 use ipmi_kcs::diagnose::{human_age, verdict, ProbeVia, ProcessKind, Report, ToolProcess};
 use serde::Serialize;
 
-use crate::exit::class_name;
-
 /// Tool processes listed one by one in the text output.
 const TEXT_TOOL_LINES: usize = 5;
 
@@ -162,7 +160,7 @@ pub fn render_text(r: &Report) -> String {
                 "{}: Get Device ID answered in {ms} ms: device id 0x{:02x}, IPMI {}.{}, firmware {}, manufacturer {}, product 0x{:04x}",
                 a.path, a.device_id, a.ipmi_version.0, a.ipmi_version.1, a.firmware, a.manufacturer_id, a.product_id
             ),
-            Err(f) => format!("{}: failed after {ms} ms ({}): {}", f.path, class_name(f.class), f.message),
+            Err(f) => format!("{}: failed after {ms} ms ({}): {}", f.path, f.class.name(), f.message),
         });
     }
     for s in &r.skipped {
@@ -404,7 +402,7 @@ pub fn render_json(r: &Report) -> String {
                 }),
                 error: p.result.as_ref().err().map(|e| FailureJson {
                     path: &e.path,
-                    class: class_name(e.class),
+                    class: e.class.name(),
                     message: &e.message,
                 }),
             })

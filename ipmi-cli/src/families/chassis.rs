@@ -2,16 +2,20 @@
 //! (Get Chassis Status, IPMI 2.0 §28.2) and `chassis power ...` (Chassis
 //! Control, §28.3), as ipmitool 1.8.19 prints them.
 
+mod admin;
+
 use std::ffi::OsString;
 use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
+use ipmi_core::cmd::boot::BootFlags;
+use ipmi_core::cmd::chassis_ops::{ChassisIdentify, SetPowerRestorePolicy};
 use ipmi_core::cmd::{ChassisControl, ChassisStatus, GetChassisStatus, PowerAction};
 use ipmi_core::{Command, CommandError, CompletionCode, Request, Response, Target};
 use serde::Serialize;
 
-use super::{unimplemented, Rendered};
+use super::{decode_alone, unimplemented, ActionError, Exchanger, Rendered};
 use crate::exit::CliError;
 use crate::output::json::line as json_line;
 
@@ -42,7 +46,41 @@ pub enum ChassisCommand {
         #[arg(value_enum)]
         action: PowerWord,
     },
-    /// Another `chassis` word (ipmitool's bootdev, identify, policy, ...).
+    /// Set the power restore policy, or list the supported ones
+    Policy {
+        /// list, always-on, previous or always-off
+        word: String,
+    },
+    /// Get System Restart Cause
+    #[command(name = "restart_cause")]
+    RestartCause,
+    /// Get POH Counter: power-on hours
+    Poh,
+    /// Chassis Identify: SECONDS (0 turns it off), force, or the BMC's default
+    Identify {
+        /// SECONDS or force
+        arg: Option<String>,
+    },
+    /// Get Self Test Results
+    Selftest,
+    /// Boot once from DEVICE: Set System Boot Options, boot flags
+    Bootdev {
+        /// none, pxe, disk, safe, diag, cdrom, bios or floppy (also force_...)
+        #[arg(value_name = "DEVICE")]
+        boot_device: String,
+        /// clear-cmos=yes, or options=WORD[,WORD...] (persistent, efiboot, ...)
+        option: Option<String>,
+    },
+    /// Get System Boot Options: `bootparam get N`
+    Bootparam {
+        /// get
+        #[arg(value_parser = ["get"])]
+        op: String,
+        /// The parameter number (0 set in progress, 4 boot info acknowledge, 5 boot flags)
+        #[arg(value_parser = crate::numbers::parse_byte)]
+        param: u8,
+    },
+    /// Another `chassis` word (ipmitool's setbootparam, ...).
     #[command(external_subcommand)]
     Other(Vec<OsString>),
 }
@@ -83,6 +121,7 @@ impl Words {
             Words::Chassis {
                 command: ChassisCommand::Other(words),
             } => Err(unimplemented::sub_word("chassis", words)),
+            Words::Chassis { command } => admin::action(command),
         }
     }
 }
@@ -100,7 +139,7 @@ fn power_action(word: PowerWord) -> Action {
 }
 
 /// What `chassis` does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// `chassis status`
     Status,
@@ -108,14 +147,42 @@ pub enum Action {
     PowerStatus,
     /// `chassis power on|off|cycle|reset|diag|soft`
     PowerControl(PowerAction),
+    /// `chassis policy ...`
+    Policy(SetPowerRestorePolicy),
+    /// `chassis restart_cause`
+    RestartCause,
+    /// `chassis poh`
+    Poh,
+    /// `chassis identify [SECONDS|force]`
+    Identify(ChassisIdentify),
+    /// `chassis selftest`
+    Selftest,
+    /// `chassis bootdev DEVICE [...]`: the word given and the flags.
+    Bootdev(String, BootFlags),
+    /// `chassis bootparam get N`
+    Bootparam(u8),
 }
 
 impl Action {
+    /// Runs the action: one exchange, the set sequence for `bootdev`.
+    pub fn run<E>(&self, x: &mut Exchanger<'_, E>) -> Result<Outcome, ActionError<E>> {
+        match self {
+            Action::Bootdev(word, flags) => admin::bootdev(x, word, *flags),
+            _ => x.one(self.request(x.target()), |r| self.decode(r)),
+        }
+    }
+
+    /// One exchange, but for `bootdev`.
+    pub fn one_exchange(&self) -> bool {
+        !matches!(self, Action::Bootdev(..))
+    }
+
     /// The request for `target`.
     pub fn request(&self, target: Target) -> Request {
         match self {
             Action::Status | Action::PowerStatus => GetChassisStatus.request_to(target),
             Action::PowerControl(a) => ChassisControl(*a).request_to(target),
+            other => admin::request(other, target),
         }
     }
 
@@ -128,6 +195,8 @@ impl Action {
                 ChassisControl(*a).decode(response)?;
                 Outcome::PowerControl(*a)
             }
+            Action::Bootdev(..) => decode_alone(response, "chassis bootdev", |x| self.run(x))?,
+            other => admin::decode(other, response)?,
         })
     }
 
@@ -139,6 +208,7 @@ impl Action {
             Action::PowerControl(a) => {
                 format!("Unable to set Chassis Power Control to {}", a.description())
             }
+            other => admin::context(other),
         }
     }
 
@@ -153,6 +223,7 @@ impl Action {
                     a.description()
                 )
             }
+            other => admin::refused(other, text),
         }
     }
 }
@@ -166,6 +237,8 @@ pub enum Outcome {
     PowerStatus(ChassisStatus),
     /// `chassis power <action>` was accepted.
     PowerControl(PowerAction),
+    /// The admin words' outcomes.
+    Admin(admin::Outcome),
 }
 
 impl Outcome {
@@ -180,6 +253,8 @@ impl Outcome {
             (Outcome::PowerControl(a), true) => json_line(&PowerControl {
                 power_control: a.word(),
             }),
+            (Outcome::Admin(o), false) => o.text(),
+            (Outcome::Admin(o), true) => o.json(),
         })
     }
 

@@ -2,16 +2,27 @@
 //! Device ID, IPMI 2.0 §20.1) and `mc reset cold|warm` (§20.2, §20.3), as
 //! ipmitool 1.8.19 prints them.
 
+pub(crate) mod admin;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
+use ipmi_core::cmd::mc::{
+    GetBmcGlobalEnables, GetSelfTestResults, GetSystemGuid, GlobalEnables, Guid, SelfTestResult,
+};
+use ipmi_core::cmd::sysinfo::{
+    assemble_string, string_set_count, GetSystemInfoParameters, SYSINFO_PARAMS,
+};
+use ipmi_core::cmd::watchdog::{
+    GetWatchdogTimer, ResetWatchdogTimer, CC_WATCHDOG_UNINITIALIZED, SetWatchdogTimer, WatchdogTimer,
+};
 use ipmi_core::cmd::{ColdReset, DeviceId, GetDeviceId, WarmReset};
 use ipmi_core::{Command, CommandError, CompletionCode, Request, Response, Target};
 use serde::Serialize;
 
-use super::{unimplemented, Rendered};
+use super::{decode_alone, unimplemented, ActionError, Exchanger, Rendered};
 use crate::exit::CliError;
 use crate::manufacturers;
 use crate::output::json::line as json_line;
@@ -38,7 +49,26 @@ pub enum McCommand {
         #[arg(value_enum)]
         kind: ResetKind,
     },
-    /// Another `mc` word (ipmitool's selftest, guid, watchdog, ...).
+    /// Get System GUID, decoded as ipmitool detects its byte order
+    Guid,
+    /// Get Self Test Results
+    Selftest,
+    /// The watchdog timer: get, reset or off
+    Watchdog {
+        /// get, reset or off
+        #[arg(value_enum)]
+        op: WatchdogWord,
+    },
+    /// Get BMC Global Enables
+    Getenables,
+    /// Get System Info Parameters: system_fw_version, system_name,
+    /// primary_os_name, os_name, delloem_os_version or delloem_url
+    Getsysinfo {
+        /// The parameter's name
+        #[arg(value_name = "ARGUMENT")]
+        name: String,
+    },
+    /// Another `mc` word (ipmitool's setenables, setsysinfo, ...).
     #[command(external_subcommand)]
     Other(Vec<OsString>),
 }
@@ -62,12 +92,37 @@ impl ResetKind {
     }
 }
 
+/// `mc watchdog ...`
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchdogWord {
+    /// Get Watchdog Timer
+    Get,
+    /// Reset Watchdog Timer (restart the countdown)
+    Reset,
+    /// Stop the timer (Set Watchdog Timer, as ipmitool sends it)
+    Off,
+}
+
 impl Words {
     /// The action of the words.
     pub fn action(&self) -> Result<Action, CliError> {
         let Words::Mc { command } = self;
         match command {
             McCommand::Info => Ok(Action::Info),
+            McCommand::Guid => Ok(Action::Guid),
+            McCommand::Selftest => Ok(Action::Selftest),
+            McCommand::Watchdog { op } => Ok(Action::Watchdog(*op)),
+            McCommand::Getenables => Ok(Action::Getenables),
+            McCommand::Getsysinfo { name } => SYSINFO_PARAMS
+                .iter()
+                .find(|(_, w)| w == name)
+                .map(|(p, _)| Action::Getsysinfo(*p))
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "'{name}' is no system info parameter (one of {})",
+                        SYSINFO_PARAMS.map(|(_, w)| w).join(", ")
+                    ))
+                }),
             McCommand::Reset { kind } => Ok(Action::Reset(*kind)),
             McCommand::Other(words) => Err(unimplemented::sub_word("mc", words)),
         }
@@ -81,15 +136,69 @@ pub enum Action {
     Info,
     /// `mc reset cold|warm`
     Reset(ResetKind),
+    /// `mc guid`
+    Guid,
+    /// `mc selftest`
+    Selftest,
+    /// `mc watchdog get|reset|off`
+    Watchdog(WatchdogWord),
+    /// `mc getenables`
+    Getenables,
+    /// `mc getsysinfo NAME`: the parameter number.
+    Getsysinfo(u8),
+}
+
+/// Sets of a string parameter ipmitool reads at most (2 for the Dell URL).
+fn max_sets(param: u8) -> u8 {
+    if param == 0xde {
+        2
+    } else {
+        4
+    }
 }
 
 impl Action {
+    /// Runs the action: one exchange, several sets for `getsysinfo`.
+    pub fn run<E>(&self, x: &mut Exchanger<'_, E>) -> Result<Outcome, ActionError<E>> {
+        let Action::Getsysinfo(param) = *self else {
+            return x.one(self.request(x.target()), |r| self.decode(r));
+        };
+        let mut sets: Vec<Vec<u8>> = Vec::new();
+        let mut last = max_sets(param);
+        let mut set = 0u8;
+        while set < last {
+            let answer = x.ask(&GetSystemInfoParameters::new(param, set))?;
+            if set == 0 {
+                if let Some(n) = string_set_count(&answer.data) {
+                    last = last.min(n as u8);
+                }
+            }
+            sets.push(answer.data);
+            set += 1;
+        }
+        Ok(Outcome::SysInfo(assemble_string(&sets)))
+    }
+
+    /// One exchange, but for `getsysinfo`.
+    pub fn one_exchange(&self) -> bool {
+        !matches!(self, Action::Getsysinfo(_))
+    }
+
     /// The request for `target`.
     pub fn request(&self, target: Target) -> Request {
         match self {
             Action::Info => GetDeviceId.request_to(target),
             Action::Reset(ResetKind::Cold) => ColdReset.request_to(target),
             Action::Reset(ResetKind::Warm) => WarmReset.request_to(target),
+            Action::Guid => GetSystemGuid.request_to(target),
+            Action::Selftest => GetSelfTestResults.request_to(target),
+            Action::Watchdog(WatchdogWord::Get) => GetWatchdogTimer.request_to(target),
+            Action::Watchdog(WatchdogWord::Reset) => ResetWatchdogTimer.request_to(target),
+            Action::Watchdog(WatchdogWord::Off) => SetWatchdogTimer::off().request_to(target),
+            Action::Getenables => GetBmcGlobalEnables.request_to(target),
+            Action::Getsysinfo(param) => {
+                GetSystemInfoParameters::new(*param, 0).request_to(target)
+            }
         }
     }
 
@@ -107,6 +216,22 @@ impl Action {
                 };
                 Outcome::Reset(*kind)
             }
+            Action::Guid => Outcome::Guid(GetSystemGuid.decode(response)?),
+            Action::Selftest => Outcome::Selftest(GetSelfTestResults.decode(response)?),
+            Action::Watchdog(WatchdogWord::Get) => {
+                Outcome::Watchdog(GetWatchdogTimer.decode(response)?)
+            }
+            Action::Watchdog(op) => {
+                match op {
+                    WatchdogWord::Reset => ResetWatchdogTimer.decode(response)?,
+                    _ => SetWatchdogTimer::off().decode(response)?,
+                };
+                Outcome::WatchdogDone(*op)
+            }
+            Action::Getenables => Outcome::Enables(GetBmcGlobalEnables.decode(response)?),
+            Action::Getsysinfo(_) => {
+                return decode_alone(response, "mc getsysinfo", |x| self.run(x))
+            }
         })
     }
 
@@ -115,6 +240,13 @@ impl Action {
         match self {
             Action::Info => "Get Device ID command failed".into(),
             Action::Reset(_) => "MC reset command failed".into(),
+            Action::Guid => "Get System GUID command failed".into(),
+            Action::Selftest => "No response from devices".into(),
+            Action::Watchdog(WatchdogWord::Get) => "Get Watchdog Timer command failed".into(),
+            Action::Watchdog(WatchdogWord::Reset) => "Reset Watchdog Timer command failed".into(),
+            Action::Watchdog(WatchdogWord::Off) => "Watchdog Timer Shutoff command failed".into(),
+            Action::Getenables => "Get Global Enables command failed".into(),
+            Action::Getsysinfo(_) => "mc getsysinfo command failed".into(),
         }
     }
 
@@ -123,6 +255,15 @@ impl Action {
         match self {
             Action::Info => format!("Get Device ID command failed: {text}"),
             Action::Reset(_) => format!("MC reset command failed: {text}"),
+            Action::Selftest => format!("Bad response: ({text})"),
+            Action::Watchdog(WatchdogWord::Reset) if _code.0 == CC_WATCHDOG_UNINITIALIZED => {
+                "Reset Watchdog Timer command failed: Attempt to reset uninitialized watchdog (0x80)"
+                    .into()
+            }
+            Action::Getsysinfo(_) if _code.0 == 0x80 => {
+                "mc getsysinfo: parameter not supported".into()
+            }
+            other => format!("{}: {text}", other.context(_target)),
         }
     }
 }
@@ -170,6 +311,18 @@ pub enum Outcome {
     DeviceId(DeviceInfo),
     /// `mc reset ...` was accepted.
     Reset(ResetKind),
+    /// `mc guid`
+    Guid(Guid),
+    /// `mc selftest`
+    Selftest(SelfTestResult),
+    /// `mc watchdog get`
+    Watchdog(WatchdogTimer),
+    /// `mc watchdog reset|off` was accepted.
+    WatchdogDone(WatchdogWord),
+    /// `mc getenables`
+    Enables(GlobalEnables),
+    /// `mc getsysinfo`: the string.
+    SysInfo(String),
 }
 
 impl Outcome {
@@ -192,6 +345,11 @@ impl Outcome {
                 Rendered::bytes(json_line(&Reset { reset: kind.word() }))
             }
             Outcome::Reset(kind) => Rendered::bytes(reset(*kind)),
+            other => Rendered::bytes(if json {
+                admin::json(other)
+            } else {
+                admin::text(other, unix_now())
+            }),
         }
     }
 
@@ -351,4 +509,12 @@ impl McInfo {
 #[derive(Serialize)]
 struct Reset {
     reset: &'static str,
+}
+
+/// Seconds since the Unix epoch now (for the GUID's plausible years).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

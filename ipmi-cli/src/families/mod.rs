@@ -8,9 +8,12 @@
 //! - `Words`: a clap `Subcommand` enum with the family's first word(s);
 //!   `Words::action` checks them and makes the family's `Action` (usage
 //!   errors exit 2);
-//! - `Action`: `request(target)`, `decode(response)`, and ipmitool's words
-//!   for a failure: `context(target)` (no answer) and `refused(target,
-//!   code_text)` (a completion code);
+//! - `Action`: `run(exchanger)` (its requests, in order, over the
+//!   [`Exchanger`]: one for most commands, several for `lan print` or
+//!   `chassis bootdev`), `one_exchange()` (true when `request(target)` and
+//!   `decode(response)` are the whole action, as a fleet needs), and
+//!   ipmitool's words for a failure: `context(target)` (no answer) and
+//!   `refused(target, code_text)` (a completion code);
 //! - `Outcome`: `render(json, registries)` (the bytes for standard output
 //!   and, for `-v`, a note) and `completion()` (a code that makes even an
 //!   answer an error, as `raw`'s).
@@ -21,6 +24,9 @@ pub mod unimplemented;
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod admin_tests;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -93,14 +99,30 @@ macro_rules! families {
         }
 
         impl Action {
-            /// The request for `target`.
+            /// Runs the action's exchanges through `x`.
+            pub fn run<E>(&self, x: &mut Exchanger<'_, E>) -> Result<Outcome, ActionError<E>> {
+                match self {
+                    $(Action::$variant(a) => a.run(x).map(Outcome::$variant),)*
+                }
+            }
+
+            /// True when [`Action::request`] and [`Action::decode`] are the
+            /// whole action (one exchange), as a fleet runs it.
+            pub fn one_exchange(&self) -> bool {
+                match self {
+                    $(Action::$variant(a) => a.one_exchange(),)*
+                }
+            }
+
+            /// The (first) request for `target`.
             pub fn request(&self, target: Target) -> Request {
                 match self {
                     $(Action::$variant(a) => a.request(target),)*
                 }
             }
 
-            /// Decodes the response to [`Action::request`].
+            /// Decodes the response to [`Action::request`] (for a
+            /// one-exchange action).
             pub fn decode(&self, response: &Response) -> Result<Outcome, CommandError> {
                 match self {
                     $(Action::$variant(a) => a.decode(response).map(Outcome::$variant),)*
@@ -146,6 +168,11 @@ families! {
     Mc => mc,
     Chassis => chassis,
     Raw => raw,
+    Channel => channel,
+    Session => session,
+    User => user,
+    Lan => lan,
+    Dcmi => dcmi,
 }
 
 impl Action {
@@ -173,7 +200,79 @@ pub struct Exchange {
     pub elapsed: Duration,
 }
 
-/// Runs `action` on `transport`, finishing by `deadline`; `trace` sees the
+/// A family's way to the BMC: its requests go to the target the
+/// connection chose, each traced (for `-vv`) and bounded by the action's
+/// deadline.
+pub struct Exchanger<'a, E> {
+    target: Target,
+    send: &'a mut dyn FnMut(&Request) -> Result<Response, E>,
+}
+
+impl<'a, E> Exchanger<'a, E> {
+    /// Requests to `target` go through `send`.
+    pub fn new(target: Target, send: &'a mut dyn FnMut(&Request) -> Result<Response, E>) -> Self {
+        Exchanger { target, send }
+    }
+
+    /// Where the requests go.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// One exchange; the response whatever its completion code.
+    pub fn exchange(&mut self, request: &Request) -> Result<Response, ActionError<E>> {
+        (self.send)(request).map_err(ActionError::Transport)
+    }
+
+    /// `command` to the target, decoded (a completion code is an error).
+    pub fn ask<C: ipmi_core::Command>(&mut self, command: &C) -> Result<C::Output, ActionError<E>> {
+        let response = self.exchange(&command.request_to(self.target))?;
+        command.decode(&response).map_err(ActionError::Command)
+    }
+
+    /// A one-exchange action: its request, and its decoding of the answer.
+    pub fn one<O>(
+        &mut self,
+        request: Request,
+        decode: impl FnOnce(&Response) -> Result<O, CommandError>,
+    ) -> Result<O, ActionError<E>> {
+        let response = self.exchange(&request)?;
+        decode(&response).map_err(ActionError::Command)
+    }
+}
+
+/// Decodes a one-exchange action's `response` by running the action on
+/// it alone (as a fleet, which sent the request, needs); an action that
+/// asks a second time fails as "several exchanges".
+pub fn decode_alone<O>(
+    response: &Response,
+    command: &'static str,
+    run: impl FnOnce(&mut Exchanger<'_, ()>) -> Result<O, ActionError<()>>,
+) -> Result<O, CommandError> {
+    let mut answer = Some(response.clone());
+    let mut send = |_: &Request| answer.take().ok_or(());
+    run(&mut Exchanger::new(Target::bmc(), &mut send)).map_err(|e| match e {
+        ActionError::Command(e) => e,
+        ActionError::Transport(()) => CommandError::InvalidField {
+            command,
+            field: "exchange count (the command takes several)",
+            value: 2,
+        },
+    })
+}
+
+/// `request` as it may be logged: Set User Password's data (IPMI 2.0
+/// §22.30) cut after the user ID and operation bytes, so that `-vv` never
+/// shows a password.
+pub fn loggable(request: &Request) -> Request {
+    let mut shown = request.clone();
+    if request.netfn == ipmi_core::NetFn::APP && request.cmd == 0x47 {
+        shown.data.truncate(2);
+    }
+    shown
+}
+
+/// Runs `action` on `transport`, finishing by `deadline`; `trace` sees each
 /// request and what came back.
 pub fn perform<T: Transport>(
     transport: &mut T,
@@ -181,18 +280,20 @@ pub fn perform<T: Transport>(
     deadline: Deadline,
     trace: &mut dyn FnMut(&Request, &Exchange),
 ) -> Result<Outcome, ActionError<T::Error>> {
-    let request = action.request(transport.default_target());
-    let start = Instant::now();
-    let result = transport.exchange(&request, deadline);
-    trace(
-        &request,
-        &Exchange {
-            response: result.as_ref().ok().cloned(),
-            elapsed: start.elapsed(),
-        },
-    );
-    let response = result.map_err(ActionError::Transport)?;
-    action.decode(&response).map_err(ActionError::Command)
+    let target = transport.default_target();
+    let mut send = |request: &Request| {
+        let start = Instant::now();
+        let result = transport.exchange(request, deadline);
+        trace(
+            &loggable(request),
+            &Exchange {
+                response: result.as_ref().ok().cloned(),
+                elapsed: start.elapsed(),
+            },
+        );
+        result
+    };
+    action.run(&mut Exchanger::new(target, &mut send))
 }
 
 /// ipmitool's line for a completion-code refusal, plus the code in hex

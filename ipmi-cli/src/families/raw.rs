@@ -8,7 +8,7 @@ use ipmi_core::cmd::{Raw, RawResponse};
 use ipmi_core::{Command, CommandError, CompletionCode, NetFn, Request, Response, Target};
 use serde::Serialize;
 
-use super::Rendered;
+use super::{ActionError, Exchanger, Rendered};
 use crate::exit::CliError;
 use crate::numbers;
 use crate::output::json::line as json_line;
@@ -68,6 +68,14 @@ pub type Outcome = RawResponse;
 /// The request, the answer, and ipmitool's words for failures (a trait
 /// because the action is ipmi-core's `Raw` itself).
 pub trait RawFamily {
+    /// Runs the action: one exchange.
+    fn run<E>(&self, x: &mut Exchanger<'_, E>) -> Result<Outcome, ActionError<E>> {
+        x.one(self.request(x.target()), |r| self.decode(r))
+    }
+    /// Always one exchange.
+    fn one_exchange(&self) -> bool {
+        true
+    }
     /// The request for `target`.
     fn request(&self, target: Target) -> Request;
     /// Decodes the response to [`RawFamily::request`] (any completion code).

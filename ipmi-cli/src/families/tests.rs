@@ -116,7 +116,7 @@ pub fn answer(netfn: NetFn, cmd: u8, cc: u8, data: &[u8]) -> Result<Response, Mo
     })
 }
 
-fn go(
+pub fn go(
     action: &Action,
     answers: Vec<Result<Response, MockError>>,
 ) -> (Result<Outcome, CliError>, Vec<Request>) {

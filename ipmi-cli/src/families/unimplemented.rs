@@ -21,10 +21,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "sol",
     "tsol",
     "isol",
-    "user",
-    "channel",
-    "session",
-    "dcmi",
     "nm",
     "sunoem",
     "kontronoem",
@@ -46,34 +42,24 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
     (
         "mc",
         &[
-            "guid",
-            "watchdog",
-            "selftest",
-            "getenables",
             "setenables",
-            "getsysinfo",
             "setsysinfo",
         ],
-        "mc takes info and reset cold|warm",
+        "mc takes info, reset cold|warm, guid, selftest, watchdog get|reset|off, getenables and getsysinfo",
     ),
     (
         "chassis",
         &[
-            "policy",
-            "restart_cause",
-            "poh",
-            "identify",
-            "selftest",
-            "bootdev",
-            "bootparam",
             "setbootparam",
+            "bootmbox",
         ],
-        "chassis takes status and power WORD",
+        "chassis takes status, power WORD, policy, restart_cause, poh, identify, selftest, bootdev and bootparam get",
     ),
 ];
-/// ipmitool's `lan` command words: after `lan`, these make the lan command,
-/// not the interface word.
-const IPMITOOL_LAN: &[&str] = &["print", "set", "alert", "stats"];
+/// ipmitool's `lan` command words not implemented yet: after `lan`, these
+/// make the lan command, not the interface word (`print` and `set` are the
+/// [`super::lan`] family).
+const IPMITOOL_LAN: &[&str] = &["alert", "stats"];
 
 /// The family word and its first sub-word (when it is a word, not a number
 /// or an option): 'lan print', 'chassis bootdev', 'sel'.
@@ -119,6 +105,6 @@ pub fn first_word(after_lan: bool, words: &[OsString]) -> CliError {
         return not_yet(shown(&first, rest));
     }
     CliError::Usage(format!(
-        "'{first}' is not an ipmirs command (the commands are mc, chassis, power and raw; see ipmirs --help)"
+        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set and dcmi; see ipmirs --help)"
     ))
 }

@@ -26,7 +26,7 @@ pub use crate::families::Action;
 use crate::families::{unimplemented, Command};
 
 /// The default RMCP port.
-pub const DEFAULT_PORT: u16 = 623;
+pub use ipmi_lanplus::RMCP_PORT as DEFAULT_PORT;
 /// The interface a command goes through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interface {

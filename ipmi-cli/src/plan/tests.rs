@@ -805,14 +805,10 @@ fn ipmitool_words_not_implemented_get_one_line() {
             &["-H", "h", "sdr", "type", "Temperature"],
             "'sdr type' is not implemented yet",
         ),
-        (&["user", "list", "1"], "'user list' is not implemented yet"),
+        (&["pef", "list"], "'pef list' is not implemented yet"),
         (
-            &["-H", "h", "lan", "print", "1"],
-            "'lan print' is not implemented yet",
-        ),
-        (
-            &["lan", "set", "1", "ipaddr", "10.0.0.2"],
-            "'lan set' is not implemented yet",
+            &["-H", "h", "lan", "alert", "print"],
+            "'lan alert' is not implemented yet",
         ),
         (
             &["lan", "stats", "get"],
@@ -824,21 +820,17 @@ fn ipmitool_words_not_implemented_get_one_line() {
             "'fru print' is not implemented yet",
         ),
         (
-            &["chassis", "bootdev", "pxe"],
-            "'chassis bootdev' is not implemented yet",
-        ),
-        (&["mc", "selftest"], "'mc selftest' is not implemented yet"),
-        (
-            &["dcmi", "power", "reading"],
-            "'dcmi power' is not implemented yet",
+            &["chassis", "setbootparam", "5", "x"],
+            "'chassis setbootparam' is not implemented yet",
         ),
         (
-            &["-H", "h", "channel", "info"],
-            "'channel info' is not implemented yet",
+            &["mc", "setsysinfo", "system_name", "x"],
+            "'mc setsysinfo' is not implemented yet",
         ),
+        (&["nm", "discover"], "'nm discover' is not implemented yet"),
         (
-            &["session", "info", "all"],
-            "'session info' is not implemented yet",
+            &["-H", "h", "mc", "setenables", "oem0=on"],
+            "'mc setenables' is not implemented yet",
         ),
         (&["sensor"], "'sensor' is not implemented yet"),
         (&["frobnicate"], "'frobnicate' is not an ipmirs command"),

@@ -203,3 +203,38 @@ pub fn active_sessions(port: u16) -> u8 {
     assert!(bytes.len() >= 3, "short Get Session Info answer: {bytes:?}");
     bytes[2] & 0x3f
 }
+
+/// `command` by ipmitool, then by ipmirs, as admin (suite 3) on the BMC at
+/// 127.0.0.1:`port`: (ipmirs, ipmitool). ipmirs must not panic.
+pub fn both(port: u16, command: &[&str]) -> (Run, Run) {
+    let a = lanplus(port, "admin", "secret", 3);
+    let theirs = ipmitool(&cat(&a, command));
+    let mine = ipmirs(&cat(&a, command), &[]);
+    assert!(
+        !mine.stderr.contains("panicked"),
+        "{}: {}",
+        mine.line,
+        mine.stderr
+    );
+    (mine, theirs)
+}
+
+/// The same bytes on standard output and the same exit status.
+pub fn assert_same(command: &[&str], mine: &Run, theirs: &Run) {
+    assert_eq!(
+        mine.stdout_str(),
+        theirs.stdout_str(),
+        "`{}`: stdout differs\n--- ipmirs stderr ---\n{}\n--- ipmitool stderr ---\n{}",
+        command.join(" "),
+        mine.stderr,
+        theirs.stderr
+    );
+    assert_eq!(mine.stdout, theirs.stdout, "`{}`", command.join(" "));
+    assert_eq!(
+        mine.code,
+        theirs.code,
+        "`{}`: exit status\n{}",
+        command.join(" "),
+        mine.stderr
+    );
+}

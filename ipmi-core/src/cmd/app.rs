@@ -39,7 +39,44 @@ pub struct DeviceId {
     pub aux_firmware: Option<[u8; 4]>,
 }
 
+impl Default for DeviceId {
+    /// A plain IPMI 2.0 BMC (the simulated BMC's identity): device 0x20
+    /// rev 1, available, firmware 1.00, chassis device, manufacturer 0,
+    /// product 0x0001, auxiliary firmware 00 00 00 00.
+    fn default() -> Self {
+        DeviceId {
+            device_id: 0x20,
+            device_revision: 1,
+            provides_device_sdrs: false,
+            device_available: true,
+            firmware_major: 1,
+            firmware_minor: 0x00,
+            ipmi_version: 0x02,
+            additional_support: 0x80,
+            manufacturer_id: 0,
+            product_id: 0x0001,
+            aux_firmware: Some([0; 4]),
+        }
+    }
+}
+
 impl DeviceId {
+    /// The Get Device ID response data after the completion code, as
+    /// [`GetDeviceId`] decodes it (IPMI 2.0 §20.1, table 20-2).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.device_id);
+        out.push((self.device_revision & 0x0f) | if self.provides_device_sdrs { 0x80 } else { 0 });
+        out.push((self.firmware_major & 0x7f) | if self.device_available { 0 } else { 0x80 });
+        out.push(self.firmware_minor);
+        out.push(self.ipmi_version);
+        out.push(self.additional_support);
+        out.extend_from_slice(&(self.manufacturer_id & 0x0f_ffff).to_le_bytes()[..3]);
+        out.extend_from_slice(&self.product_id.to_le_bytes());
+        if let Some(aux) = self.aux_firmware {
+            out.extend_from_slice(&aux);
+        }
+    }
+
     /// Names of the additional-support bits, in the order ipmitool lists them.
     pub const SUPPORT_NAMES: [&'static str; 8] = [
         "Sensor Device",
@@ -199,6 +236,34 @@ mod tests {
         assert_eq!(id.manufacturer_id, 0x0fffff);
         assert_eq!(id.aux_firmware, Some([9, 8, 7, 6]));
         assert_eq!(id.ipmi_version_parts(), (1, 5));
+    }
+
+    #[test]
+    fn device_id_round_trips() {
+        let id = DeviceId {
+            aux_firmware: Some([1, 2, 3, 4]),
+            manufacturer_id: 0x1291,
+            ..Default::default()
+        };
+        let mut data = Vec::new();
+        id.encode(&mut data);
+        let d = GetDeviceId.decode(&resp(1, 0, &data)).unwrap();
+        assert_eq!(
+            (d.device_id, d.manufacturer_id, d.product_id),
+            (0x20, 0x1291, 1)
+        );
+        assert_eq!(d.ipmi_version_parts(), (2, 0));
+        assert_eq!(d.aux_firmware, Some([1, 2, 3, 4]));
+        assert!(d.device_available);
+        assert_eq!(d, id);
+        let busy = DeviceId {
+            device_available: false,
+            aux_firmware: None,
+            ..id
+        };
+        data.clear();
+        busy.encode(&mut data);
+        assert_eq!(GetDeviceId.decode(&resp(1, 0, &data)).unwrap(), busy);
     }
 
     #[test]

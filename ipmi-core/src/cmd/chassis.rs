@@ -98,6 +98,20 @@ impl ChassisStatus {
     pub fn cooling_fault(&self) -> bool {
         self.misc_state & 0x08 != 0
     }
+    /// Chassis identify state (misc byte bits 5:4; 0 off, 1 timed on, 2
+    /// indefinite on), when bit 6 says the BMC reports it.
+    pub fn identify_state(&self) -> Option<u8> {
+        (self.misc_state & 0x40 != 0).then_some((self.misc_state >> 4) & 3)
+    }
+    /// The response data bytes (for a responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[
+            self.current_power_state,
+            self.last_power_event,
+            self.misc_state,
+        ]);
+        out.extend(self.front_panel);
+    }
 }
 
 impl Command for GetChassisStatus {

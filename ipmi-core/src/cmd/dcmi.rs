@@ -321,10 +321,70 @@ impl Command for GetMcIdString {
     }
 }
 
+/// Set Management Controller Identifier String (NetFn DCMI, cmd 0x0A;
+/// DCMI 1.5 §6.4.6.2): up to 16 bytes written at `offset`; the answer is
+/// the last offset written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetMcIdString {
+    /// Offset of the first byte.
+    pub offset: u8,
+    /// The bytes (at most [`MC_ID_CHUNK`]).
+    pub bytes: Vec<u8>,
+}
+
+impl SetMcIdString {
+    /// Parses request data as a responder receives it; `None` when malformed.
+    pub fn parse_request(data: &[u8]) -> Option<Self> {
+        let [GROUP_EXTENSION, offset, count, ref bytes @ ..] = *data else {
+            return None;
+        };
+        (usize::from(count) == bytes.len() && count <= MC_ID_CHUNK).then(|| Self {
+            offset,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// The response data bytes for `last_offset` written (for a responder).
+    pub fn encode_answer(last_offset: u8, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[GROUP_EXTENSION, last_offset]);
+    }
+}
+
+impl Command for SetMcIdString {
+    type Output = u8;
+    ident!(
+        "Set Management Controller Identifier String",
+        DCMI_NETFN,
+        0x0a
+    );
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[GROUP_EXTENSION, self.offset, self.bytes.len() as u8]);
+        out.extend_from_slice(&self.bytes);
+    }
+    fn decode(&self, response: &Response) -> Result<u8, CommandError> {
+        dcmi_data(self, response, 2).map(|d| d[0])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::support::ok;
     use super::*;
+
+    #[test]
+    fn set_mc_id_round_trip() {
+        let c = SetMcIdString {
+            offset: 16,
+            bytes: b"abc".to_vec(),
+        };
+        let req = c.request().data;
+        assert_eq!(req, [0xdc, 16, 3, b'a', b'b', b'c']);
+        assert_eq!(SetMcIdString::parse_request(&req), Some(c.clone()));
+        assert_eq!(SetMcIdString::parse_request(&req[..5]), None);
+        let mut out = Vec::new();
+        SetMcIdString::encode_answer(18, &mut out);
+        assert_eq!(c.decode(&ok(&c, &out)).unwrap(), 18);
+    }
 
     #[test]
     fn power_reading_bytes() {

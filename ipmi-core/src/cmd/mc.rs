@@ -265,6 +265,10 @@ impl GlobalEnables {
             .iter()
             .map(move |&(m, _, d)| (d, self.0 & m != 0))
     }
+    /// The response data byte (for a responder).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.0);
+    }
 }
 
 impl Command for GetBmcGlobalEnables {

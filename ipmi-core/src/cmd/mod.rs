@@ -1,8 +1,13 @@
-//! The commands ipmirs speaks, each defined once (IPMI 2.0 §20, §22, §28).
+//! The commands ipmirs speaks, each defined once (IPMI 2.0 §20, §22, §28,
+//! §31, §34).
 
 pub mod app;
 pub mod chassis;
+pub mod fru;
 pub mod raw;
+pub mod sdr_repository;
+pub mod sel;
+pub mod sensor;
 pub mod session;
 
 pub use app::{ColdReset, DeviceId, GetDeviceId, WarmReset};
@@ -10,6 +15,15 @@ pub use chassis::{
     ChassisControl, ChassisStatus, GetChassisStatus, PowerAction, PowerRestorePolicy,
 };
 pub use raw::{Raw, RawResponse};
+pub use sdr_repository::{
+    DeviceSdrInfo, GetDeviceSdrInfo, GetSdr, GetSdrRepositoryInfo, RecordStore, Reserve, SdrChunk,
+    SdrRepositoryInfo,
+};
+pub use sensor::{
+    GetSensorEvents, GetSensorHysteresis, GetSensorReading, GetSensorReadingFactors,
+    GetSensorThresholds, ReadingFactors, SensorEvents, SensorHysteresis, SensorReading,
+    SensorThresholds,
+};
 pub use session::{
     ChannelAuthCapabilities, CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel,
 };

@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn get_device_id_request_bytes() {
-        // PROTOCOL.md §14: 20 18 C8 81 04 01 7A (rqSeq 1).
+        // IPMI 2.0 §13.8: 20 18 C8 81 04 01 7A (rqSeq 1), checksums included.
         let req = Request {
             target: Target::bmc(),
             netfn: NetFn::APP,

@@ -49,7 +49,6 @@ mod sys;
 mod tokio;
 
 use std::ops::AddAssign;
-use std::time::Duration;
 
 pub use blocking::LinuxClient;
 pub use error::{Error, RequestInfo};
@@ -60,7 +59,7 @@ pub use tokio::AsyncLinuxClient;
 
 /// The time budget of an operation run without an explicit deadline (the
 /// same as the LAN client's).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use ipmi_core::DEFAULT_TIMEOUT;
 
 /// Counters of one client, for diagnostics and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use crate::diagnose::procfs::{parse_ioports, parse_modules};
 use crate::diagnose::system::{RootFs, System};
 
 /// The time budget of an operation run without an explicit deadline.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub use ipmi_core::DEFAULT_TIMEOUT;
 
 /// How the registers are reached.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -17,6 +17,9 @@ use crate::error::Error;
 use crate::packet::{self, Datagram};
 use crate::ClientConfig;
 
+/// What a driver's wait for an operation ends with when none is pending.
+const NOTHING_PENDING: Error = Error::NotActive("nothing is pending");
+
 /// Set Session Privilege Level (IPMI 2.0 §22.18), the keepalive.
 const CMD_SET_SESSION_PRIVILEGE: u8 = 0x3b;
 /// Probes the BMC must answer, while the request stays unanswered, before
@@ -313,6 +316,55 @@ impl Connection {
                 },
             }
         }
+    }
+
+    /// [`Connection::poll`] for a driver running the caller's operation
+    /// (connect, request, close) to its end: with nothing pending, the end
+    /// is the error [`Error::NotActive`], not a wait for a keepalive.
+    pub fn poll_operation(&mut self, now: Instant) -> Action {
+        match self.poll(now) {
+            Action::WaitUntil(_) if !self.is_busy() => Action::Done(Err(NOTHING_PENDING)),
+            Action::Idle => Action::Done(Err(NOTHING_PENDING)),
+            action => action,
+        }
+    }
+
+    /// [`Connection::poll`] for a driver keeping the session alive between
+    /// the caller's operations (the BMC drops a silent session, IPMI 2.0
+    /// §6.12.15): keepalives that are due start and run. The idle work ends
+    /// with [`Action::Idle`] — once none is in flight, or with `forever`
+    /// once nothing is left to keep alive (no keepalive configured, session
+    /// closed or presumed dropped) — or with [`Action::Done`] carrying the
+    /// error of a keepalive that got no answer (the next request then opens
+    /// a new session).
+    pub fn poll_idle(&mut self, now: Instant, forever: bool) -> Action {
+        match self.poll(now) {
+            Action::Transmit(d) => Action::Transmit(d),
+            Action::WaitUntil(t) if self.is_busy() => Action::WaitUntil(t),
+            Action::WaitUntil(t) if forever && self.keepalive_due().is_some() => {
+                Action::WaitUntil(t)
+            }
+            Action::WaitUntil(_) | Action::Done(_) | Action::Idle => {
+                match self.keepalive_error.take() {
+                    Some(e) => Action::Done(Err(e)),
+                    None => Action::Idle,
+                }
+            }
+        }
+    }
+
+    /// Whether a keepalive is due at `now` (see [`Connection::keepalive_due`]).
+    pub fn keepalive_is_due(&self, now: Instant) -> bool {
+        self.keepalive_due().is_some_and(|due| due <= now)
+    }
+
+    /// For a driver being dropped: sends Close Session without waiting if a
+    /// session is active, or gives up a handshake in progress (IPMI 2.0
+    /// §22.19). `true` when datagrams are to go out, from
+    /// [`Connection::poll_transmit`].
+    pub fn abandon(&mut self, now: Instant) -> bool {
+        let closing = self.close(now, Deadline::after(now, Duration::from_millis(1)));
+        closing || self.give_up()
     }
 
     /// Feeds one received datagram: a probe's answer is ours, anything

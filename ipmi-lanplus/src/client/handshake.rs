@@ -78,11 +78,13 @@ pub(crate) enum OpenOutcome {
     Ignore,
     /// The BMC refused the offered algorithms: another suite may work.
     AlgorithmsRefused(RakpStatus),
-    /// Accepted: the BMC's session ID.
-    Accepted(u32),
+    /// Accepted: the BMC's session ID and the (auth, integrity,
+    /// confidentiality) algorithms it named, which may differ from those
+    /// offered (see [`super::negotiate::accept_answer`]).
+    Accepted(u32, (u8, u8, u8)),
 }
 
-/// Checks an Open Session Response against what was offered.
+/// Checks an Open Session Response: ours, accepted, a session ID.
 pub(crate) fn check_open_session(
     a: &Agreed,
     resp: &OpenSessionResponse,
@@ -100,26 +102,18 @@ pub(crate) fn check_open_session(
             status,
         });
     }
-    let offered = (
-        a.suite.auth as u8,
-        a.suite.integrity as u8,
-        a.suite.confidentiality as u8,
-    );
-    let got = (
-        resp.auth as u8,
-        resp.integrity as u8,
-        resp.confidentiality as u8,
-    );
-    if offered != got {
-        return Err(Error::AlgorithmMismatch { offered, got });
-    }
     if resp.bmc_session_id == 0 {
         return Err(Error::Rejected {
             stage: Stage::OpenSession,
             status: RakpStatus(0x02),
         });
     }
-    Ok(OpenOutcome::Accepted(resp.bmc_session_id))
+    let got = (
+        resp.auth as u8,
+        resp.integrity as u8,
+        resp.confidentiality as u8,
+    );
+    Ok(OpenOutcome::Accepted(resp.bmc_session_id, got))
 }
 
 /// The RAKP Message 1 payload.

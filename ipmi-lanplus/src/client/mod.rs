@@ -5,10 +5,12 @@
 mod bridge;
 mod connection;
 mod handshake;
+mod negotiate;
 mod replay;
 mod retransmit;
 mod session;
 
 pub use bridge::is_delivery_failure;
 pub use connection::{Connection, ConnectionStats, PROBES_TO_PRESUME_DROPPED};
+pub use negotiate::{Negotiation, Reason};
 pub use session::{Action, Event, Session, Stats};

@@ -1,34 +1,58 @@
 //! The client session state machine (IPMI 2.0 §13.14): Get Channel
-//! Authentication Capabilities, Open Session, RAKP 1–4, Set Session
-//! Privilege Level, requests, Close Session. One operation at a time, each
-//! with its own deadline; datagrams are resent with backoff until it passes.
+//! Authentication Capabilities (with Get Channel Cipher Suites when no
+//! suite is pinned), Open Session, RAKP 1–4, Set Session Privilege Level,
+//! requests, Close Session. One operation at a time, each with its own
+//! deadline; datagrams are resent at a pace adapted to the measured round
+//! trips until it passes (see `retransmit`).
+//!
+//! # Never a message the BMC cannot expect
+//!
+//! Some BMCs fall over on a message their state does not call for, so
+//! the handshake only ever answers what arrived:
+//!
+//! * RAKP 3 with an error status goes out only once a RAKP 2 was
+//!   received, when the BMC holds a session that waits for a RAKP 3: in
+//!   reply to a RAKP 2 whose code did not verify (0x0F), to a RAKP 4 whose
+//!   check value did not (0x0F), or when giving up while RAKP 4 is awaited
+//!   (deadline, cancellation, start over: 0x01). Never after silence: a
+//!   console that gives up waiting for RAKP 2 sends nothing, since the BMC
+//!   may not even have taken RAKP 1 (some ignore RAKP 1 for an unknown
+//!   user, and fall over on a RAKP 3 they did not ask for); it frees that
+//!   half-open session by its handshake timeout or by evicting the oldest
+//!   half-open session when it needs the slot.
+//! * Close Session goes out only for a session the BMC activated: one
+//!   whose RAKP 4 arrived with status 0 (even if its integrity check then
+//!   failed: the BMC activated it all the same), or that answered in it.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ipmi_core::cmd::{CloseSession, GetChannelAuthCapabilities, SetSessionPrivilegeLevel};
 use ipmi_core::wire::lan_message::{LanMessage, REMOTE_CONSOLE_SWID};
-use ipmi_core::{Command, CompletionCode, Deadline, NetFn, PrivilegeLevel, Request, Response};
+use ipmi_core::{
+    Command, CompletionCode, Deadline, NetFn, PrivilegeLevel, Request, Response, Target,
+};
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
 use super::bridge::{self, Forwarded};
 use super::handshake::{self, Agreed, OpenOutcome, NAME_ONLY_LOOKUP};
+use super::negotiate::{self, Negotiation, Reason};
 use super::replay::ReplayWindow;
-use super::retransmit::{Expiry, Retransmit};
+use super::retransmit::{Expiry, Pace, Retransmit, RttEstimator};
 use crate::crypto::rakp::SessionKeys;
 use crate::crypto::suite::{CipherSuite, IntegrityAlg};
 use crate::error::{Error, Stage};
 use crate::packet::{self, Datagram, SessionCrypto};
+use crate::server::cipher_suites::{CipherSuitesRequest, CHUNK_LEN, CMD_GET_CHANNEL_CIPHER_SUITES};
 use crate::wire::open_session::OpenSessionResponse;
 use crate::wire::rakp::{Rakp2, Rakp4};
 use crate::wire::session_v20::PayloadType;
 use crate::ClientConfig;
 
-/// RAKP 3 status by which a console gives up a handshake it no longer
-/// waits for (a deadline passed, or it starts over): "insufficient
-/// resources to create a session" (IPMI 2.0 §13.24). Any non-zero status
-/// makes the BMC drop the half-open session.
+/// RAKP 3 status by which a console gives up a handshake whose RAKP 4 it
+/// no longer waits for: "insufficient resources to create a session"
+/// (IPMI 2.0 §13.24). Any non-zero status makes the BMC drop the session.
 const RAKP3_GIVE_UP: u8 = 0x01;
 /// RAKP 3 status sent when RAKP 2 or RAKP 4 did not verify: "invalid
 /// integrity check value" (IPMI 2.0 §13.24).
@@ -39,6 +63,18 @@ const RAKP3_CHECK_FAILED: u8 = 0x0f;
 const RAKP3_TRIES_BEFORE_RESTART: u32 = 2;
 /// How many times a handshake may start over from Open Session.
 const MAX_RESTARTS: u8 = 4;
+/// Get Channel Cipher Suites (NetFn App, IPMI 2.0 §22.15) may use at most
+/// this fraction (1/n) of the connect's budget, answered or not.
+const SUITES_SHARE_DIVISOR: u32 = 4;
+/// After Get Channel Authentication Capabilities was answered (both were
+/// sent together), an unanswered Get Channel Cipher Suites is waited for
+/// 4 round trips more (as measured by that answer), at least this long: a
+/// BMC that implements it answers right after the first, one that ignores
+/// it (ipmi_sim does) must not hold the connect up. Waiting too little
+/// costs nothing but the fallback (17, then 3); ipmitool waits 10 s.
+const SUITES_GRACE_MIN: Duration = Duration::from_millis(20);
+/// Largest list index of Get Channel Cipher Suites (IPMI 2.0 §22.15).
+const MAX_LIST_INDEX: u8 = 0x3f;
 
 /// What the session reports to its driver.
 #[derive(Debug)]
@@ -104,6 +140,9 @@ enum Phase {
     AuthCaps {
         rq_seq: u8,
     },
+    /// Get Channel Authentication Capabilities was answered; the cipher
+    /// suite list is still awaited (see [`SuiteQuery`]).
+    CipherSuites,
     OpenSession(Agreed),
     Rakp2(Agreed),
     Rakp4 {
@@ -114,6 +153,21 @@ enum Phase {
     Active(Active),
     Closed,
     Failed,
+}
+
+/// Get Channel Cipher Suites in progress: sent with Get Channel
+/// Authentication Capabilities, page after page (IPMI 2.0 §22.15).
+#[derive(Clone, Debug)]
+struct SuiteQuery {
+    rq_seq: u8,
+    index: u8,
+    records: Vec<u8>,
+    outcome: Option<Result<(), &'static str>>,
+    /// The end of its share of the connect's budget.
+    share_end: Instant,
+    /// When it is given up: the share's end, or sooner once Get Channel
+    /// Authentication Capabilities was answered and page 0 was not.
+    give_up_at: Instant,
 }
 
 #[derive(Clone)]
@@ -191,6 +245,10 @@ pub struct Session {
     window: ReplayWindow,
     stats: Stats,
     restarts_left: u8,
+    rtt: RttEstimator,
+    query: Option<SuiteQuery>,
+    negotiation: Option<Negotiation>,
+    reason: Option<Reason>,
 }
 
 impl std::fmt::Debug for Session {
@@ -230,6 +288,10 @@ impl Session {
             window: ReplayWindow::default(),
             stats: Stats::default(),
             restarts_left: MAX_RESTARTS,
+            rtt: RttEstimator::default(),
+            query: None,
+            negotiation: None,
+            reason: None,
         }
     }
 
@@ -237,6 +299,7 @@ impl Session {
     /// fuzzing harness only: both copies would draw the same IVs, so a
     /// copy must never talk to a real BMC. Events not yet polled are not
     /// copied.
+    #[cfg(feature = "fuzzing")]
     pub(crate) fn fork(&self) -> Session {
         Session {
             config: self.config.clone(),
@@ -253,6 +316,10 @@ impl Session {
             window: self.window.clone(),
             stats: self.stats,
             restarts_left: self.restarts_left,
+            rtt: self.rtt,
+            query: self.query.clone(),
+            negotiation: self.negotiation.clone(),
+            reason: self.reason.clone(),
         }
     }
 
@@ -282,6 +349,20 @@ impl Session {
             Stage::ChannelAuthCapabilities,
             Outgoing::Fixed(datagram),
         );
+        self.query = None;
+        if self.config.cipher_suite.is_none() {
+            let share = deadline.remaining(now) / SUITES_SHARE_DIVISOR;
+            let rq_seq = self.next_rq_seq();
+            self.query = Some(SuiteQuery {
+                rq_seq,
+                index: 0,
+                records: Vec::new(),
+                outcome: None,
+                share_end: now + share,
+                give_up_at: now + share,
+            });
+            self.send_suites_page();
+        }
         Ok(())
     }
 
@@ -337,18 +418,18 @@ impl Session {
     }
 
     /// Gives up a handshake in progress at once, without an event: queues
-    /// what tells the BMC to free the session it allocated for it (RAKP 3
-    /// with a non-zero status, and Close Session once keys exist; see
-    /// [`Self::poll_transmit`]). For a driver dropped in the middle of a
-    /// connect (a cancelled future). Returns whether a handshake was
-    /// given up; an active session is for [`Self::close`].
+    /// a RAKP 3 with a non-zero status when the BMC waits for one (a RAKP
+    /// 2 was received), nothing otherwise (see the module documentation).
+    /// For a driver dropped in the middle of a connect (a cancelled
+    /// future). Returns whether a handshake was given up; an active
+    /// session is for [`Self::close`].
     pub fn give_up(&mut self) -> bool {
         if self.op.as_ref().map(|op| op.kind) != Some(OpKind::Connect)
             || matches!(self.phase, Phase::Active(_))
         {
             return false;
         }
-        self.abandon_handshake(RAKP3_GIVE_UP);
+        self.rakp3_error(RAKP3_GIVE_UP);
         self.op = None;
         self.phase = Phase::Failed;
         true
@@ -363,6 +444,18 @@ impl Session {
     /// True while an operation waits for an answer.
     pub fn is_busy(&self) -> bool {
         self.op.is_some()
+    }
+
+    /// How the cipher suite was chosen and why, once Open Session was
+    /// accepted (IPMI 2.0 §13.17, §22.15); for `-v`.
+    pub fn negotiation(&self) -> Option<&Negotiation> {
+        self.negotiation.as_ref()
+    }
+
+    /// The smoothed round trip measured in this session (RFC 6298), once
+    /// an answer to a datagram sent only once arrived; for `-v`.
+    pub fn smoothed_rtt(&self) -> Option<Duration> {
+        self.rtt.srtt()
     }
 
     /// The negotiated cipher suite, once active.
@@ -410,7 +503,11 @@ impl Session {
 
     /// When `handle_timeout` must next be called; `None` when nothing waits.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.op.as_ref().map(|op| op.timer.wake_at())
+        let wake = self.op.as_ref().map(|op| op.timer.wake_at())?;
+        match (&self.phase, &self.query) {
+            (Phase::CipherSuites, Some(q)) => Some(wake.min(q.give_up_at)),
+            _ => Some(wake),
+        }
     }
 
     /// The next thing a driver must do at `now`: datagrams first, then a
@@ -436,6 +533,11 @@ impl Session {
 
     /// Resends or gives up, depending on the time.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::CipherSuites)
+            && self.query.as_ref().is_some_and(|q| now >= q.give_up_at)
+        {
+            return self.suites_known(now, None, "no answer in its share of the deadline");
+        }
         let Some(op) = self.op.as_mut() else {
             return;
         };
@@ -447,14 +549,23 @@ impl Session {
                 if rakp3_unanswered && self.restarts_left > 0 {
                     // Neither RAKP 3 got an answer: its RAKP 4 may have
                     // been lost after the BMC activated the session, and
-                    // some BMCs ignore RAKP 3 from then on. Free that
-                    // session and start over.
+                    // some BMCs ignore RAKP 3 from then on. Tell it to
+                    // drop that session (it sent RAKP 2: RAKP 3 is what it
+                    // expects) and start over.
                     self.restarts_left -= 1;
                     self.stats.retransmits += 1;
-                    self.abandon_handshake(RAKP3_GIVE_UP);
+                    self.rakp3_error(RAKP3_GIVE_UP);
                     return self.start_open_session(now);
                 }
+                let caps_with_suites = matches!(self.phase, Phase::AuthCaps { .. })
+                    && self.query.as_ref().is_some_and(|q| q.outcome.is_none());
                 match &op.outgoing {
+                    Outgoing::Fixed(d) if caps_with_suites => {
+                        // The cipher suite request went with the first
+                        // try: it goes with every try.
+                        self.transmit.push_back(d.clone());
+                        self.send_suites_page();
+                    }
                     Outgoing::Fixed(d) => self.transmit.push_back(d.clone()),
                     Outgoing::InSession(m) => {
                         let m = m.clone();
@@ -485,7 +596,11 @@ impl Session {
             return self.drop_packet("no operation is waiting");
         }
         match self.phase {
+            Phase::AuthCaps { .. } | Phase::CipherSuites if self.is_suites_answer(datagram) => {
+                self.on_suites_page(now, datagram)
+            }
             Phase::AuthCaps { rq_seq } => self.on_auth_caps(now, datagram, rq_seq),
+            Phase::CipherSuites => self.drop_packet("expected a Get Channel Cipher Suites reply"),
             Phase::OpenSession(_) => self.on_open_session(now, datagram),
             Phase::Rakp2(_) => self.on_rakp2(now, datagram),
             Phase::Rakp4 { .. } => self.on_rakp4(now, datagram),
@@ -514,10 +629,143 @@ impl Session {
         let Some(response) = msg.to_response() else {
             return self.drop_packet("reply without completion code");
         };
+        self.step_answered(now);
         match caps.decode(&response) {
             Ok(c) if !c.supports_v2() => self.fail(Error::NotRmcpPlus),
-            Ok(_) => self.start_open_session(now),
+            Ok(_) => self.after_auth_caps(now),
             Err(e) => self.fail(Error::Command(e)),
+        }
+    }
+
+    /// Get Channel Authentication Capabilities was answered: open the
+    /// session now if the suite list is in (or not asked for), else wait
+    /// a little for it.
+    fn after_auth_caps(&mut self, now: Instant) {
+        let Some(q) = self.query.as_mut() else {
+            return self.suites_known(now, None, "");
+        };
+        match q.outcome {
+            Some(Ok(())) => {
+                let records = std::mem::take(&mut q.records);
+                self.suites_known(now, Some(&records), "")
+            }
+            Some(Err(why)) => self.suites_known(now, None, why),
+            None => {
+                if q.index == 0 {
+                    let rtt = self.rtt.srtt().unwrap_or(SUITES_GRACE_MIN);
+                    q.give_up_at = q.share_end.min(now + (rtt * 4).max(SUITES_GRACE_MIN));
+                }
+                self.phase = Phase::CipherSuites;
+                let page = self.suites_page_datagram();
+                if let Some(op) = self.op.as_mut() {
+                    op.stage = Stage::CipherSuites;
+                    op.timer.next_step(now, self.rtt.rto());
+                    op.outgoing = Outgoing::Fixed(page);
+                }
+            }
+        }
+    }
+
+    /// The Get Channel Cipher Suites request for the query's page, framed
+    /// as an RMCP+ session-less IPMI message (IPMI 2.0 §13.6, §22.15).
+    fn suites_page_datagram(&self) -> Vec<u8> {
+        let Some(q) = &self.query else {
+            return Vec::new();
+        };
+        let mut data = Vec::with_capacity(3);
+        CipherSuitesRequest {
+            channel: 0x0e,
+            payload_type: 0,
+            by_suite: true,
+            list_index: q.index,
+        }
+        .encode(&mut data);
+        let request = Request {
+            target: Target::bmc(),
+            netfn: NetFn::APP,
+            cmd: CMD_GET_CHANNEL_CIPHER_SUITES,
+            data,
+        };
+        let mut message = Vec::with_capacity(16);
+        LanMessage::for_request(&request, REMOTE_CONSOLE_SWID, q.rq_seq).emit(&mut message);
+        let mut d = Vec::with_capacity(32);
+        packet::emit_presession(PayloadType::Ipmi, &message, &mut d);
+        d
+    }
+
+    fn send_suites_page(&mut self) {
+        let d = self.suites_page_datagram();
+        self.transmit.push_back(d);
+    }
+
+    fn is_suites_answer(&self, datagram: &[u8]) -> bool {
+        let Some(q) = &self.query else { return false };
+        presession_payload(datagram, PayloadType::Ipmi)
+            .and_then(|p| LanMessage::parse(p).ok())
+            .is_some_and(|m| {
+                m.seq == q.rq_seq
+                    && m.netfn == NetFn::APP.response()
+                    && m.cmd == CMD_GET_CHANNEL_CIPHER_SUITES
+            })
+    }
+
+    /// A page of the cipher suite list (or a refusal: 0xC1 not
+    /// implemented, 0xC9 out of range, any other completion code).
+    fn on_suites_page(&mut self, now: Instant, datagram: &[u8]) {
+        let response = presession_payload(datagram, PayloadType::Ipmi)
+            .and_then(|p| LanMessage::parse(p).ok())
+            .and_then(|m| m.to_response());
+        let Some(response) = response else {
+            return self.drop_packet("reply without completion code");
+        };
+        let waiting = matches!(self.phase, Phase::CipherSuites);
+        if waiting {
+            self.step_answered(now);
+        }
+        let next_seq = self.next_rq_seq();
+        let Some(q) = self.query.as_mut() else { return };
+        if q.outcome.is_some() {
+            return self.drop_packet("cipher suite list already complete");
+        }
+        if response.completion != CompletionCode::SUCCESS || response.data.is_empty() {
+            q.outcome = Some(Err("it refused Get Channel Cipher Suites"));
+        } else {
+            let chunk = &response.data[1..];
+            q.records.extend_from_slice(chunk);
+            if chunk.len() < CHUNK_LEN || q.index >= MAX_LIST_INDEX {
+                q.outcome = Some(Ok(()));
+            } else {
+                q.index += 1;
+                q.rq_seq = next_seq;
+                q.give_up_at = q.share_end;
+                self.send_suites_page();
+                if waiting {
+                    let page = self.suites_page_datagram();
+                    if let Some(op) = self.op.as_mut() {
+                        op.timer.next_step(now, self.rtt.rto());
+                        op.outgoing = Outgoing::Fixed(page);
+                    }
+                }
+                return;
+            }
+        }
+        if waiting {
+            self.after_auth_caps(now);
+        }
+    }
+
+    /// The suite list is in (`records`), or will not be (`why`): choose
+    /// what to offer, then open the session.
+    fn suites_known(&mut self, now: Instant, records: Option<&[u8]>, why: &'static str) {
+        self.query = None;
+        match negotiate::choose(&self.config, records, why) {
+            Ok((suites, reason)) => {
+                self.suites = suites;
+                self.suite_index = 0;
+                self.reason = Some(reason);
+                self.start_open_session(now);
+            }
+            Err(e) => self.fail(e),
         }
     }
 
@@ -563,7 +811,14 @@ impl Session {
         let Phase::OpenSession(agreed) = &mut self.phase else {
             return;
         };
-        match handshake::check_open_session(agreed, &resp) {
+        let outcome = handshake::check_open_session(agreed, &resp);
+        if !matches!(outcome, Ok(OpenOutcome::Ignore)) {
+            self.step_answered(now);
+        }
+        let Phase::OpenSession(agreed) = &mut self.phase else {
+            return;
+        };
+        match outcome {
             Ok(OpenOutcome::Ignore) => self.drop_packet("Open Session Response for another tag"),
             Ok(OpenOutcome::AlgorithmsRefused(status)) => {
                 if self.suite_index + 1 < self.suites.len() {
@@ -576,7 +831,20 @@ impl Session {
                     });
                 }
             }
-            Ok(OpenOutcome::Accepted(bmc_session_id)) => {
+            Ok(OpenOutcome::Accepted(bmc_session_id, got)) => {
+                let offered = agreed.suite;
+                match negotiate::accept_answer(&self.config, offered, got) {
+                    Ok(suite) => agreed.suite = suite,
+                    Err(e) => return self.fail(e),
+                }
+                self.negotiation = Some(Negotiation {
+                    suite: agreed.suite.id,
+                    offered: offered.id,
+                    reason: self.reason.clone().unwrap_or(Reason::Pinned),
+                });
+                let Phase::OpenSession(agreed) = &mut self.phase else {
+                    return;
+                };
                 agreed.bmc_session_id = bmc_session_id;
                 let payload = handshake::rakp1(agreed, &self.config.username);
                 let agreed = agreed.clone();
@@ -601,6 +869,13 @@ impl Session {
         match handshake::check_rakp2(agreed, &msg, username, &self.config.password) {
             Ok(false) => self.drop_packet("RAKP 2 for another session"),
             Ok(true) => {
+                if let Some(rtt) = self.op.as_ref().and_then(|op| op.timer.sample(now)) {
+                    self.rtt.sample(rtt);
+                }
+                let Phase::Rakp2(agreed) = &mut self.phase else {
+                    return;
+                };
+                let username = &self.config.username;
                 let payload = handshake::rakp3(agreed, username, &self.config.password, 0);
                 let keys = handshake::keys(
                     agreed,
@@ -616,7 +891,7 @@ impl Session {
                 };
                 self.next_step(now, Stage::Rakp4, PayloadType::Rakp3, &payload);
             }
-            // A mismatch tells the BMC to drop the half-open session (fail).
+            // A code that did not verify is answered with RAKP 3 0x0f (fail).
             Err(e) => self.fail(e),
         }
     }
@@ -660,6 +935,9 @@ impl Session {
         match handshake::check_rakp4(agreed, &msg, &self.config.username, keys) {
             Ok(false) => self.drop_packet("RAKP 4 for another session"),
             Ok(true) => {
+                if let Some(rtt) = self.op.as_ref().and_then(|op| op.timer.sample(now)) {
+                    self.rtt.sample(rtt);
+                }
                 let active = Active {
                     suite: agreed.suite,
                     bmc_session_id: agreed.bmc_session_id,
@@ -673,10 +951,9 @@ impl Session {
                 if *resent && self.restarts_left > 0 && status.0 != 0x0f =>
             {
                 // Our first RAKP 3 got through and its RAKP 4 was lost: the
-                // BMC no longer knows the exchange. Free what it may still
-                // hold of it and start over.
+                // BMC no longer knows the exchange (its RAKP 4 says so), so
+                // there is nothing to free: start over.
                 self.restarts_left -= 1;
-                self.abandon_handshake(RAKP3_GIVE_UP);
                 self.start_open_session(now);
             }
             Err(e) => self.fail(e),
@@ -688,9 +965,10 @@ impl Session {
         let wanted = self.config.privilege;
         if wanted > PrivilegeLevel::User {
             let request = SetSessionPrivilegeLevel(wanted).request();
+            let rto = self.rtt.rto();
             let Some(op) = self.op.as_mut() else { return };
             op.stage = Stage::SetPrivilege;
-            op.timer.next_step(now);
+            op.timer.next_step(now, rto);
             self.send_request_message(&request);
         } else {
             self.connected();
@@ -837,7 +1115,8 @@ impl Session {
         self.complete_in_session(now, response);
     }
 
-    fn complete_in_session(&mut self, _now: Instant, response: Response) {
+    fn complete_in_session(&mut self, now: Instant, response: Response) {
+        self.step_answered(now);
         let Some(op) = self.op.as_ref() else { return };
         match (op.kind, op.stage) {
             (OpKind::Connect, _) => {
@@ -881,12 +1160,11 @@ impl Session {
         if let Outgoing::Fixed(d) = &outgoing {
             self.transmit.push_back(d.clone());
         }
-        let timer = Retransmit::start(
-            now,
-            deadline,
-            self.config.per_try_timeout,
-            self.config.retries,
-        );
+        let pace = match self.config.per_try_timeout {
+            Some(d) => Pace::Fixed(d),
+            None => Pace::Adaptive,
+        };
+        let timer = Retransmit::start(now, deadline, pace, self.rtt.rto(), self.config.retries);
         self.op = Some(Op {
             kind,
             stage,
@@ -901,10 +1179,19 @@ impl Session {
         let mut d = Vec::with_capacity(payload.len() + 16);
         packet::emit_presession(payload_type, payload, &mut d);
         self.transmit.push_back(d.clone());
+        let rto = self.rtt.rto();
         if let Some(op) = self.op.as_mut() {
             op.stage = stage;
-            op.timer.next_step(now);
+            op.timer.next_step(now, rto);
             op.outgoing = Outgoing::Fixed(d);
+        }
+    }
+
+    /// The pending step's datagram was answered at `now`: a round trip for
+    /// the estimator, unless it was resent (Karn's rule).
+    fn step_answered(&mut self, now: Instant) {
+        if let Some(rtt) = self.op.as_ref().and_then(|op| op.timer.sample(now)) {
+            self.rtt.sample(rtt);
         }
     }
 
@@ -924,10 +1211,11 @@ impl Session {
     /// refused) it stays active so that it can still be closed. A failed
     /// close ends the session all the same.
     ///
-    /// A handshake that fails after the BMC allocated a session (waiting
-    /// for RAKP 2 or RAKP 4: a deadline passed, or a code did not verify)
-    /// first tells the BMC to free it (see [`Self::abandon_handshake`]),
-    /// so that a timed-out connect does not hold one of the user's slots.
+    /// A handshake that fails frees the BMC's session only with messages
+    /// the BMC can expect (see the module documentation): RAKP 3 0x0F for
+    /// a RAKP 2 or RAKP 4 that did not verify (and Close Session for the
+    /// latter: the BMC activated it), RAKP 3 0x01 for a deadline that
+    /// passes while RAKP 4 is awaited, nothing while RAKP 2 is.
     fn fail(&mut self, err: Error) {
         let kind = self.op.take().map(|op| op.kind);
         match (kind, &self.phase) {
@@ -935,10 +1223,12 @@ impl Session {
             (_, Phase::Active(_)) => {}
             _ => {
                 match err {
-                    Error::Rakp2Mismatch | Error::Rakp4Mismatch => {
-                        self.abandon_handshake(RAKP3_CHECK_FAILED)
+                    Error::Rakp2Mismatch => self.rakp3_error(RAKP3_CHECK_FAILED),
+                    Error::Rakp4Mismatch => {
+                        self.rakp3_error(RAKP3_CHECK_FAILED);
+                        self.close_activated();
                     }
-                    Error::Timeout { .. } => self.abandon_handshake(RAKP3_GIVE_UP),
+                    Error::Timeout { .. } => self.rakp3_error(RAKP3_GIVE_UP),
                     _ => {}
                 }
                 self.phase = Phase::Failed;
@@ -947,17 +1237,14 @@ impl Session {
         self.events.push_back(Event::Failed(err));
     }
 
-    /// Queues what makes the BMC free the session of the handshake in
-    /// progress (IPMI 2.0 §13.22, §22.19): a RAKP 3 with a non-zero
-    /// `status` (the BMC drops a session still waiting for RAKP 1 or 3)
-    /// and, once keys exist, a Close Session protected with them (for a
-    /// BMC that activated the session on a RAKP 3 whose RAKP 4 was lost).
-    /// Nothing before Open Session was answered: the BMC's session ID is
-    /// not known then.
-    fn abandon_handshake(&mut self, status: u8) {
-        let (agreed, keys) = match &self.phase {
-            Phase::Rakp2(a) => (a, None),
-            Phase::Rakp4 { agreed, keys, .. } => (agreed, Some(keys)),
+    /// Queues a RAKP 3 with the error `status` (IPMI 2.0 §13.22), which
+    /// makes the BMC drop the session, only when a RAKP 2 was received:
+    /// in phase RAKP 4, or in phase RAKP 2 for the 0x0F that answers a
+    /// RAKP 2 that did not verify. Nothing otherwise.
+    fn rakp3_error(&mut self, status: u8) {
+        let agreed = match &self.phase {
+            Phase::Rakp2(a) if status == RAKP3_CHECK_FAILED => a,
+            Phase::Rakp4 { agreed, .. } => agreed,
             _ => return,
         };
         let username = &self.config.username;
@@ -965,7 +1252,16 @@ impl Session {
         let mut d = Vec::with_capacity(payload.len() + 16);
         packet::emit_presession(PayloadType::Rakp3, &payload, &mut d);
         self.transmit.push_back(d);
-        let Some(crypto) = keys.and_then(|k| SessionCrypto::try_new(agreed.suite, k).ok()) else {
+    }
+
+    /// Closes a session the BMC activated (its RAKP 4 arrived with status
+    /// 0) although the handshake failed on our side (IPMI 2.0 §22.19),
+    /// protected with the keys we derived.
+    fn close_activated(&mut self) {
+        let Phase::Rakp4 { agreed, keys, .. } = &self.phase else {
+            return;
+        };
+        let Ok(crypto) = SessionCrypto::try_new(agreed.suite, keys) else {
             return;
         };
         let bmc_session_id = agreed.bmc_session_id;

@@ -169,30 +169,11 @@ pub fn codes_equal(expected: &[u8], got: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// PROTOCOL.md §14 inputs.
-    fn params() -> RakpParams<'static> {
-        RakpParams {
-            console_session_id: 0xA0A2A3A4,
-            bmc_session_id: 0x12345678,
-            console_random: core::array::from_fn(|i| i as u8),
-            bmc_random: core::array::from_fn(|i| 0x10 + i as u8),
-            bmc_guid: core::array::from_fn(|i| 0x20 + i as u8),
-            role: 0x14,
-            username: b"admin",
-        }
-    }
-
-    pub(crate) fn h(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::wire::testutil::{h, vector_params};
 
     #[test]
     fn protocol_section14_sha1() {
-        let p = params();
+        let p = vector_params();
         let a = AuthAlg::HmacSha1;
         assert_eq!(
             rakp2_code(a, b"password", &p),
@@ -227,7 +208,7 @@ mod tests {
 
     #[test]
     fn protocol_section14_sha256() {
-        let p = params();
+        let p = vector_params();
         let a = AuthAlg::HmacSha256;
         assert_eq!(
             rakp2_code(a, b"password", &p),
@@ -258,7 +239,7 @@ mod tests {
 
     #[test]
     fn none_and_md5_are_empty() {
-        let p = params();
+        let p = vector_params();
         for a in [AuthAlg::None, AuthAlg::HmacMd5] {
             assert!(rakp2_code(a, b"x", &p).is_empty());
             assert!(rakp3_code(a, b"x", &p).is_empty());
@@ -273,7 +254,7 @@ mod tests {
         assert!(codes_equal(&[1, 2, 3], &[1, 2, 3]));
         assert!(!codes_equal(&[1, 2, 3], &[1, 2, 4]));
         assert!(!codes_equal(&[1, 2, 3], &[1, 2]));
-        let k = derive_keys(AuthAlg::HmacSha1, b"password", &params());
+        let k = derive_keys(AuthAlg::HmacSha1, b"password", &vector_params());
         let dbg = format!("{k:?}");
         assert!(!dbg.contains("18"), "{dbg}"); // SIK starts 0x12 = 18
         assert!(dbg.contains("sik_len: 20"));

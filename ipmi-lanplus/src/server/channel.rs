@@ -2,6 +2,9 @@
 //! sessions: Get Channel Authentication Capabilities (IPMI 2.0 §22.13),
 //! Get Channel Cipher Suites (§22.15) and Get System GUID (§22.14).
 
+use ipmi_core::cmd::channel::{ChannelInfo, ChannelMedium, ChannelProtocol, THIS_CHANNEL};
+use ipmi_core::cmd::mc::Guid;
+use ipmi_core::cmd::ChannelAuthCapabilities;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel};
 
 use super::cipher_suites::{self, CipherSuitesRequest, CMD_GET_CHANNEL_CIPHER_SUITES};
@@ -24,14 +27,22 @@ pub const CMD_CLOSE_SESSION: u8 = 0x3c;
 /// Get Channel Info, NetFn App (IPMI 2.0 §22.24).
 pub const CMD_GET_CHANNEL_INFO: u8 = 0x42;
 
-/// IANA number of the IPMI forum (7154), the vendor of standard channels (IPMI 2.0 §22.24).
-const IPMI_FORUM_IANA: [u8; 3] = [0xf2, 0x1b, 0x00];
-
-/// Channel number 0Eh: "the channel this request arrived on" (IPMI 2.0 §6.3).
-const THIS_CHANNEL: u8 = 0x0e;
+/// IANA number of the IPMI forum, the vendor of standard channels (IPMI 2.0 §22.24).
+const IPMI_FORUM_IANA: u32 = 7154;
+/// Channel protocol IPMB-1.0, what a LAN channel reports (IPMI 2.0 §6.4, table 6-2).
+const PROTOCOL_IPMB: ChannelProtocol = ChannelProtocol(1);
+/// Session support "multi-session" (IPMI 2.0 §22.24, table 22-28).
+const MULTI_SESSION: u8 = 2;
 
 /// An answer: completion code and data.
 pub(crate) type Answer = (CompletionCode, Vec<u8>);
+
+/// A successful answer whose data `encode` writes (an ipmi-core encoder).
+pub(crate) fn encoded(encode: impl FnOnce(&mut Vec<u8>)) -> Answer {
+    let mut out = Vec::new();
+    encode(&mut out);
+    (CompletionCode::SUCCESS, out)
+}
 
 fn channel_ok(config: &ServerConfig, channel: u8) -> bool {
     channel == THIS_CHANNEL || channel == config.channel
@@ -49,7 +60,12 @@ pub(crate) fn auth_capabilities(config: &ServerConfig, data: &[u8]) -> Answer {
         return (CompletionCode::INVALID_DATA_FIELD, vec![]);
     }
     let v2 = chan & 0x80 != 0;
-    let users = &config.users;
+    // Disabled or unused entries are nobody (IPMI 2.0 §22.13 byte 3).
+    let users: Vec<_> = config
+        .users
+        .iter()
+        .filter(|u| u.may_open_session())
+        .collect();
     let mut status = 0u8;
     if config.nonzero_kg().is_some() {
         status |= 0x20;
@@ -69,16 +85,16 @@ pub(crate) fn auth_capabilities(config: &ServerConfig, data: &[u8]) -> Answer {
     {
         status |= 0x01;
     }
-    let out = vec![
-        config.channel,
-        if v2 { 0x80 } else { 0x00 },
-        status,
-        if v2 { 0x02 } else { 0x00 },
-        0,
-        0,
-        0,
-        0,
-    ];
+    let mut out = Vec::new();
+    ChannelAuthCapabilities {
+        channel: config.channel,
+        auth_types: if v2 { 0x80 } else { 0x00 },
+        auth_status: status,
+        extended: if v2 { 0x02 } else { 0x00 },
+        oem_id: 0,
+        oem_aux: 0,
+    }
+    .encode(&mut out);
     (CompletionCode::SUCCESS, out)
 }
 
@@ -104,10 +120,17 @@ pub(crate) fn channel_info(config: &ServerConfig, active_sessions: usize, data: 
     if !channel_ok(config, chan & 0x0f) || chan & 0xf0 != 0 {
         return (CompletionCode::INVALID_DATA_FIELD, vec![]);
     }
-    let sessions = 0x80 | active_sessions.min(0x3f) as u8;
-    let mut out = vec![config.channel, 0x04, 0x01, sessions];
-    out.extend_from_slice(&IPMI_FORUM_IANA);
-    out.extend_from_slice(&[0, 0]);
+    let mut out = Vec::new();
+    ChannelInfo {
+        channel: config.channel,
+        medium: ChannelMedium::LAN,
+        protocol: PROTOCOL_IPMB,
+        session_support: MULTI_SESSION,
+        active_sessions: active_sessions.min(0x3f) as u8,
+        vendor_id: IPMI_FORUM_IANA,
+        aux: [0, 0],
+    }
+    .encode(&mut out);
     (CompletionCode::SUCCESS, out)
 }
 
@@ -116,7 +139,7 @@ pub(crate) fn system_guid(config: &ServerConfig, data: &[u8]) -> Answer {
     if !data.is_empty() {
         return (CompletionCode::REQUEST_LENGTH_INVALID, vec![]);
     }
-    (CompletionCode::SUCCESS, config.guid.to_vec())
+    encoded(|out| Guid(config.guid).encode(out))
 }
 
 /// Answers the channel commands available without a session; `None` for

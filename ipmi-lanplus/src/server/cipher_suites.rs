@@ -7,22 +7,20 @@
 //! bytes mark the last chunk. A standard record is `C0h, suite ID, auth alg,
 //! 40h | integrity alg, 80h | confidentiality alg` (table 22-18, 22-19).
 
-use ipmi_core::CompletionCode;
+use ipmi_core::cmd::channel::{CipherSuiteChunk, CipherSuiteRecord, GetChannelCipherSuites};
+use ipmi_core::{Command, CompletionCode};
 
 use crate::crypto::suite::CipherSuite;
 
+/// The record layout's constants live in the command layer (IPMI 2.0 §22.15).
+pub use ipmi_core::cmd::channel::{CIPHER_CHUNK_LEN as CHUNK_LEN, RECORD_OEM, RECORD_STANDARD};
+
 /// Command number of Get Channel Cipher Suites (NetFn App) (IPMI 2.0 §22.15).
 pub const CMD_GET_CHANNEL_CIPHER_SUITES: u8 = 0x54;
-/// Start-of-record byte of a standard cipher suite record (IPMI 2.0 §22.15.1, table 22-18).
-pub const RECORD_STANDARD: u8 = 0xc0;
-/// Start-of-record byte of an OEM cipher suite record (IPMI 2.0 §22.15.1, table 22-18).
-pub const RECORD_OEM: u8 = 0xc1;
 /// Tag bits of an integrity algorithm byte (IPMI 2.0 §22.15.1, table 22-19).
 pub const TAG_INTEGRITY: u8 = 0x40;
 /// Tag bits of a confidentiality algorithm byte (IPMI 2.0 §22.15.1, table 22-19).
 pub const TAG_CONFIDENTIALITY: u8 = 0x80;
-/// Record bytes per response (IPMI 2.0 §22.15).
-pub const CHUNK_LEN: usize = 16;
 
 /// The request fields of Get Channel Cipher Suites (IPMI 2.0 §22.15, table 22-17).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,22 +38,25 @@ pub struct CipherSuitesRequest {
 impl CipherSuitesRequest {
     /// Decodes the 3 request data bytes; a wrong length is 0xC7 (IPMI 2.0 §22.15).
     pub fn parse(data: &[u8]) -> Result<Self, CompletionCode> {
-        let [channel, payload_type, index] = *data else {
-            return Err(CompletionCode::REQUEST_LENGTH_INVALID);
-        };
+        let r = GetChannelCipherSuites::parse_request(data)
+            .ok_or(CompletionCode::REQUEST_LENGTH_INVALID)?;
         Ok(CipherSuitesRequest {
-            channel: channel & 0x0f,
-            payload_type: payload_type & 0x3f,
-            by_suite: index & 0x80 != 0,
-            list_index: index & 0x3f,
+            channel: r.channel,
+            payload_type: r.payload_type,
+            by_suite: r.by_suite,
+            list_index: r.list_index,
         })
     }
 
     /// Encodes the 3 request data bytes (IPMI 2.0 §22.15).
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.channel & 0x0f);
-        out.push(self.payload_type & 0x3f);
-        out.push((self.list_index & 0x3f) | if self.by_suite { 0x80 } else { 0 });
+        let r = GetChannelCipherSuites {
+            channel: self.channel,
+            payload_type: self.payload_type,
+            by_suite: self.by_suite,
+            list_index: self.list_index,
+        };
+        Command::encode(&r, out);
     }
 }
 
@@ -63,13 +64,14 @@ impl CipherSuitesRequest {
 pub fn suite_records(suites: &[CipherSuite]) -> Vec<u8> {
     let mut out = Vec::with_capacity(suites.len() * 5);
     for s in suites {
-        out.extend_from_slice(&[
-            RECORD_STANDARD,
-            s.id,
-            s.auth as u8,
-            TAG_INTEGRITY | s.integrity as u8,
-            TAG_CONFIDENTIALITY | s.confidentiality as u8,
-        ]);
+        CipherSuiteRecord {
+            id: s.id,
+            oem_iana: None,
+            auth: s.auth as u8,
+            integrity: s.integrity as u8,
+            confidentiality: s.confidentiality as u8,
+        }
+        .encode(&mut out);
     }
     out
 }
@@ -94,10 +96,8 @@ pub fn algorithm_list(suites: &[CipherSuite]) -> Vec<u8> {
 }
 
 /// Chunk `index` (16 bytes each) of a record list; empty past the end (IPMI 2.0 §22.15).
-pub fn chunk(list: &[u8], index: u8) -> &[u8] {
-    let start = (usize::from(index) * CHUNK_LEN).min(list.len());
-    let end = (start + CHUNK_LEN).min(list.len());
-    &list[start..end]
+pub fn chunk(list: &[u8], index: u8) -> Vec<u8> {
+    CipherSuiteChunk::of(0, list, index).data
 }
 
 /// Response data for `request` (channel byte, then the chunk) given the
@@ -114,8 +114,7 @@ pub fn response_data(
         _ => Vec::new(),
     };
     let mut out = Vec::with_capacity(1 + CHUNK_LEN);
-    out.push(channel);
-    out.extend_from_slice(chunk(&list, request.list_index));
+    CipherSuiteChunk::of(channel, &list, request.list_index).encode(&mut out);
     out
 }
 

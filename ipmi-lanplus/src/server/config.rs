@@ -9,11 +9,13 @@ use std::time::Duration;
 use ipmi_core::PrivilegeLevel;
 use zeroize::Zeroizing;
 
+use super::quirks::Quirks;
 use crate::config::{MAX_KEY, MAX_USERNAME};
 use crate::crypto::suite::CipherSuite;
 
-/// UDP port `ipmirs serve` listens on by default; the standard port 623 needs root (IPMI 2.0 §13.1.2).
-pub const DEFAULT_PORT: u16 = 6230;
+/// UDP port `ipmirs serve` listens on by default; the standard port
+/// ([`crate::RMCP_PORT`], 623) needs root (IPMI 2.0 §13.1.2).
+pub const DEFAULT_SERVE_PORT: u16 = 6230;
 /// How long a session may stay silent before it is closed (IPMI 2.0 §6.12.15).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a half-open session (Open Session to RAKP 3) may stay silent (IPMI 2.0 §13.14).
@@ -68,6 +70,16 @@ pub struct User {
     pub privilege: PrivilegeLevel,
     /// How many sessions of this user may exist at once, half-open ones included.
     pub session_limit: usize,
+    /// Enabled (Set User Password enable/disable) (IPMI 2.0 §22.30).
+    pub enabled: bool,
+    /// IPMI messaging allowed on the channel (IPMI 2.0 §22.26).
+    pub ipmi_messaging: bool,
+    /// Link authentication enabled (IPMI 2.0 §22.26).
+    pub link_auth: bool,
+    /// Restricted to callback (IPMI 2.0 §22.26).
+    pub callback_only: bool,
+    /// Privilege limit 0Fh, "no access" (IPMI 2.0 §22.26).
+    pub no_access: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -77,7 +89,8 @@ impl std::fmt::Debug for User {
             .field("password", &"<redacted>")
             .field("privilege", &self.privilege)
             .field("session_limit", &self.session_limit)
-            .finish()
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,7 +106,28 @@ impl User {
             password: Zeroizing::new(password.into()),
             privilege,
             session_limit: DEFAULT_USER_SESSION_LIMIT,
+            enabled: true,
+            ipmi_messaging: true,
+            link_auth: false,
+            callback_only: false,
+            no_access: false,
         }
+    }
+
+    /// An unused user-table slot: no name, disabled, no access (IPMI 2.0 §22.26).
+    pub fn empty_slot() -> Self {
+        User {
+            enabled: false,
+            ipmi_messaging: false,
+            no_access: true,
+            ..User::new("", "", PrivilegeLevel::User)
+        }
+    }
+
+    /// Whether this entry may open a session: enabled, IPMI messaging on,
+    /// some access (IPMI 2.0 §6.9, §22.26).
+    pub fn may_open_session(&self) -> bool {
+        self.enabled && self.ipmi_messaging && !self.no_access
     }
 
     /// Sets how many concurrent sessions the user may hold (IPMI 2.0 §22.27).
@@ -176,6 +210,8 @@ pub struct ServerConfig {
     pub handshake_timeout: Duration,
     /// Largest number of sessions, half-open ones included (Open Session answers 01h beyond).
     pub max_sessions: usize,
+    /// Deviations from the specification to show, for tests (none by default).
+    pub quirks: Quirks,
 }
 
 impl Default for ServerConfig {
@@ -190,6 +226,7 @@ impl Default for ServerConfig {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             max_sessions: DEFAULT_MAX_SESSIONS,
+            quirks: Quirks::default(),
         }
     }
 }
@@ -233,6 +270,12 @@ impl ServerConfig {
     /// Sets the silence allowed between handshake messages (IPMI 2.0 §13.14).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Shows these deviations from the specification (see [`Quirks`]).
+    pub fn quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
         self
     }
 
@@ -286,6 +329,11 @@ impl ServerConfig {
                 self.channel
             )));
         }
+        if let Some(id) = self.quirks.open_session_suite {
+            if !CipherSuite::from_id(id).is_some_and(|s| s.is_supported()) {
+                return Err(ConfigError::UnsupportedSuite(id));
+            }
+        }
         if self.max_sessions == 0 {
             return Err(ConfigError::Invalid(
                 "the session table must hold at least one session".into(),
@@ -312,67 +360,6 @@ impl ServerConfig {
     }
 }
 
-/// Identity reported by Get Device ID (IPMI 2.0 §20.1); see [`super::SimulatedBmc`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceIdentity {
-    /// Device ID.
-    pub device_id: u8,
-    /// Device revision (bits 3:0).
-    pub device_revision: u8,
-    /// The device provides device SDRs (byte 2 bit 7).
-    pub provides_device_sdrs: bool,
-    /// Major firmware revision (7 bits).
-    pub firmware_major: u8,
-    /// Minor firmware revision (BCD).
-    pub firmware_minor: u8,
-    /// IPMI version, BCD with the minor digit high: 0x02 = 2.0.
-    pub ipmi_version: u8,
-    /// Additional device support bits (bit 7 chassis device ... bit 0 sensor device).
-    pub additional_support: u8,
-    /// IANA manufacturer ID (20 bits).
-    pub manufacturer_id: u32,
-    /// Product ID.
-    pub product_id: u16,
-    /// Auxiliary firmware revision, when reported.
-    pub aux_firmware: Option<[u8; 4]>,
-}
-
-impl Default for DeviceIdentity {
-    /// Device 0x20 rev 1, firmware 1.00, IPMI 2.0, chassis device,
-    /// manufacturer 0, product 0x0001, auxiliary firmware 00 00 00 00.
-    fn default() -> Self {
-        DeviceIdentity {
-            device_id: 0x20,
-            device_revision: 1,
-            provides_device_sdrs: false,
-            firmware_major: 1,
-            firmware_minor: 0x00,
-            ipmi_version: 0x02,
-            additional_support: 0x80,
-            manufacturer_id: 0,
-            product_id: 0x0001,
-            aux_firmware: Some([0; 4]),
-        }
-    }
-}
-
-impl DeviceIdentity {
-    /// The Get Device ID response data after the completion code (IPMI 2.0 §20.1, table 20-2).
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        out.push(self.device_id);
-        out.push((self.device_revision & 0x0f) | if self.provides_device_sdrs { 0x80 } else { 0 });
-        out.push(self.firmware_major & 0x7f);
-        out.push(self.firmware_minor);
-        out.push(self.ipmi_version);
-        out.push(self.additional_support);
-        out.extend_from_slice(&(self.manufacturer_id & 0x0f_ffff).to_le_bytes()[..3]);
-        out.extend_from_slice(&self.product_id.to_le_bytes());
-        if let Some(aux) = self.aux_firmware {
-            out.extend_from_slice(&aux);
-        }
-    }
-}
-
 /// Parses a cipher suite list such as `3,17` or `0, 1, 2` (IPMI 2.0 §22.15.2).
 pub fn parse_cipher_suites(list: &str) -> Result<Vec<u8>, ConfigError> {
     let mut ids = Vec::new();
@@ -392,7 +379,7 @@ pub fn parse_cipher_suites(list: &str) -> Result<Vec<u8>, ConfigError> {
 }
 
 /// Parses `ADDR[:PORT[-PORT]]` into one address per port (port default
-/// [`DEFAULT_PORT`]; IPv6 as `[::1]:6230-6239`) (IPMI 2.0 §13.1.2).
+/// [`DEFAULT_SERVE_PORT`]; IPv6 as `[::1]:6230-6239`) (IPMI 2.0 §13.1.2).
 pub fn parse_listen(spec: &str) -> Result<Vec<SocketAddr>, ConfigError> {
     let bad = || ConfigError::Listen(spec.to_string());
     let spec_t = spec.trim();
@@ -416,7 +403,7 @@ pub fn parse_listen(spec: &str) -> Result<Vec<SocketAddr>, ConfigError> {
         host.parse().map_err(|_| bad())?
     };
     let (first, last) = match ports {
-        None => (DEFAULT_PORT, DEFAULT_PORT),
+        None => (DEFAULT_SERVE_PORT, DEFAULT_SERVE_PORT),
         Some(p) => match p.split_once('-') {
             Some((a, b)) => (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?),
             None => {
@@ -544,32 +531,5 @@ mod tests {
         assert_eq!(e0.guid, c.guid);
         assert_ne!(e1.guid, e0.guid);
         assert_eq!(e1.guid[..12], e0.guid[..12]);
-    }
-
-    #[test]
-    fn device_identity_round_trips_through_the_command_layer() {
-        use ipmi_core::cmd::GetDeviceId;
-        use ipmi_core::{Command, CompletionCode, NetFn, Response};
-        let id = DeviceIdentity {
-            aux_firmware: Some([1, 2, 3, 4]),
-            manufacturer_id: 0x1291,
-            ..Default::default()
-        };
-        let mut data = Vec::new();
-        id.encode(&mut data);
-        let r = Response {
-            netfn: NetFn::APP.response(),
-            cmd: 1,
-            completion: CompletionCode::SUCCESS,
-            data,
-        };
-        let d = GetDeviceId.decode(&r).unwrap();
-        assert_eq!(
-            (d.device_id, d.manufacturer_id, d.product_id),
-            (0x20, 0x1291, 1)
-        );
-        assert_eq!(d.ipmi_version_parts(), (2, 0));
-        assert_eq!(d.aux_firmware, Some([1, 2, 3, 4]));
-        assert!(d.device_available);
     }
 }

@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Request, Response};
 
+use super::config::ServerConfig;
+
 /// Who is asking: the session a request arrived in (IPMI 2.0 §6.12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestContext<'a> {
@@ -62,6 +64,11 @@ pub trait Handler {
         Some(standard_privilege(netfn, cmd).unwrap_or(PrivilegeLevel::Administrator))
     }
 
+    /// Called once by [`super::Responder::new`] with the configuration it
+    /// serves, so that the handler can report it (e.g. the channel number
+    /// and cipher suites of LAN parameters 22–24, IPMI 2.0 table 23-4). Default: nothing.
+    fn configure(&mut self, _config: &ServerConfig) {}
+
     /// Answers `request`. Only the completion code and data of the result
     /// are used: NetFn, command, addresses and sequence come from the request.
     fn handle(&mut self, request: &Request, ctx: &RequestContext<'_>) -> Response;
@@ -70,6 +77,9 @@ pub trait Handler {
 impl<H: Handler + ?Sized> Handler for Box<H> {
     fn required_privilege(&self, netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         (**self).required_privilege(netfn, cmd)
+    }
+    fn configure(&mut self, config: &ServerConfig) {
+        (**self).configure(config)
     }
     fn handle(&mut self, request: &Request, ctx: &RequestContext<'_>) -> Response {
         (**self).handle(request, ctx)
@@ -103,6 +113,7 @@ pub fn standard_privilege(netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         (NetFn::APP, 0x22) => O, // Reset Watchdog Timer
         (NetFn::APP, 0x24) => O, // Set Watchdog Timer
         (NetFn::APP, 0x25) => U, // Get Watchdog Timer
+        (NetFn::APP, 0x2e) => A, // Set BMC Global Enables
         (NetFn::APP, 0x2f) => U, // Get BMC Global Enables
         (NetFn::APP, 0x37) => C, // Get System GUID
         (NetFn::APP, 0x38) => C, // Get Channel Authentication Capabilities
@@ -156,6 +167,11 @@ pub fn standard_privilege(netfn: NetFn, cmd: u8) -> Option<PrivilegeLevel> {
         // Transport (IPMI 2.0 §23).
         (NetFn::TRANSPORT, 0x01) => A, // Set LAN Configuration Parameters
         (NetFn::TRANSPORT, 0x02) => O, // Get LAN Configuration Parameters
+        // DCMI group extension, NetFn 2Ch (DCMI 1.5 table 6-1 privilege column).
+        (NetFn(0x2c), 0x01) => U, // Get DCMI Capabilities Info
+        (NetFn(0x2c), 0x02) => U, // Get Power Reading
+        (NetFn(0x2c), 0x09) => U, // Get Management Controller Identifier String
+        (NetFn(0x2c), 0x0a) => A, // Set Management Controller Identifier String
         _ => return None,
     };
     Some(level)

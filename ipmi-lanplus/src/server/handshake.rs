@@ -15,13 +15,14 @@ use super::event::{CloseReason, HandshakeStep, ServerEvent};
 use super::handler::Handler;
 use super::responder::Responder;
 use super::session::{Active, Handshake, Replay, ServerSession, State};
+use crate::config::MAX_USERNAME;
 use crate::crypto::rakp::{self, RakpParams};
 use crate::crypto::suite::{AuthAlg, CipherSuite, ConfAlg, IntegrityAlg};
 use crate::error::RakpStatus;
 use crate::packet::{self, SessionCrypto};
 use crate::wire::le32;
 use crate::wire::open_session::{OpenSessionResponse, RawOpenSessionRequest};
-use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4, MAX_USERNAME_LEN};
+use crate::wire::rakp::{Rakp1, Rakp2, Rakp3, Rakp4};
 use crate::wire::session_v20::PayloadType;
 
 /// RMCP+ status codes the responder sends (IPMI 2.0 §13.24, table 13-15).
@@ -94,7 +95,7 @@ impl<H: Handler> Responder<H> {
             !(s.peer == from && s.console_id == raw.console_session_id && s.is_unestablished())
         });
         let live = self.sessions.values().filter(|s| s.is_live()).count();
-        if live >= self.config.max_sessions && !self.evict_oldest_unanswered_open() {
+        if live >= self.config.max_sessions && !self.evict_oldest_half_open(None) {
             return self.refuse_open(
                 from,
                 raw.tag,
@@ -139,26 +140,36 @@ impl<H: Handler> Responder<H> {
         self.send(from, datagram);
     }
 
-    /// Frees the slot of the session that has waited longest for its RAKP
-    /// 1, if any (IPMI 2.0 §13.17): nothing authenticated it yet, and its
-    /// console may have given up before it learnt the session ID, so it
-    /// could not free it. Without this, a burst of Open Session Requests
-    /// (consoles whose deadline passed, or anyone who can send datagrams)
-    /// would lock everyone out until the handshake timeout.
-    fn evict_oldest_unanswered_open(&mut self) -> bool {
-        let oldest = self
-            .sessions
-            .values()
-            .filter(|s| matches!(s.state, State::AwaitRakp1))
-            .min_by_key(|s| (s.last_activity, s.id))
-            .map(|s| s.id);
+    /// Frees the slot of the half-open session that has waited longest,
+    /// if any (IPMI 2.0 §13.17, §13.21): one waiting for its RAKP 1 first,
+    /// else one waiting for its RAKP 3; with `user`, only one of that
+    /// user's waiting for its RAKP 3 (to make room under its limit).
+    /// Nothing authenticated the first kind yet, and a console that gave
+    /// up on either may not free it: one that heard nothing back must not
+    /// send a RAKP 3 nobody asked for. Without this, a burst of
+    /// handshakes cut short (consoles whose deadline passed, or anyone who
+    /// can send datagrams) would lock everyone out until the handshake
+    /// timeout.
+    fn evict_oldest_half_open(&mut self, user: Option<usize>) -> bool {
+        let oldest = |want_rakp1: bool| {
+            self.sessions
+                .values()
+                .filter(|s| match &s.state {
+                    State::AwaitRakp1 => want_rakp1 && user.is_none(),
+                    State::AwaitRakp3(h) => !want_rakp1 && user.map_or(true, |u| u == h.user),
+                    _ => false,
+                })
+                .min_by_key(|s| (s.last_activity, s.id))
+                .map(|s| s.id)
+        };
+        let oldest = oldest(true).or_else(|| oldest(false));
         let Some(s) = oldest.and_then(|id| self.sessions.remove(&id)) else {
             return false;
         };
         self.events.push_back(ServerEvent::HandshakeExpired {
             session_id: s.id,
             peer: s.peer,
-            username: None,
+            username: s.username().map(<[u8]>::to_vec),
         });
         true
     }
@@ -175,6 +186,11 @@ impl<H: Handler> Responder<H> {
         };
         if granted > limit {
             return Err(status::UNAUTHORIZED_ROLE);
+        }
+        if let Some(suite) = self.config.quirks.open_session_suite {
+            // Quirk: this suite, whatever was offered (validated in config).
+            let suite = CipherSuite::from_id(suite).ok_or(status::INVALID_AUTH_ALG)?;
+            return Ok((suite, granted));
         }
         let suites = &self.suites;
         if !suites.iter().any(|s| s.auth as u8 == raw.auth) {
@@ -262,7 +278,7 @@ impl<H: Handler> Responder<H> {
         let msg = match Rakp1::parse(payload) {
             Ok(m) => m,
             Err(_) => {
-                let st = if payload.len() >= 28 && usize::from(payload[27]) > MAX_USERNAME_LEN {
+                let st = if payload.len() >= 28 && usize::from(payload[27]) > MAX_USERNAME {
                     status::INVALID_NAME_LENGTH
                 } else {
                     status::ILLEGAL_PARAMETER
@@ -271,7 +287,24 @@ impl<H: Handler> Responder<H> {
                 return;
             }
         };
-        let (user, max_privilege) = match self.check_rakp1(sid, &msg) {
+        let mut checked = self.check_rakp1(sid, &msg);
+        if checked == Err(status::INSUFFICIENT_RESOURCES) {
+            // The user's limit is reached: the user's oldest session still
+            // waiting for its RAKP 3 makes room (its console may have
+            // given up without a word, as it must when RAKP 2 never came).
+            let user = self
+                .config
+                .users
+                .iter()
+                .position(|u| u.name == msg.username);
+            if user.is_some_and(|u| self.evict_oldest_half_open(Some(u))) {
+                checked = self.check_rakp1(sid, &msg);
+            }
+        }
+        let (user, max_privilege) = match checked {
+            Err(status::UNAUTHORIZED_NAME) if self.config.quirks.silent_on_unknown_user => {
+                return self.drop_packet("RAKP 1 for an unknown user (quirk: never answered)");
+            }
             Ok(ok) => ok,
             Err(st) => {
                 let d = self.send_rakp2_error(from, tag, console_id, st);
@@ -339,7 +372,11 @@ impl<H: Handler> Responder<H> {
         let users = &self.config.users;
         let user = users
             .iter()
-            .position(|u| u.name == msg.username && (name_only || u.privilege == level))
+            .position(|u| {
+                u.may_open_session()
+                    && u.name == msg.username
+                    && (name_only || u.privilege == level)
+            })
             .ok_or(status::UNAUTHORIZED_NAME)?;
         let granted = self
             .sessions
@@ -407,6 +444,18 @@ impl<H: Handler> Responder<H> {
             return self.drop_packet("malformed RAKP 3");
         }
         let (tag, sid) = (payload[0], le32(payload, 4));
+        let unasked = match self.sessions.get(&sid) {
+            None => true,
+            Some(s) => matches!(s.state, State::AwaitRakp1),
+        };
+        if unasked {
+            // No RAKP 2 was sent for this session: nothing asked for it.
+            self.stats.unexpected_rakp3 += 1;
+            if self.config.quirks.crash_on_unexpected_rakp3 {
+                self.stats.crashed = true;
+                return self.drop_packet("unexpected RAKP 3 (quirk: crashed)");
+            }
+        }
         let Some(s) = self
             .sessions
             .get_mut(&sid)

@@ -16,9 +16,11 @@ use rand::{RngCore, SeedableRng};
 use super::channel::{
     self, Answer, CMD_CLOSE_SESSION, CMD_GET_CHANNEL_INFO, CMD_SET_SESSION_PRIVILEGE,
 };
+use super::cipher_suites::CMD_GET_CHANNEL_CIPHER_SUITES;
 use super::config::{ConfigError, ServerConfig};
 use super::event::{CloseReason, ServerEvent};
 use super::handler::{Handler, RequestContext};
+use super::quirks::CipherSuitesQuirk;
 use super::session::{Replay, ServerSession, SessionInfo, State};
 use crate::crypto::suite::CipherSuite;
 use crate::packet::{self, Datagram};
@@ -58,6 +60,12 @@ pub struct ResponderStats {
     pub last_drop: Option<&'static str>,
     /// Retransmitted requests answered from the cache instead of run again.
     pub replayed_answers: u64,
+    /// RAKP 3 messages for a session no RAKP 2 was sent for (unknown, or
+    /// still waiting for RAKP 1): what a console must never send (IPMI 2.0 §13.22).
+    pub unexpected_rakp3: u64,
+    /// Set once a RAKP 3 arrived unasked with
+    /// [`super::Quirks::crash_on_unexpected_rakp3`]: nothing is answered since.
+    pub crashed: bool,
 }
 
 /// What follows an in-session answer.
@@ -102,8 +110,9 @@ impl<H> std::fmt::Debug for Responder<H> {
 impl<H: Handler> Responder<H> {
     /// A responder serving `config` with `handler`; `seed` seeds session IDs,
     /// Rc and IVs: give it 32 bytes from the OS (IPMI 2.0 §13.14).
-    pub fn new(config: ServerConfig, handler: H, seed: [u8; 32]) -> Result<Self, ConfigError> {
+    pub fn new(config: ServerConfig, mut handler: H, seed: [u8; 32]) -> Result<Self, ConfigError> {
         config.validate()?;
+        handler.configure(&config);
         let suites = config.suites();
         Ok(Responder {
             config,
@@ -119,6 +128,7 @@ impl<H: Handler> Responder<H> {
 
     /// An independent copy in the current state, for the fuzzing harness
     /// only: both copies would draw the same session IDs and IVs.
+    #[cfg(feature = "fuzzing")]
     pub(crate) fn fork(&self) -> Self
     where
         H: Clone,
@@ -226,6 +236,9 @@ impl<H: Handler> Responder<H> {
     /// dropped and counted (IPMI 2.0 §13.1.3, §13.6).
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
         self.stats.received += 1;
+        if self.stats.crashed {
+            return self.drop_packet("crashed (quirk: an unexpected RAKP 3)");
+        }
         match packet::classify(datagram) {
             Err(_) => self.drop_packet("malformed datagram"),
             Ok(Datagram::Asf(body)) => self.on_asf(from, body),
@@ -301,6 +314,18 @@ impl<H: Handler> Responder<H> {
         if !msg.netfn.is_request() {
             self.drop_packet("IPMI response sent to the BMC");
             return None;
+        }
+        if (msg.netfn, msg.cmd) == (NetFn::APP, CMD_GET_CHANNEL_CIPHER_SUITES) {
+            match self.config.quirks.cipher_suites {
+                CipherSuitesQuirk::Answer => {}
+                CipherSuitesQuirk::Silent => {
+                    self.drop_packet("Get Channel Cipher Suites (quirk: never answered)");
+                    return None;
+                }
+                CipherSuitesQuirk::NotImplemented => {
+                    return Some((msg, (CompletionCode::INVALID_COMMAND, Vec::new())));
+                }
+            }
         }
         let answer = channel::answer(&self.config, &self.suites, msg.netfn, msg.cmd, msg.body)
             .unwrap_or_else(|| channel::refuse_presession(msg.netfn, msg.cmd));
@@ -415,6 +440,9 @@ impl<H: Handler> Responder<H> {
         };
         let privilege = active.privilege;
         let username = active.handshake.username.clone();
+        if let Some(answer) = self.answer_owned(sid, privilege, msg) {
+            return (answer, After::Nothing);
+        }
         if let Some(needed) = self.handler.required_privilege(msg.netfn, msg.cmd) {
             if privilege < needed {
                 return (

@@ -1,48 +1,79 @@
-//! The built-in simulated BMC: Get Device ID, Get Self Test Results, Cold
-//! and Warm Reset, Get Chassis Status and Chassis Control over a power state
-//! that changes (IPMI 2.0 §20.1–§20.4, §28.2, §28.3); C1h for the rest.
+//! The built-in simulated BMC (IPMI 2.0 §20, §22, §23, §27, §28; DCMI
+//! 1.5): device identity, chassis power that changes, a boot device that
+//! sticks, identify, restore policy, restart cause, POH counter, watchdog,
+//! system info strings, a LAN configuration table and DCMI power readings.
+//! All state is driven by the `now` each request carries: no clock reads.
+//! C1h for the rest. User, channel and session commands are answered by
+//! the responder, which owns those tables.
 
+mod chassis;
+mod dcmi;
+mod lan;
+mod mc;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ipmi_core::cmd::dcmi::DCMI_NETFN;
+use ipmi_core::cmd::DeviceId;
 use ipmi_core::{CompletionCode, NetFn, PrivilegeLevel, Request, Response};
 
-use super::config::DeviceIdentity;
+use super::config::{ServerConfig, DEFAULT_CHANNEL, DEFAULT_GUID};
 use super::handler::{respond, standard_privilege, Handler, RequestContext};
+use chassis::Chassis;
+use mc::Watchdog;
 
-/// Get Chassis Status "last power event" bit: last power-on was an IPMI command (IPMI 2.0 §28.2).
-const LAST_EVENT_IPMI_ON: u8 = 0x10;
-/// Power restore policy "previous" in bits 6:5 of the current power state (IPMI 2.0 §28.2).
-const RESTORE_PREVIOUS: u8 = 0x20;
+use super::channel::{encoded, Answer};
 
-/// A BMC whose chassis power follows Chassis Control (IPMI 2.0 §28.3).
+/// A BMC whose state follows the commands it is sent (IPMI 2.0 §28, §27, §23).
 ///
 /// Power actions: down and soft switch it off; up switches it on; cycle,
 /// hard reset and diagnostic interrupt keep it on and are refused with D5h
 /// ("not supported in present state") while it is off, as real BMCs do.
+/// Every restart records its cause and consumes one-shot boot flags, as the
+/// BIOS would. The virtual clock starts at the first request's `now`.
 #[derive(Clone, Debug)]
 pub struct SimulatedBmc {
-    identity: DeviceIdentity,
+    identity: DeviceId,
     power_on: bool,
-    last_power_event: u8,
     cold_resets: u32,
     warm_resets: u32,
     power_actions: u32,
+    epoch: Option<Instant>,
+    chassis: Chassis,
+    watchdog: Watchdog,
+    device_guid: [u8; 16],
+    sysinfo: BTreeMap<u8, Vec<Vec<u8>>>,
+    sysinfo_progress: u8,
+    mc_id: Vec<u8>,
+    lan_channel: u8,
+    lan: BTreeMap<u8, Vec<u8>>,
 }
 
 impl Default for SimulatedBmc {
     fn default() -> Self {
-        Self::new(DeviceIdentity::default())
+        Self::new(DeviceId::default())
     }
 }
 
 impl SimulatedBmc {
     /// A simulated BMC with `identity`, chassis power off (IPMI 2.0 §20.1).
-    pub fn new(identity: DeviceIdentity) -> Self {
+    pub fn new(identity: DeviceId) -> Self {
         SimulatedBmc {
             identity,
             power_on: false,
-            last_power_event: 0,
             cold_resets: 0,
             warm_resets: 0,
             power_actions: 0,
+            epoch: None,
+            chassis: Chassis::default(),
+            watchdog: Watchdog::default(),
+            device_guid: DEFAULT_GUID,
+            sysinfo: mc::default_sysinfo(),
+            sysinfo_progress: 0,
+            mc_id: b"ipmirs-sim".to_vec(),
+            lan_channel: DEFAULT_CHANNEL,
+            lan: lan::default_lan(),
         }
     }
 
@@ -53,7 +84,7 @@ impl SimulatedBmc {
     }
 
     /// The identity answered by Get Device ID (IPMI 2.0 §20.1).
-    pub fn identity(&self) -> &DeviceIdentity {
+    pub fn identity(&self) -> &DeviceId {
         &self.identity
     }
 
@@ -77,29 +108,87 @@ impl SimulatedBmc {
         self.power_actions
     }
 
+    /// Time since the first request (the virtual clock).
+    fn uptime(&self, now: Instant) -> Duration {
+        self.epoch
+            .map_or(Duration::ZERO, |e| now.saturating_duration_since(e))
+    }
+
+    /// Brings the virtual clock to `now`: starts it, and the POH counter
+    /// of a BMC built powered on; runs the watchdog.
+    fn advance(&mut self, now: Instant) {
+        if self.epoch.is_none() {
+            self.epoch = Some(now);
+            if self.power_on {
+                self.chassis.on_since = Some(now);
+            }
+        }
+        self.run_watchdog(now);
+    }
+
+    /// Cold Reset (IPMI 2.0 §20.2): the controller restarts, so its
+    /// volatile state goes: the watchdog stops unconfigured, identify goes
+    /// off, set-in-progress locks are released. Stored configuration (boot
+    /// flags, LAN, system info, users) and chassis power stay.
+    fn cold_reset(&mut self) {
+        self.cold_resets += 1;
+        self.watchdog = Watchdog::default();
+        self.chassis.identify = chassis::Identify::Off;
+        self.chassis.boot_progress = ipmi_core::cmd::boot::SetInProgress::Complete;
+        self.sysinfo_progress = 0;
+        self.lan.insert(0, vec![0]);
+    }
+
     fn implements(netfn: NetFn, cmd: u8) -> bool {
         matches!(
             (netfn, cmd),
-            (NetFn::APP, 0x01..=0x04) | (NetFn::CHASSIS, 0x01 | 0x02)
-        )
+            (
+                NetFn::APP,
+                0x01..=0x04 | 0x08 | 0x22 | 0x24 | 0x25 | 0x2f | 0x58 | 0x59
+            ) | (
+                NetFn::CHASSIS,
+                0x01 | 0x02 | 0x04 | 0x06 | 0x07 | 0x08 | 0x09 | 0x0f
+            ) | (NetFn::TRANSPORT, 0x01 | 0x02)
+        ) || (netfn == DCMI_NETFN && matches!(cmd, 0x01 | 0x02 | 0x09 | 0x0a))
     }
 
-    fn chassis_control(&mut self, request: &Request) -> CompletionCode {
-        let [action] = request.data[..] else {
-            return CompletionCode::REQUEST_LENGTH_INVALID;
-        };
-        match action & 0x0f {
-            0 | 5 => self.power_on = false,
-            1 => {
-                self.power_on = true;
-                self.last_power_event = LAST_EVENT_IPMI_ON;
+    fn answer(&mut self, request: &Request, ctx: &RequestContext<'_>) -> Answer {
+        let ok = CompletionCode::SUCCESS;
+        let (now, data) = (ctx.now, &request.data[..]);
+        match (request.netfn, request.cmd) {
+            (NetFn::APP, 0x01) => encoded(|out| self.identity.encode(out)),
+            (NetFn::APP, 0x02) => {
+                self.cold_reset();
+                (ok, vec![])
             }
-            2..=4 if !self.power_on => return CompletionCode(0xd5),
-            2..=4 => self.last_power_event = LAST_EVENT_IPMI_ON,
-            _ => return CompletionCode::INVALID_DATA_FIELD,
+            (NetFn::APP, 0x03) => {
+                self.warm_resets += 1;
+                (ok, vec![])
+            }
+            (NetFn::APP, 0x04) => self.self_test(),
+            (NetFn::APP, 0x08) => self.device_guid(),
+            (NetFn::APP, 0x22) => self.reset_watchdog(now),
+            (NetFn::APP, 0x24) => self.set_watchdog(data, now),
+            (NetFn::APP, 0x25) => self.get_watchdog(now),
+            (NetFn::APP, 0x2f) => self.global_enables(),
+            (NetFn::APP, 0x58) => self.set_sysinfo(data),
+            (NetFn::APP, 0x59) => self.get_sysinfo(data),
+            (NetFn::CHASSIS, 0x01) => self.chassis_status(now),
+            (NetFn::CHASSIS, 0x02) => (self.chassis_control(data, now), vec![]),
+            (NetFn::CHASSIS, 0x04) => self.chassis_identify(data, now),
+            (NetFn::CHASSIS, 0x06) => self.power_restore_policy(data),
+            (NetFn::CHASSIS, 0x07) => self.restart_cause(ctx.channel),
+            (NetFn::CHASSIS, 0x08) => self.set_boot_options(data),
+            (NetFn::CHASSIS, 0x09) => self.get_boot_options(data),
+            (NetFn::CHASSIS, 0x0f) => self.poh(now),
+            (NetFn::TRANSPORT, 0x01) => self.set_lan(data),
+            (NetFn::TRANSPORT, 0x02) => self.get_lan(data),
+            (n, 0x01) if n == DCMI_NETFN => self.dcmi_capabilities(data),
+            (n, 0x02) if n == DCMI_NETFN => self.power_reading(data, now),
+            (n, 0x09) if n == DCMI_NETFN => self.get_mc_id(data),
+            (n, 0x0a) if n == DCMI_NETFN => self.set_mc_id(data),
+            _ => (CompletionCode::INVALID_COMMAND, vec![]),
         }
-        self.power_actions += 1;
-        CompletionCode::SUCCESS
     }
 }
 
@@ -114,34 +203,14 @@ impl Handler for SimulatedBmc {
         }
     }
 
-    fn handle(&mut self, request: &Request, _ctx: &RequestContext<'_>) -> Response {
-        let ok = CompletionCode::SUCCESS;
-        match (request.netfn, request.cmd) {
-            (NetFn::APP, 0x01) => {
-                let mut data = Vec::with_capacity(15);
-                self.identity.encode(&mut data);
-                respond(request, ok, data)
-            }
-            (NetFn::APP, 0x02) => {
-                self.cold_resets += 1;
-                respond(request, ok, vec![])
-            }
-            (NetFn::APP, 0x03) => {
-                self.warm_resets += 1;
-                respond(request, ok, vec![])
-            }
-            // Self test passed (55h), no error bits.
-            (NetFn::APP, 0x04) => respond(request, ok, vec![0x55, 0x00]),
-            (NetFn::CHASSIS, 0x01) => {
-                let state = u8::from(self.power_on) | RESTORE_PREVIOUS;
-                respond(request, ok, vec![state, self.last_power_event, 0x00])
-            }
-            (NetFn::CHASSIS, 0x02) => {
-                let cc = self.chassis_control(request);
-                respond(request, cc, vec![])
-            }
-            _ => respond(request, CompletionCode::INVALID_COMMAND, vec![]),
-        }
+    fn configure(&mut self, config: &ServerConfig) {
+        self.configure_lan(config);
+    }
+
+    fn handle(&mut self, request: &Request, ctx: &RequestContext<'_>) -> Response {
+        self.advance(ctx.now);
+        let (cc, data) = self.answer(request, ctx);
+        respond(request, cc, data)
     }
 }
 
@@ -229,5 +298,43 @@ mod tests {
             bmc.required_privilege(NetFn::APP, 0x02),
             Some(PrivilegeLevel::Administrator)
         );
+    }
+
+    /// Every implemented command with arbitrary data lengths and bytes,
+    /// over hours of virtual time: an answer each, never a panic.
+    #[test]
+    fn arbitrary_requests_never_panic() {
+        let mut bmc = SimulatedBmc::default().with_power(true);
+        let start = Instant::now();
+        let mut seed = 0x1234_5678_u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 24) as u8
+        };
+        let commands: Vec<(NetFn, u8)> = [NetFn::APP, NetFn::CHASSIS, NetFn::TRANSPORT, DCMI_NETFN]
+            .into_iter()
+            .flat_map(|n| (0..=0x60).map(move |c| (n, c)))
+            .filter(|&(n, c)| SimulatedBmc::implements(n, c))
+            .collect();
+        assert_eq!(commands.len(), 25);
+        for round in 0..4000u64 {
+            let (netfn, cmd) = commands[round as usize % commands.len()];
+            let len = usize::from(next() % 24);
+            let mut data: Vec<u8> = (0..len).map(|_| next()).collect();
+            if netfn == DCMI_NETFN && !data.is_empty() && next() % 2 == 0 {
+                data[0] = 0xdc;
+            }
+            let request = Request {
+                target: Default::default(),
+                netfn,
+                cmd,
+                data,
+            };
+            let mut c = ctx();
+            c.now = start + Duration::from_millis(round * 3_700);
+            let r = bmc.handle(&request, &c);
+            assert_eq!(r.cmd, cmd);
+            assert_ne!(r.completion, CompletionCode::INVALID_COMMAND);
+        }
     }
 }

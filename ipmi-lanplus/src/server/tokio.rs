@@ -27,7 +27,7 @@ use super::config::{ConfigError, ServerConfig};
 use super::event::ServerEvent;
 use super::handler::Handler;
 use super::responder::Responder;
-use crate::blocking::os_seed;
+use crate::udp::os_seed;
 
 /// Receives every [`ServerEvent`] with the local address of the socket
 /// (BMC identity) it happened on; the default logs it with `tracing` (IPMI 2.0 §13.14).

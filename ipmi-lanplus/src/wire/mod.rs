@@ -88,10 +88,39 @@ pub(crate) fn arr16(buf: &[u8], off: usize) -> [u8; 16] {
     b
 }
 
-#[cfg(test)]
-pub(crate) mod testutil {
+/// Test helpers: the self-computed vectors' inputs, a hex reader and a
+/// no-panic loop (the unit tests, and with `test-util` the integration tests).
+#[cfg(any(test, feature = "test-util"))]
+#[doc(hidden)]
+pub mod testutil {
+    use crate::crypto::rakp::RakpParams;
+
+    /// Bytes from hex text, spaces ignored ("20 18 C8").
+    pub fn h(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The RAKP inputs of the self-computed vectors (IPMI 2.0 §13.31, §13.32).
+    pub fn vector_params() -> RakpParams<'static> {
+        RakpParams {
+            console_session_id: 0xA0A2A3A4,
+            bmc_session_id: 0x12345678,
+            console_random: core::array::from_fn(|i| i as u8),
+            bmc_random: core::array::from_fn(|i| 0x10 + i as u8),
+            bmc_guid: core::array::from_fn(|i| 0x20 + i as u8),
+            role: 0x14,
+            username: b"admin",
+        }
+    }
+
     /// Deterministic xorshift byte generator for no-panic loops.
+    #[cfg(test)]
     pub struct Rng(pub u64);
+    #[cfg(test)]
+    #[allow(clippy::should_implement_trait)] // a test generator, not an iterator
     impl Rng {
         pub fn next(&mut self) -> u64 {
             let mut x = self.0;
@@ -108,6 +137,7 @@ pub(crate) mod testutil {
     }
 
     /// Random buffers, plus random mutations of `seed`, fed to `f`.
+    #[cfg(test)]
     pub fn fuzz(seed: &[u8], mut f: impl FnMut(&[u8])) {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..2000 {

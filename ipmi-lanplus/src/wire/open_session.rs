@@ -153,7 +153,7 @@ impl RawOpenSessionRequest {
     }
 
     /// Decodes the algorithm numbers; unknown ones are [`WireError::Invalid`] (IPMI 2.0 §13.28).
-    pub fn to_typed(&self) -> Result<OpenSessionRequest, WireError> {
+    pub fn to_typed(self) -> Result<OpenSessionRequest, WireError> {
         Ok(OpenSessionRequest {
             tag: self.tag,
             max_privilege: self.max_privilege,
@@ -282,7 +282,8 @@ mod tests {
 
     #[test]
     fn request_bytes_suite3() {
-        // PROTOCOL.md §14 / §5 example (payload part of the 48-byte datagram).
+        // A suite-3 Open Session Request (IPMI 2.0 §13.17, table 13-9): the
+        // payload part of the 48-byte datagram of tests/vectors.rs.
         let expect = [
             0x00, 0x00, 0x00, 0x00, 0xA4, 0xA3, 0xA2, 0xA0, 0x00, 0x00, 0x00, 0x08, 0x01, 0x00,
             0x00, 0x00, 0x01, 0x00, 0x00, 0x08, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x08,

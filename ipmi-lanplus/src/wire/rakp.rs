@@ -8,9 +8,7 @@
 //! not checked. Emission always writes the full layout.
 
 use super::{arr16, le32, need, no_trailing, WireError};
-
-/// Maximum user name length (IPMI 2.0 §13.20).
-pub const MAX_USERNAME_LEN: usize = 16;
+use crate::config::MAX_USERNAME;
 
 /// RAKP Message 1, 28 + ULEN bytes (IPMI 2.0 §13.20).
 ///
@@ -101,14 +99,14 @@ impl Rakp1 {
     pub fn parse(buf: &[u8]) -> Result<Self, WireError> {
         need("rakp1", buf, Self::FIXED_LEN)?;
         let ulen = usize::from(buf[27]);
-        if ulen > MAX_USERNAME_LEN {
+        if ulen > MAX_USERNAME {
             return Err(WireError::Invalid {
                 what: "rakp1 user name length",
                 value: ulen as u32,
             });
         }
         need("rakp1", buf, Self::FIXED_LEN + ulen)?;
-        if buf.len() != Self::FIXED_LEN + MAX_USERNAME_LEN {
+        if buf.len() != Self::FIXED_LEN + MAX_USERNAME {
             no_trailing("rakp1", buf, Self::FIXED_LEN + ulen)?;
         }
         Ok(Rakp1 {
@@ -123,8 +121,8 @@ impl Rakp1 {
     /// Appends the payload (IPMI 2.0 §13.20). A user name over 16 bytes is
     /// cut to 16 (a caller bug, caught by a debug assertion).
     pub fn emit(&self, out: &mut Vec<u8>) {
-        debug_assert!(self.username.len() <= MAX_USERNAME_LEN);
-        let name = &self.username[..self.username.len().min(MAX_USERNAME_LEN)];
+        debug_assert!(self.username.len() <= MAX_USERNAME);
+        let name = &self.username[..self.username.len().min(MAX_USERNAME)];
         out.extend_from_slice(&[self.tag, 0, 0, 0]);
         out.extend_from_slice(&self.bmc_session_id.to_le_bytes());
         out.extend_from_slice(&self.console_random);
@@ -134,7 +132,7 @@ impl Rakp1 {
 
     /// Length of the emitted payload (IPMI 2.0 §13.20).
     pub fn buffer_len(&self) -> usize {
-        Self::FIXED_LEN + self.username.len().min(MAX_USERNAME_LEN)
+        Self::FIXED_LEN + self.username.len().min(MAX_USERNAME)
     }
 }
 

@@ -2,6 +2,9 @@
 
 use super::{need, WireError};
 
+/// The UDP port a BMC answers RMCP and RMCP+ on (IPMI 2.0 §13.1.2).
+pub const RMCP_PORT: u16 = 623;
+
 /// RMCP message class, low 5 bits of the class byte (IPMI 2.0 §13.1.3).
 ///
 /// [`RmcpClass::from_u8`] never yields `Other(6 | 7 | 8)`.

@@ -119,11 +119,10 @@ impl LanConnector {
         if let Some(id) = cipher_suite {
             c = c.cipher_suite(id);
         }
-        if per_try_timeout.is_some() || retries.is_some() {
-            let per_try = per_try_timeout.unwrap_or(c.per_try_timeout);
-            let retries = retries.unwrap_or(c.retries);
-            c = c.retries(per_try, retries);
-        }
+        // -N and -R exactly as given; each left out keeps the library's
+        // default (adaptive per-try timeout, tries until the deadline).
+        c.per_try_timeout = per_try_timeout;
+        c.retries = retries;
         LanConnector {
             host,
             port,
@@ -188,17 +187,17 @@ impl Connector for LanConnector {
     }
 
     fn describe(&self, session: &Client) -> Option<String> {
-        let suite = session
-            .suite()
-            .map(|s| s.id.to_string())
-            .unwrap_or_else(|| "?".into());
+        let suite = match session.session().negotiation() {
+            Some(n) => n.to_string(),
+            None => "cipher suite ?".into(),
+        };
         let privilege = session
             .session()
             .privilege()
             .map(|p| p.to_string())
             .unwrap_or_else(|| "?".into());
         Some(format!(
-            "RMCP+ session with {}: cipher suite {suite}, privilege {privilege}",
+            "RMCP+ session with {}: {suite}; privilege {privilege}",
             self.peer()
         ))
     }

@@ -32,8 +32,8 @@ fn config_carries_the_options() {
     assert_eq!(c.privilege, PrivilegeLevel::Operator);
     assert_eq!(c.cipher_suite, Some(3));
     assert_eq!(c.timeout, Duration::from_secs(5));
-    assert_eq!(c.retries, 2);
-    assert_eq!(c.per_try_timeout, ClientConfig::new("", "").per_try_timeout);
+    assert_eq!(c.retries, Some(2));
+    assert_eq!(c.per_try_timeout, None);
     assert!(c.kg.is_none());
     assert!(c.target.is_bmc());
     assert!(c.validate().is_ok());
@@ -42,6 +42,23 @@ fn config_carries_the_options() {
     let connector = LanConnector::new(s, Duration::from_secs(5));
     let c = connector.config();
     assert_eq!(c.target, ipmi_core::Target::ipmb(6, 0x2c));
+    // Without -C, -N, -R: the library's defaults (negotiated suite,
+    // adaptive per-try timeout, tries until the deadline), which
+    // ipmi-lanplus's ipmisim_loss test runs through 30 % loss.
+    let mut s = settings();
+    (s.cipher_suite, s.per_try_timeout, s.retries) = (None, None, None);
+    let connector = LanConnector::new(s, Duration::from_secs(15));
+    let c = connector.config();
+    let d = ClientConfig::new("admin", "secret");
+    assert_eq!(
+        (c.cipher_suite, c.per_try_timeout, c.retries),
+        (d.cipher_suite, d.per_try_timeout, d.retries)
+    );
+    assert_eq!(
+        (c.cipher_suite, c.per_try_timeout, c.retries),
+        (None, None, None)
+    );
+    assert!(!c.reconnect, "one command per process: never re-sent");
 }
 
 #[test]
