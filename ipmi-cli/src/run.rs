@@ -217,11 +217,15 @@ fn print_outcome(
     if let Some(note) = &rendered.note {
         io.note(inv.verbose, 1, note);
     }
-    match io
+    let written = io
         .out
         .write_all(&rendered.bytes)
-        .and_then(|()| io.out.flush())
-    {
+        .and_then(|()| io.out.flush());
+    for failure in outcome.failures() {
+        let _ = writeln!(io.err, "ipmirs: {failure}");
+    }
+    match written {
+        Ok(()) if !outcome.failures().is_empty() => exit::FAILURE,
         Ok(()) => exit::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::FAILURE,
         Err(e) => {

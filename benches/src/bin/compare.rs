@@ -19,6 +19,12 @@
 //! 4. Time to fail against a frozen BMC (ipmi_sim stopped with SIGSTOP):
 //!    `ipmirs --timeout 1` against ipmitool's defaults.
 //!
+//! 5. `sdr list` on the sensor bed (ipmi_sim, 63 SDRs, a bridged
+//!    satellite), fresh session: ipmirs against ipmitool and FreeIPMI's
+//!    `ipmi-sensors`, each without and with its SDR cache (`-S FILE` for
+//!    ipmirs and ipmitool, FreeIPMI's cache directory): wall, CPU, and
+//!    round trips counted by a UDP proxy in front of the simulator.
+//!
 //! Also reads criterion's estimates (`cargo bench -p ipmirs-benches`, run
 //! first by scripts/bench.sh) for protect + unprotect and the handshake.
 //! Every child runs under a time limit; the whole run takes about two
@@ -39,6 +45,8 @@ use ipmi_core::cmd::GetChassisStatus;
 use ipmi_core::Transport;
 use ipmi_lanplus::{Client, ClientConfig};
 
+/// Runs per contender of `sdr list` on the sensor bed (scenario 5).
+const SDR_RUNS: usize = 5;
 /// Paired fresh-session runs per contender (scenario 1).
 const FRESH_RUNS: usize = 15;
 /// Interleaved pairs of `mc info` and `raw 6 1` (scenario 1b).
@@ -79,7 +87,10 @@ struct Run {
 fn measure(cmd: &mut Command, stdin: Option<&Path>, limit: Duration) -> Run {
     let out_path = std::env::temp_dir().join(format!("ipmirs-compare-{}.out", std::process::id()));
     let out = File::create(&out_path).expect("temp file");
-    cmd.stdout(Stdio::from(out)).stderr(Stdio::null());
+    cmd.stdout(Stdio::from(out));
+    if std::env::var_os("COMPARE_STDERR").is_none() {
+        cmd.stderr(Stdio::null());
+    }
     match stdin {
         Some(p) => cmd.stdin(Stdio::from(File::open(p).expect("stdin file"))),
         None => cmd.stdin(Stdio::null()),
@@ -114,8 +125,10 @@ fn measure(cmd: &mut Command, stdin: Option<&Path>, limit: Duration) -> Run {
     drop(child);
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let mut stdout = String::new();
-    let _ = File::open(&out_path).and_then(|mut f| f.read_to_string(&mut stdout));
+    // Lossy: ipmitool prints SDR ID strings as raw bytes.
+    let mut bytes = Vec::new();
+    let _ = File::open(&out_path).and_then(|mut f| f.read_to_end(&mut bytes));
+    let stdout = String::from_utf8_lossy(&bytes).into_owned();
     let _ = std::fs::remove_file(&out_path);
     Run {
         wall,
@@ -451,6 +464,179 @@ fn mc_info_cost(
         "Scenario 1b: {MC_INFO_RUNS} interleaved pairs (after one warm-up pair), medians; \
          `mc info` reads the manufacturer's name from /usr/share/misc/enterprise-numbers.txt \
          (a bisection of the sorted file), `raw 6 1` is the same request printed as hex."
+    ));
+}
+
+/// One `sdr list` contender of scenario 5: a name and its command line.
+struct SdrContender {
+    name: &'static str,
+    cmd: Command,
+}
+
+/// Scenario 5: `sdr list` on the sensor bed through a counting proxy,
+/// without and with an SDR cache. Returns the rows' figures for the notes.
+fn sdr_list(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    use ipmirs_test_support::proxy::{Faults, Proxy};
+    let sim = ipmisim::IpmiSim::start_sensor_bed();
+    let proxy = Proxy::start(
+        SocketAddr::from(([127, 0, 0, 1], sim.port())),
+        Faults::none(),
+        1,
+    );
+    let port = proxy.addr().port();
+    let dir = std::env::temp_dir().join(format!("ipmirs-compare-sdr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dump = dir.join("bed.sdr");
+    let dump_s = dump.to_str().expect("utf-8 path").to_string();
+    let cache_dir = format!("--sdr-cache-directory={}", dir.display());
+    let made = measure(
+        &mut ipmirs_command(ipmirs, port, 3, &[], &["sdr", "dump", &dump_s]),
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(made.code, Some(0), "ipmirs sdr dump: {made:?}");
+    let ipmitool = |extra: &[&str]| {
+        let mut c = Command::new("ipmitool");
+        c.env("IPMI_PASSWORD", PASSWORD)
+            .args(["-I", "lanplus", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-U", USER, "-E", "-C", "3"])
+            .args(extra)
+            .args(["sdr", "list"]);
+        c
+    };
+    let sensors = |extra: &[&str]| {
+        let mut c = Command::new("ipmi-sensors");
+        c.args([
+            "-h",
+            &format!("127.0.0.1:{port}"),
+            "-u",
+            USER,
+            "-p",
+            PASSWORD,
+        ])
+        .args(["-D", "LAN_2_0", "-l", "ADMIN", "-W", "opensesspriv"])
+        .args([cache_dir.as_str(), "--quiet-cache", "--bridge-sensors"])
+        .args(extra);
+        c
+    };
+    let mut contenders = vec![
+        SdrContender {
+            name: "ipmirs",
+            cmd: ipmirs_command(ipmirs, port, 3, &[], &["sdr", "list"]),
+        },
+        SdrContender {
+            name: "ipmirs -S FILE",
+            cmd: ipmirs_command(ipmirs, port, 3, &["-S", &dump_s], &["sdr", "list"]),
+        },
+        SdrContender {
+            name: "ipmitool",
+            cmd: ipmitool(&[]),
+        },
+        SdrContender {
+            name: "ipmitool -S FILE",
+            cmd: ipmitool(&["-S", &dump_s]),
+        },
+    ];
+    if tool("ipmi-sensors").is_some() {
+        contenders.push(SdrContender {
+            name: "ipmi-sensors --sdr-cache-recreate",
+            cmd: sensors(&["--sdr-cache-recreate"]),
+        });
+        contenders.push(SdrContender {
+            name: "ipmi-sensors (cache)",
+            cmd: sensors(&[]),
+        });
+    }
+    let mut figures = Vec::new();
+    for c in &mut contenders {
+        let mut runs = Vec::new();
+        let before = proxy.stats().received;
+        for _ in 0..SDR_RUNS {
+            runs.push(measure(&mut c.cmd, None, Duration::from_secs(60)));
+        }
+        let datagrams = proxy.stats().received - before;
+        // ipmirs exits 1 on the bed: three sensors cannot be read.
+        assert!(
+            runs.iter().all(|r| r.stdout.contains("CPU1 Temp")),
+            "{}: {:?}",
+            c.name,
+            runs[0]
+        );
+        figures.push((
+            c.name,
+            median_by(&runs, |r| ms(r.wall)),
+            median_by(&runs, |r| ms(r.cpu)),
+            datagrams as f64 / 2.0 / SDR_RUNS as f64,
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let find = |n: &str| figures.iter().find(|f| f.0 == n).copied();
+    let pairs = [
+        (
+            "no cache",
+            "ipmirs",
+            "ipmitool",
+            "ipmi-sensors --sdr-cache-recreate",
+        ),
+        (
+            "cache",
+            "ipmirs -S FILE",
+            "ipmitool -S FILE",
+            "ipmi-sensors (cache)",
+        ),
+    ];
+    for (label, a, b, freeipmi) in pairs {
+        let (Some(x), Some(y)) = (find(a), find(b)) else {
+            continue;
+        };
+        rows.push(row(
+            &format!("5. sdr list, sensor bed, {label}: wall ({a} vs {b})"),
+            format!("{:.1} ms", x.1),
+            format!("{:.1} ms", y.1),
+            format!("{:.1}x faster", y.1 / x.1),
+            if label == "no cache" {
+                ">= 5x faster"
+            } else {
+                "-"
+            },
+            (label == "no cache").then_some(y.1 / x.1 >= 5.0),
+        ));
+        rows.push(row(
+            &format!("5. same ({label}): CPU (user+sys)"),
+            format!("{:.1} ms", x.2),
+            format!("{:.1} ms", y.2),
+            format!("{:.1}x less", y.2 / x.2.max(0.001)),
+            "-",
+            None,
+        ));
+        rows.push(row(
+            &format!("5. same ({label}): round trips"),
+            format!("{:.0}", x.3),
+            format!("{:.0}", y.3),
+            format!("{:.0} fewer", y.3 - x.3),
+            "fewer than both peers",
+            Some(x.3 < y.3 && find(freeipmi).map_or(true, |z| x.3 < z.3)),
+        ));
+    }
+    let mut all = String::new();
+    for f in &figures {
+        let _ = write!(
+            all,
+            "{}: {:.1} ms wall, {:.1} ms CPU, {:.0} round trips; ",
+            f.0, f.1, f.2, f.3
+        );
+    }
+    notes.push(format!(
+        "Scenario 5: `sdr list` on the sensor bed (test-support/beds/sensors, ipmi_sim), \
+         {SDR_RUNS} runs each, medians; round trips are datagrams through a counting UDP proxy \
+         / 2 per run, session setup and close included. With cache: `-S FILE` written by \
+         `ipmirs sdr dump` (readings still come from the BMC), FreeIPMI's cache directory \
+         filled by the run before. ipmirs's round trips without cache: the session (about \
+         6 with Close Session), Get SDR Repository Info and Reserve SDR Repository (1 each), \
+         111 Get SDR for the 63 records (ipmi_sim serves at most 32 bytes per read, so a full \
+         sensor record takes two; one 0xCA answers the first whole-record read, then the \
+         chunk stays 32), 44 Get Sensor Reading and one Get Sensor Reading Factors; with \
+         `-S` the walk is gone. {all}"
     ));
 }
 
@@ -1051,6 +1237,16 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
+    // `compare sdr-list`: scenario 5 alone, printed, BENCHMARKS.md untouched.
+    if std::env::args().nth(1).as_deref() == Some("sdr-list") {
+        sdr_list(&ipmirs, &mut rows, &mut notes);
+        print_table(&rows);
+        for n in &notes {
+            println!("{n}");
+        }
+        return ExitCode::SUCCESS;
+    }
+
     eprintln!("compare: 1/4 fresh session on ipmi_sim ...");
     let sim = ipmisim::IpmiSim::start();
     fresh_session(&ipmirs, &sim, &mut rows, &mut notes);
@@ -1064,6 +1260,8 @@ fn main() -> ExitCode {
     eprintln!("compare: 4/4 frozen BMC (ipmitool takes its time) ...");
     frozen(&ipmirs, &sim, &mut rows);
     drop(sim);
+    eprintln!("compare: 5/5 sdr list on the sensor bed ...");
+    sdr_list(&ipmirs, &mut rows, &mut notes);
     criterion_rows(&mut rows, &mut notes);
 
     print_table(&rows);

@@ -173,12 +173,36 @@ families! {
     User => user,
     Lan => lan,
     Dcmi => dcmi,
+    Sdr => sdr,
 }
 
 impl Action {
+    /// The action with ipmitool's `-c` (CSV), `--json` (which asks `sdr`
+    /// for thresholds too) and `-S FILE` (SDRs from a file) applied, where
+    /// the family has them.
+    pub fn with_output(mut self, csv: bool, json: bool, sdr_file: Option<PathBuf>) -> Self {
+        if let Action::Sdr(a) = &mut self {
+            a.csv = csv;
+            a.json = json;
+            a.sdr_file = sdr_file;
+        }
+        self
+    }
+
     /// A Cold Reset: the BMC is resetting, so closing gets little time.
     pub fn resets_the_bmc(&self) -> bool {
         matches!(self, Action::Mc(mc::Action::Reset(mc::ResetKind::Cold)))
+    }
+}
+
+impl Outcome {
+    /// What failed although the action has an answer (a sensor that could
+    /// not be read): one line each on standard error, and exit 1.
+    pub fn failures(&self) -> &[String] {
+        match self {
+            Outcome::Sdr(o) => &o.failures,
+            _ => &[],
+        }
     }
 }
 
@@ -280,6 +304,10 @@ pub fn perform<T: Transport>(
     deadline: Deadline,
     trace: &mut dyn FnMut(&Request, &Exchange),
 ) -> Result<Outcome, ActionError<T::Error>> {
+    // Listings take many exchanges over a whole transport (the SDR walk).
+    if let Action::Sdr(a) = action {
+        return sdr::perform(transport, a, deadline, trace).map(Outcome::Sdr);
+    }
     let target = transport.default_target();
     let mut send = |request: &Request| {
         let start = Instant::now();
