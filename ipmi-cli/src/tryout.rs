@@ -1,9 +1,9 @@
 //! `ipmirs try`: the main job with nothing set up. A virtual BMC starts
-//! in-process on a free loopback port ([`BackgroundBmc`]), then `mc info`
-//! and `chassis power status` run against it through a real RMCP+ session
-//! over UDP, by the very code of `ipmirs -H 127.0.0.1 -p PORT -U admin -P
-//! admin -C 17 mc info` ([`app::run`] with a [`LanConnector`]). Standard
-//! output is what ipmitool prints for those two commands against that BMC.
+//! in-process on a free loopback port ([`BackgroundBmc`]), then `mc info`,
+//! `chassis power status` and `sdr list` run against it through a real
+//! RMCP+ session over UDP, by the very code of `ipmirs -H 127.0.0.1 -p PORT
+//! -U admin -P admin -C 17 mc info` ([`app::run`] with a [`LanConnector`]).
+//! Standard output is what ipmitool prints for those commands against that BMC.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -27,15 +27,30 @@ const STARTUP: Duration = Duration::from_secs(5);
 pub const SUITE: u8 = 17;
 
 /// The commands `try` runs, in order, with their words.
-const COMMANDS: [(Action, &str); 2] = [
-    (Action::Mc(crate::families::mc::Action::Info), "mc info"),
-    (
-        Action::Chassis(crate::families::chassis::Action::PowerStatus),
-        "chassis power status",
-    ),
-];
+fn commands() -> [(Action, &'static str); 3] {
+    use crate::families::sdr::{Filter, Form, Select};
+    [
+        (Action::Mc(crate::families::mc::Action::Info), "mc info"),
+        (
+            Action::Chassis(crate::families::chassis::Action::PowerStatus),
+            "chassis power status",
+        ),
+        (
+            Action::Sdr(crate::families::sdr::Action {
+                form: Form::SdrList {
+                    extended: false,
+                    select: Select::Records(Filter::Sensors),
+                },
+                csv: false,
+                json: false,
+                sdr_file: None,
+            }),
+            "sdr list",
+        ),
+    ]
+}
 
-/// Runs `try`; returns the first non-zero exit code of the two commands, else 0.
+/// Runs `try`; returns the first non-zero exit code of the commands, else 0.
 pub fn run(settings: &TrySettings, registries: &[PathBuf], io: &mut Streams) -> u8 {
     let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let config = ServerConfig::new().user(default_serve_user());
@@ -44,15 +59,21 @@ pub fn run(settings: &TrySettings, registries: &[PathBuf], io: &mut Streams) -> 
         Err(e) => return io.fail(settings.json, &e),
     };
     let addr = bmc.addr();
-    let words: Vec<String> = COMMANDS.iter().map(|(_, w)| format!("'{w}'")).collect();
+    let commands = commands();
+    let words: Vec<String> = commands.iter().map(|(_, w)| format!("'{w}'")).collect();
+    let (last, first) = words.split_last().expect("try runs commands");
     let _ = writeln!(
         io.err,
-        "ipmirs try: virtual BMC on {addr}; running {} over RMCP+ (cipher suite {SUITE})",
-        words.join(" and ")
+        "ipmirs try: virtual BMC on {addr}; running {} and {last} over RMCP+ (cipher suite {SUITE})",
+        first.join(", ")
     );
     let mut code = 0;
-    for (action, _) in COMMANDS {
-        let inv = invocation(addr, action, settings);
+    for (action, _) in commands {
+        let inv = invocation(
+            addr,
+            action.with_output(false, settings.json, None),
+            settings,
+        );
         let Link::Lan(lan) = &inv.link else {
             unreachable!("try builds lan invocations")
         };
@@ -130,12 +151,19 @@ mod tests {
         });
         assert_eq!(code, 0, "{err}");
         assert!(out.starts_with("Device ID                 : 32\n"), "{out}");
-        assert!(out.ends_with("\nChassis Power is off\n"), "{out}");
+        assert!(
+            out.contains("\nChassis Power is off\nCPU Temp         | 30 degrees C      | ok\n"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("\nIntrusion        | 0x00              | ok\n"),
+            "{out}"
+        );
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines.len(), 1, "{err}");
         assert!(lines[0].starts_with("ipmirs try: virtual BMC on 127.0.0.1:"));
         assert!(lines[0].ends_with(
-            "; running 'mc info' and 'chassis power status' over RMCP+ (cipher suite 17)"
+            "; running 'mc info', 'chassis power status' and 'sdr list' over RMCP+ (cipher suite 17)"
         ));
     }
 
@@ -151,7 +179,7 @@ mod tests {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        assert_eq!(objects.len(), 2, "{out}");
+        assert_eq!(objects.len(), 3, "{out}");
         assert_eq!(objects[0]["device_id"], 32);
         assert_eq!(objects[1]["power"], "off");
         assert!(err.contains("cipher suite 17"), "{err}");

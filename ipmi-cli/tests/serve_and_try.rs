@@ -198,13 +198,13 @@ fn try_prints_what_ipmitool_prints_for_the_same_bmc() {
     assert!(
         first.starts_with("ipmirs try: virtual BMC on 127.0.0.1:")
             && first.ends_with(
-                "; running 'mc info' and 'chassis power status' over RMCP+ (cipher suite 17)"
+                "; running 'mc info', 'chassis power status' and 'sdr list' over RMCP+ (cipher suite 17)"
             ),
         "{}",
         r.stderr
     );
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    // Two commands with its own BMC on loopback: about 0.1 s expected; 10 s
+    // Three commands with its own BMC on loopback: about 0.1 s expected; 10 s
     // catches a wait on a deadline (the default is 10 s per command).
     assert!(r.elapsed < Duration::from_secs(10), "took {:?}", r.elapsed);
 
@@ -222,6 +222,10 @@ fn try_prints_what_ipmitool_prints_for_the_same_bmc() {
     let power = ipmitool_17(bmc.port, "admin", "admin", &["chassis", "power", "status"]);
     power.expect_code(0);
     reference.stdout.extend_from_slice(&power.stdout);
+    // Power off, within the BMC's first minute: every reading is fixed.
+    let sdr = ipmitool_17(bmc.port, "admin", "admin", &["sdr", "list"]);
+    sdr.expect_code(0);
+    reference.stdout.extend_from_slice(&sdr.stdout);
     assert_eq!(
         r.stdout_str(),
         reference.stdout_str(),
@@ -243,7 +247,11 @@ fn try_prints_what_ipmitool_prints_for_the_same_bmc() {
     ] {
         assert!(out.contains(&format!("{label:<26}:")), "{label}: {out}");
     }
-    assert!(out.ends_with("\nChassis Power is off\n"), "{out}");
+    assert!(out.contains("\nChassis Power is off\nCPU Temp "), "{out}");
+    assert!(
+        out.contains("\nFAN1             | no reading        | ns\n"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -166,7 +166,7 @@ fn repository_sensors_events_and_inventory_follow_virtual_time() {
     let fan1 = evaluate(&mut net, c, &records, 0x10);
     assert_eq!(fan1.availability, Availability::NoReading);
     let v33 = evaluate(&mut net, c, &records, 0x22);
-    assert_eq!(value(&v33), Some(3.28), "raw 164 at second 0");
+    assert_eq!(value(&v33), Some(3.3), "raw 165 while off");
     let inlet = evaluate(&mut net, c, &records, 0x02);
     assert_eq!(value(&inlet), Some(22.0));
     let psu = evaluate(&mut net, c, &records, 0x30);

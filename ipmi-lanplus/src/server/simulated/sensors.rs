@@ -11,7 +11,7 @@
 //!   FAN2 fails (0 RPM, below its critical threshold) once the chassis has
 //!   been on for [`FAN2_LIFETIME_S`] seconds in all.
 //! - 12V, 5V: unavailable while off; 3.3V (standby) always read; a
-//!   one-count ripple each second.
+//!   one-count ripple each second while on.
 //! - PS1 Status: presence detected; failure detected from
 //!   [`PSU_FAILS_AT_S`] seconds after the BMC started.
 //! - Intrusion: chassis closed (no state asserted).
@@ -363,7 +363,12 @@ impl Analog {
     }
 
     fn read(&self, at: &Moment) -> Read {
-        let ripple = (at.t % 3) as u8;
+        // Load ripple: one count a second while on; steady while off.
+        let ripple = if at.on_for.is_some() {
+            (at.t % 3) as u8
+        } else {
+            1
+        };
         let (raw, available) = match (self.number, at.on_for) {
             (CPU_TEMP, None) => (30, true),
             (CPU_TEMP, Some(s)) => {
