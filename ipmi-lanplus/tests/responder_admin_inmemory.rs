@@ -36,7 +36,7 @@ use ipmi_core::cmd::{ChassisControl, GetChassisStatus, PowerAction, PowerRestore
 use ipmi_core::{CommandError, PrivilegeLevel};
 use ipmi_lanplus::server::{ServerConfig, User, DEFAULT_GUID};
 use ipmi_lanplus::{ClientConfig, Error};
-use ipmirs_test_support::inmemory::{Link, Net};
+use ipmirs_test_support::inmemory::{cc, Link, Net};
 
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -49,13 +49,6 @@ fn net() -> (Net, usize) {
     let c = net.add_client(ClientConfig::new("admin", "secret"));
     net.connect(c, SECOND).unwrap();
     (net, c)
-}
-
-fn cc<T: std::fmt::Debug>(r: Result<T, Error>) -> u8 {
-    match r {
-        Err(Error::Command(CommandError::Completion { code, .. })) => code.0,
-        other => panic!("expected a completion code, got {other:?}"),
-    }
 }
 
 #[test]

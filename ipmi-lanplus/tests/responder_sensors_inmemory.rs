@@ -25,7 +25,7 @@ use ipmi_core::Transport;
 use ipmi_core::{Command, CommandError, Deadline, PrivilegeLevel, Request, Response, Target};
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{ClientConfig, Error};
-use ipmirs_test_support::inmemory::{Link, Net};
+use ipmirs_test_support::inmemory::{cc, Link, Net};
 
 const SECOND: Duration = Duration::from_secs(1);
 /// 2026-01-01T00:00:00Z: the virtual BMC's first second.
@@ -55,13 +55,6 @@ fn net(user: &str, level: PrivilegeLevel) -> (Net, usize) {
     let c = net.add_client(ClientConfig::new(user, "secret").privilege(level));
     net.connect(c, SECOND).unwrap();
     (net, c)
-}
-
-fn cc<T: std::fmt::Debug>(r: Result<T, Error>) -> u8 {
-    match r {
-        Err(Error::Command(CommandError::Completion { code, .. })) => code.0,
-        other => panic!("expected a completion code, got {other:?}"),
-    }
 }
 
 fn walk(net: &mut Net, c: usize) -> Vec<Record> {

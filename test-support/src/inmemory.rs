@@ -340,3 +340,12 @@ impl<H: Handler> Net<H> {
         }
     }
 }
+
+/// The completion code of a command the BMC refused; panics on anything
+/// else (tests expecting a refusal).
+pub fn cc<T: std::fmt::Debug>(r: Result<T, Error>) -> u8 {
+    match r {
+        Err(Error::Command(CommandError::Completion { code, .. })) => code.0,
+        other => panic!("expected a completion code, got {other:?}"),
+    }
+}

@@ -120,8 +120,36 @@ struct Discrete {
     mask: u16,
 }
 
-const fn lower(lnc: u8, lcr: u8) -> [Option<u8>; 6] {
-    [Some(lnc), Some(lcr), None, None, None, None]
+/// A fan of the system board: RPM in steps of 50, lower thresholds
+/// 1500 (non-critical) and 1000 RPM (critical).
+const fn fan(number: u8, name: &'static str, instance: u8) -> Analog {
+    Analog {
+        number,
+        name,
+        sensor_type: 0x04,
+        entity: (0x1d, instance),
+        base_unit: 18,
+        m: 50,
+        r_exp: 0,
+        thresholds: [Some(30), Some(20), None, None, None, None],
+        hysteresis: 2,
+    }
+}
+
+/// A voltage rail of the system board: volts in steps of `m`/100, with
+/// lower and upper critical thresholds `[lcr, ucr]` (raw).
+const fn volts(number: u8, name: &'static str, m: i16, [lcr, ucr]: [u8; 2]) -> Analog {
+    Analog {
+        number,
+        name,
+        sensor_type: 0x02,
+        entity: (0x07, 1),
+        base_unit: 4,
+        m,
+        r_exp: -2,
+        thresholds: [None, Some(lcr), None, None, Some(ucr), None],
+        hysteresis: 1,
+    }
 }
 
 const ANALOG: [Analog; 7] = [
@@ -147,61 +175,11 @@ const ANALOG: [Analog; 7] = [
         thresholds: [None, None, None, Some(35), Some(40), None],
         hysteresis: 1,
     },
-    Analog {
-        number: FAN1,
-        name: "FAN1",
-        sensor_type: 0x04,
-        entity: (0x1d, 1),
-        base_unit: 18,
-        m: 50,
-        r_exp: 0,
-        thresholds: lower(30, 20),
-        hysteresis: 2,
-    },
-    Analog {
-        number: FAN2,
-        name: "FAN2",
-        sensor_type: 0x04,
-        entity: (0x1d, 2),
-        base_unit: 18,
-        m: 50,
-        r_exp: 0,
-        thresholds: lower(30, 20),
-        hysteresis: 2,
-    },
-    Analog {
-        number: V12,
-        name: "12V",
-        sensor_type: 0x02,
-        entity: (0x07, 1),
-        base_unit: 4,
-        m: 6,
-        r_exp: -2,
-        thresholds: [None, Some(180), None, None, Some(220), None],
-        hysteresis: 1,
-    },
-    Analog {
-        number: V5,
-        name: "5V",
-        sensor_type: 0x02,
-        entity: (0x07, 1),
-        base_unit: 4,
-        m: 3,
-        r_exp: -2,
-        thresholds: [None, Some(150), None, None, Some(183), None],
-        hysteresis: 1,
-    },
-    Analog {
-        number: V3_3,
-        name: "3.3V",
-        sensor_type: 0x02,
-        entity: (0x07, 1),
-        base_unit: 4,
-        m: 2,
-        r_exp: -2,
-        thresholds: [None, Some(148), None, None, Some(182), None],
-        hysteresis: 1,
-    },
+    fan(FAN1, "FAN1", 1),
+    fan(FAN2, "FAN2", 2),
+    volts(V12, "12V", 6, [180, 220]),
+    volts(V5, "5V", 3, [150, 183]),
+    volts(V3_3, "3.3V", 2, [148, 182]),
 ];
 
 const DISCRETE: [Discrete; 2] = [
