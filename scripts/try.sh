@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build ipmirs and run `ipmirs try`: a virtual BMC starts inside the process
-# on a free loopback UDP port, then `mc info` and `chassis power status` run
+# on a free loopback UDP port, then `mc info`, `chassis power status` and `sdr list` run
 # against it over a real RMCP+ session (cipher suite 17), printing what
 # ipmitool prints. Nothing else to install: no BMC, no simulator.
 # The same against OpenIPMI's ipmi_sim: scripts/try-ipmisim.sh
