@@ -33,9 +33,9 @@ use ipmi_core::cmd::watchdog::{
     TimerUse,
 };
 use ipmi_core::cmd::{ChassisControl, GetChassisStatus, PowerAction, PowerRestorePolicy};
-use ipmi_core::{CommandError, PrivilegeLevel};
+use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User, DEFAULT_GUID};
-use ipmi_lanplus::{ClientConfig, Error};
+use ipmi_lanplus::ClientConfig;
 use ipmirs_test_support::inmemory::{cc, Link, Net};
 
 const SECOND: Duration = Duration::from_secs(1);

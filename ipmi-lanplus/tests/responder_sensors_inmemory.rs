@@ -22,7 +22,7 @@ use ipmi_core::record::sel::SelRecord;
 use ipmi_core::sensor::{Availability, Evaluation, Threshold};
 use ipmi_core::walk::{read_sdr_repository, WalkLimits};
 use ipmi_core::Transport;
-use ipmi_core::{Command, CommandError, Deadline, PrivilegeLevel, Request, Response, Target};
+use ipmi_core::{Command, Deadline, PrivilegeLevel, Request, Response, Target};
 use ipmi_lanplus::server::{ServerConfig, User};
 use ipmi_lanplus::{ClientConfig, Error};
 use ipmirs_test_support::inmemory::{cc, Link, Net};
