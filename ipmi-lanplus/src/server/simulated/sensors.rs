@@ -6,7 +6,7 @@
 //! - CPU Temp: 30 °C while off; while on, 40 °C plus a triangle wave of
 //!   period [`CPU_PERIOD_S`] rising 1 °C every 10 s to 85 °C (upper
 //!   non-critical at 80 °C is crossed 400 s after power-on).
-//! - Inlet Temp: 22–25 °C, one step a minute, on or off.
+//! - Inlet Temp: 22 °C while off; 22–25 °C while on, one step a minute.
 //! - FAN1, FAN2: reading unavailable while off; 6000–6150 RPM while on.
 //!   FAN2 fails (0 RPM, below its critical threshold) once the chassis has
 //!   been on for [`FAN2_LIFETIME_S`] seconds in all.
@@ -15,6 +15,8 @@
 //! - PS1 Status: presence detected; failure detected from
 //!   [`PSU_FAILS_AT_S`] seconds after the BMC started.
 //! - Intrusion: chassis closed (no state asserted).
+//!
+//! While the chassis is off every reading is constant.
 //!
 //! Each second is sampled in order ([`Sensors::run_to`]): a threshold
 //! crossed (with hysteresis) or a discrete state that changes writes a
@@ -358,7 +360,8 @@ impl Analog {
                 };
                 (40 + (rise / 10) as u8, true)
             }
-            (INLET_TEMP, _) => (22 + (at.t / 60 % 4) as u8, true),
+            (INLET_TEMP, None) => (22, true),
+            (INLET_TEMP, Some(_)) => (22 + (at.t / 60 % 4) as u8, true),
             (FAN2, Some(_)) if at.on_total >= FAN2_LIFETIME_S => (0, true),
             (FAN1 | FAN2, Some(_)) => (120 + (at.t % 4) as u8, true),
             (V12, Some(_)) => (199 + ripple, true),
