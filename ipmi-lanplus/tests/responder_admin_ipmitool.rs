@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User};
-use ipmirs_test_support::program::{ipmitool_lanplus, run, Run};
+use ipmirs_test_support::program::{freeipmi_lan, ipmitool_lanplus, Run};
 use ipmirs_test_support::responder::BackgroundServer;
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -25,14 +25,9 @@ fn ipmitool_as(port: &str, user: &str, password: &str, level: &str, args: &[&str
     ipmitool_lanplus(port, user, password, &["-L", level], args, LIMIT)
 }
 
-/// FreeIPMI `program -h 127.0.0.1:PORT -u admin -p secret -D LAN_2_0 -I 3 args...`
+/// FreeIPMI `program ... -I 3 args...` as admin.
 fn freeipmi(program: &str, port: &str, args: &[&str]) -> Run {
-    let host = format!("127.0.0.1:{port}");
-    let mut v = vec![
-        "-h", &host, "-u", "admin", "-p", "secret", "-D", "LAN_2_0", "-I", "3",
-    ];
-    v.extend_from_slice(args);
-    run(program, &v, LIMIT)
+    freeipmi_lan(program, port, args, LIMIT)
 }
 
 fn succeeded(r: &Run) -> bool {

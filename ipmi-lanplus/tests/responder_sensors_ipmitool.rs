@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use ipmi_core::PrivilegeLevel;
 use ipmi_lanplus::server::{ServerConfig, User};
-use ipmirs_test_support::program::{ipmitool_lanplus, run, Run};
+use ipmirs_test_support::program::{freeipmi_lan, ipmitool_lanplus, Run};
 use ipmirs_test_support::responder::BackgroundServer;
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -34,28 +34,13 @@ fn ipmitool(port: &str, args: &[&str]) -> String {
 }
 
 fn freeipmi(program: &str, port: &str, args: &[&str]) -> Run {
-    let host = format!("127.0.0.1:{port}");
     // A cache of this run's own: FreeIPMI keys its cache by host and port.
     let cache = std::env::temp_dir().join(format!("ipmirs-vbmc-sdr-{port}"));
     std::fs::create_dir_all(&cache).unwrap();
     let cache = cache.to_string_lossy().to_string();
-    let mut v = vec![
-        "-h",
-        &host,
-        "-u",
-        "admin",
-        "-p",
-        "secret",
-        "-D",
-        "LAN_2_0",
-        "-I",
-        "3",
-        "--quiet-cache",
-        "--sdr-cache-directory",
-        &cache,
-    ];
+    let mut v = vec!["--quiet-cache", "--sdr-cache-directory", &cache];
     v.extend_from_slice(args);
-    run(program, &v, LIMIT)
+    freeipmi_lan(program, port, &v, LIMIT)
 }
 
 fn has(text: &str, lines: &[&str], what: &str) {

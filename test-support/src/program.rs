@@ -105,3 +105,14 @@ pub fn ipmitool_lanplus(
     v.extend_from_slice(args);
     run("ipmitool", &v, limit)
 }
+
+/// FreeIPMI `program -h 127.0.0.1:PORT -u admin -p secret -D LAN_2_0 -I 3
+/// ARGS...` (cipher suite 3) against a loopback BMC, killed after `limit`.
+pub fn freeipmi_lan(program: &str, port: &str, args: &[&str], limit: Duration) -> Run {
+    let host = format!("127.0.0.1:{port}");
+    let mut v = vec![
+        "-h", &host, "-u", "admin", "-p", "secret", "-D", "LAN_2_0", "-I", "3",
+    ];
+    v.extend_from_slice(args);
+    run(program, &v, limit)
+}
