@@ -16,7 +16,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "sensor",
     "fru",
     "gendev",
-    "sel",
     "pef",
     "sol",
     "tsol",
