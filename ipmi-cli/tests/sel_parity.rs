@@ -36,6 +36,8 @@ fn sel_forms_match_ipmitool_on_the_sensor_bed() {
         let (mine, theirs) = both(sim.port(), command);
         theirs.expect_code(0);
         assert_same(command, &mine, &theirs);
+        assert!(mine.stdout.len() > 200, "{}", mine.stdout_str());
+        eprintln!("{}: {} lines", command.join(" "), mine.stdout_str().lines().count());
     }
 }
 
