@@ -3,7 +3,7 @@
 //! Info, §31.3, when offered), `list [first N | last N]` (Get SEL Entry
 //! along the links, §31.5; `last N` without walking the whole log),
 //! `time get|set`, `clear` and `delete ID...`. Times are local, honouring
-//! `TZ`, as ipmitool's.
+//! `TZ`, as ipmitool's. `elist` names events by the SDRs ([`names`]).
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -13,10 +13,14 @@ use ipmi_core::cmd::sel::{GetSelAllocationInfo, GetSelInfo, GetSelTime, SelAlloc
 use ipmi_core::reader::sel::{RawSelRecord, SelRange, SelRead};
 use ipmi_core::reader::sel_change::{SelClear, SelDelete};
 use ipmi_core::record::event_text::event_description;
-use ipmi_core::record::sel::{SelBody, SelRecord, SelTime};
+use ipmi_core::record::sel::{SelBody, SelRecord, SelTime, SystemEvent};
 use ipmi_core::sensor::names::sensor_type_name;
 use ipmi_core::{Command, CommandError, CompletionCode, Request, Response, Target};
 use serde::Serialize;
+
+mod names;
+
+use names::{Named, Sensors};
 
 use super::{decode_alone, ActionError, Exchanger, Rendered};
 use crate::exit::CliError;
@@ -44,6 +48,11 @@ pub enum SelCommand {
         /// first N | last N
         range: Vec<String>,
     },
+    /// The entries with sensor names and readings from the SDRs
+    Elist {
+        /// first N | last N
+        range: Vec<String>,
+    },
     /// The SEL clock: get, or set "MM/DD/YYYY HH:MM:SS" (local time)
     Time {
         /// get | set
@@ -64,8 +73,13 @@ pub enum SelCommand {
 pub enum Action {
     /// `sel info`.
     Info,
-    /// `sel list ...`.
-    List(SelRange),
+    /// `sel list ...` (`elist` when extended: names from the SDRs).
+    List {
+        /// Which entries.
+        range: SelRange,
+        /// `elist`.
+        extended: bool,
+    },
     /// `sel time get`.
     TimeGet,
     /// `sel time set`: seconds since 1970.
@@ -88,17 +102,28 @@ fn count(word: Option<&String>) -> Result<usize, CliError> {
     }
 }
 
+fn sel_range(words: &[String]) -> Result<SelRange, CliError> {
+    Ok(match words.first().map(String::as_str) {
+        None => SelRange::All,
+        Some("first") if words.len() == 2 => SelRange::First(count(words.get(1))?),
+        Some("last") if words.len() == 2 => SelRange::Last(count(words.get(1))?),
+        Some(w) => return Err(usage(format!("sel list takes first N or last N, not '{w}'"))),
+    })
+}
+
 impl Words {
     /// The action of the words.
     pub fn action(&self) -> Result<Action, CliError> {
         let Words::Sel { command } = self;
         Ok(match command {
             SelCommand::Info => Action::Info,
-            SelCommand::List { range } => match range.first().map(String::as_str) {
-                None => Action::List(SelRange::All),
-                Some("first") if range.len() == 2 => Action::List(SelRange::First(count(range.get(1))?)),
-                Some("last") if range.len() == 2 => Action::List(SelRange::Last(count(range.get(1))?)),
-                Some(w) => return Err(usage(format!("sel list takes first N or last N, not '{w}'"))),
+            SelCommand::List { range } => Action::List {
+                range: sel_range(range)?,
+                extended: false,
+            },
+            SelCommand::Elist { range } => Action::List {
+                range: sel_range(range)?,
+                extended: true,
             },
             SelCommand::Time { words } => match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
                 ["get"] => Action::TimeGet,
@@ -135,9 +160,20 @@ impl Action {
                 };
                 Outcome::Info(info, allocation)
             }
-            Action::List(range) => {
+            Action::List { range, extended } => {
                 let raw = x.drive(SelRead::new(target, *range))?;
-                Outcome::List(raw.iter().map(Entry::new).collect())
+                let mut entries: Vec<Entry> = raw.iter().map(Entry::new).collect();
+                if *extended && entries.iter().any(|e| e.event().is_some()) {
+                    let sensors = Sensors::read(x)?;
+                    for e in &mut entries {
+                        if let Entry::Record(r, named) = e {
+                            if let SelBody::System(event) = &r.body {
+                                *named = sensors.find(event).map(|rec| Named::new(rec, event));
+                            }
+                        }
+                    }
+                }
+                Outcome::List(entries)
             }
             Action::TimeGet => Outcome::Time(x.ask(&GetSelTime)?),
             Action::TimeSet(time) => {
@@ -180,7 +216,7 @@ impl Action {
     fn what(&self) -> &'static str {
         match self {
             Action::Info => "Get SEL Info command failed",
-            Action::List(_) => "Get SEL Entry command failed",
+            Action::List { .. } => "Get SEL Entry command failed",
             Action::TimeGet => "Get SEL Time command failed",
             Action::TimeSet(_) => "Set SEL Time command failed",
             Action::Clear => "Unable to clear SEL",
@@ -202,8 +238,8 @@ impl Action {
 /// One SEL entry as read: decoded, or the bytes that did not decode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// A decoded record.
-    Record(SelRecord),
+    /// A decoded record, with its sensor's name for `elist`.
+    Record(SelRecord, Option<Named>),
     /// A record that did not decode (record ID, why).
     Bad(u16, String),
 }
@@ -211,8 +247,15 @@ pub enum Entry {
 impl Entry {
     fn new(raw: &RawSelRecord) -> Self {
         match SelRecord::parse(raw) {
-            Ok(r) => Entry::Record(r),
+            Ok(r) => Entry::Record(r, None),
             Err(e) => Entry::Bad(u16::from_le_bytes([raw[0], raw[1]]), e.to_string()),
+        }
+    }
+
+    fn event(&self) -> Option<&SystemEvent> {
+        match self {
+            Entry::Record(r, _) => r.system_event(),
+            Entry::Bad(..) => None,
         }
     }
 }
@@ -296,16 +339,26 @@ fn when(o: &mut String, raw: u32) {
 }
 
 /// One `sel list` line, as ipmitool 1.8.19 prints it.
-fn list_line(o: &mut String, r: &SelRecord) {
+fn list_line(o: &mut String, r: &SelRecord, named: Option<&Named>) {
     let _ = write!(o, "{:4x} | ", r.id);
     match &r.body {
         SelBody::System(e) => {
             when(o, e.timestamp);
             o.push_str(sensor_type_name(e.sensor_type));
-            if e.sensor_number != 0 {
-                let _ = write!(o, " #0x{:02x}", e.sensor_number);
+            match named {
+                Some(n) => {
+                    let _ = write!(o, " {}", n.name);
+                }
+                None if e.sensor_number != 0 => {
+                    let _ = write!(o, " #0x{:02x}", e.sensor_number);
+                }
+                None => {}
             }
-            let _ = writeln!(o, " | {} | {}", event_description(e).unwrap_or(""), e.direction());
+            let _ = write!(o, " | {} | {}", event_description(e).unwrap_or(""), e.direction());
+            if let Some(reading) = named.and_then(|n| n.reading.as_ref()) {
+                let _ = write!(o, " | {reading}");
+            }
+            o.push('\n');
         }
         SelBody::OemTimestamped { timestamp, manufacturer, data } => {
             when(o, *timestamp);
@@ -334,7 +387,11 @@ struct InfoJson<'a> {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum EntryJson<'a> {
-    Record(&'a SelRecord),
+    Record {
+        #[serde(flatten)]
+        record: &'a SelRecord,
+        sensor: &'a Option<Named>,
+    },
     Bad { id: u16, error: &'a str },
 }
 
@@ -346,7 +403,7 @@ impl Outcome {
                 Outcome::Info(info, allocation) => json_line(&InfoJson { info, allocation }),
                 Outcome::List(entries) => json_line(&serde_json::json!({
                     "entries": entries.iter().map(|e| match e {
-                        Entry::Record(r) => EntryJson::Record(r),
+                        Entry::Record(record, sensor) => EntryJson::Record { record, sensor },
                         Entry::Bad(id, error) => EntryJson::Bad { id: *id, error },
                     }).collect::<Vec<_>>()
                 })),
@@ -363,7 +420,7 @@ impl Outcome {
             Outcome::List(entries) => {
                 for e in entries {
                     match e {
-                        Entry::Record(r) => list_line(&mut o, r),
+                        Entry::Record(r, named) => list_line(&mut o, r, named.as_ref()),
                         Entry::Bad(id, why) => note = Some(format!("SEL entry 0x{id:04x}: {why}")),
                     }
                 }
