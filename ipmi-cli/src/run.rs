@@ -222,7 +222,13 @@ fn print_outcome(
         .write_all(&rendered.bytes)
         .and_then(|()| io.out.flush())
     {
-        Ok(()) => exit::SUCCESS,
+        Ok(()) => match &rendered.failure {
+            Some(failure) => {
+                let _ = writeln!(io.err, "ipmirs: {failure}");
+                exit::FAILURE
+            }
+            None => exit::SUCCESS,
+        },
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::FAILURE,
         Err(e) => {
             let _ = writeln!(io.err, "ipmirs: cannot write the output: {e}");

@@ -20,6 +20,7 @@
 //!
 //! [`unimplemented`] refuses ipmitool's other commands with one line.
 
+pub mod repository;
 pub mod unimplemented;
 
 #[cfg(test)]
@@ -47,12 +48,19 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
     /// Said with `-v` (e.g. where a name came from).
     pub note: Option<String>,
+    /// What failed although the rest was printed (a corrupt FRU area):
+    /// said on standard error, exit 1.
+    pub failure: Option<String>,
 }
 
 impl Rendered {
     /// Just these bytes.
     pub fn bytes(bytes: Vec<u8>) -> Self {
-        Rendered { bytes, note: None }
+        Rendered {
+            bytes,
+            note: None,
+            failure: None,
+        }
     }
 }
 
@@ -175,6 +183,7 @@ families! {
     Lan => lan,
     Dcmi => dcmi,
     Sel => sel,
+    Fru => fru,
 }
 
 impl Action {

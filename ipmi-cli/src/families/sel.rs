@@ -434,7 +434,11 @@ impl Outcome {
                 let _ = writeln!(o, "Deleted entry {id}");
             }),
         }
-        Rendered { bytes: o.into_bytes(), note }
+        Rendered {
+            bytes: o.into_bytes(),
+            note,
+            failure: None,
+        }
     }
 
     /// No completion code makes an answer an error here.

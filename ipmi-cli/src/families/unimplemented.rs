@@ -14,7 +14,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "event",
     "sdr",
     "sensor",
-    "fru",
     "gendev",
     "pef",
     "sol",

@@ -1,67 +1,22 @@
 //! The sensor records `sel elist` names events by: the BMC's SDR
-//! repository read once (IPMI 2.0 §33.12, through the walk's record fetch
-//! engine), and the lookup ipmitool does — a full, compact or event-only
+//! repository read once ([`read_records`]), and the lookup ipmitool does — a full, compact or event-only
 //! record with the event's sensor number, sensor type and generator
 //! (owner ID = the generator ID's low byte).
 
-use std::collections::HashSet;
-
-use ipmi_core::cmd::{GetSdr, RecordStore};
-use ipmi_core::reader::ReadError;
 use ipmi_core::record::sdr::{Record, Sdr};
 use ipmi_core::record::sel::SystemEvent;
-use ipmi_core::walk::{FetchError, FetchStep, RecordFetch};
 
+use crate::families::repository::read_records;
 use crate::families::{ActionError, Exchanger};
-
-/// Records read before the walk gives up (an SDR repository holds at most
-/// 0xFFFE; a BMC's is far smaller).
-const MAX_RECORDS: usize = 4096;
 
 /// The sensor records of the BMC's SDR repository.
 #[derive(Clone, Debug, Default)]
 pub struct Sensors(Vec<Record>);
 
-fn fetch_error<E>(e: FetchError) -> ActionError<E> {
-    match e {
-        FetchError::Command { source, .. } => ActionError::Command(source),
-        _ => ActionError::Read(ReadError::Stalled {
-            what: "Get SDR",
-            at: 0,
-            why: "the record could not be read",
-        }),
-    }
-}
-
 impl Sensors {
-    /// Walks the repository from the first record to FFFFh; a repeated
-    /// record ID or more than [`MAX_RECORDS`] is an error.
+    /// Walks the BMC's SDR repository ([`read_records`]).
     pub fn read<E>(x: &mut Exchanger<'_, E>) -> Result<Sensors, ActionError<E>> {
-        let mut fetch = RecordFetch::new(RecordStore::SDR_REPOSITORY, x.target());
-        let mut records = Vec::new();
-        let mut seen = HashSet::new();
-        let mut id = 0u16;
-        while id != GetSdr::END_OF_LIST {
-            if !seen.insert(id) || seen.len() > MAX_RECORDS {
-                return Err(ActionError::Read(ReadError::Loop { what: "Get SDR", id }));
-            }
-            fetch.start(id);
-            let (next, data) = loop {
-                match fetch.step().map_err(fetch_error)? {
-                    FetchStep::Record { next, data } => break (next, data),
-                    FetchStep::Send(request) => {
-                        let response = x.exchange(&request)?;
-                        fetch.feed(&response).map_err(fetch_error)?;
-                    }
-                }
-            };
-            // Records that do not decode name no event (ipmitool skips them too).
-            if let Ok(r) = Record::parse(&data) {
-                records.push(r);
-            }
-            id = next;
-        }
-        Ok(Sensors(records))
+        read_records(x).map(Sensors)
     }
 
     /// The record naming `event`, as ipmitool finds it.
