@@ -19,6 +19,11 @@
 //! 4. Time to fail against a frozen BMC (ipmi_sim stopped with SIGSTOP):
 //!    `ipmirs --timeout 1` against ipmitool's defaults.
 //!
+//! 5. `sel elist` on the sensor bed's 500-entry SEL (ipmirs against
+//!    ipmitool and FreeIPMI's `ipmi-sel`, cold SDR cache) and `fru print`
+//!    (ipmirs against ipmitool): wall, CPU and round trips (datagrams
+//!    through a counting proxy, halved). `compare sel-fru` runs it alone.
+//!
 //! Also reads criterion's estimates (`cargo bench -p ipmirs-benches`, run
 //! first by scripts/bench.sh) for protect + unprotect and the handshake.
 //! Every child runs under a time limit; the whole run takes about two
@@ -786,6 +791,103 @@ fn frozen(ipmirs: &Path, sim: &ipmisim::IpmiSim, rows: &mut Vec<Row>) {
     ));
 }
 
+/// Runs of each contender in scenario 5 (ipmitool takes seconds each).
+const SEL_RUNS: usize = 3;
+
+/// `command` for ipmirs, ipmitool or ipmi-sel against 127.0.0.1:`port`.
+fn peer_cmd(who: &str, ipmirs: &Path, port: u16, command: &[&str], cache: &Path) -> Command {
+    match who {
+        "ipmirs" => ipmirs_command(ipmirs, port, 3, &[], command),
+        "ipmitool" => {
+            let mut c = Command::new("ipmitool");
+            c.env("IPMI_PASSWORD", PASSWORD).args([
+                "-I", "lanplus", "-H", "127.0.0.1", "-p", &port.to_string(), "-U", USER, "-E", "-C", "3",
+            ]);
+            c.args(command);
+            c
+        }
+        _ => {
+            let mut c = Command::new("ipmi-sel");
+            c.args([
+                "-h",
+                &format!("127.0.0.1:{port}"),
+                "-u",
+                USER,
+                "-p",
+                PASSWORD,
+                "-D",
+                "LAN_2_0",
+                "-l",
+                "ADMIN",
+                "-W",
+                "opensesspriv",
+                "--quiet-cache",
+            ])
+            .arg(format!("--sdr-cache-directory={}", cache.display()));
+            c
+        }
+    }
+}
+
+/// Scenario 5: `sel elist` (500 entries) and `fru print` on the sensor bed.
+fn sel_fru(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    use ipmirs_test_support::proxy::{Faults, Proxy};
+    let sim = ipmisim::IpmiSim::start_sensor_bed();
+    let cache = std::env::temp_dir().join(format!("ipmirs-compare-sdr-{}", std::process::id()));
+    let freeipmi = tool("ipmi-sel").is_some();
+    for (label, command, peers) in [
+        ("5. sel elist, 500 entries", &["sel", "elist"][..], &["ipmirs", "ipmitool", "ipmi-sel"][..]),
+        ("5b. fru print, 6 FRU devices (2 bridged)", &["fru", "print"][..], &["ipmirs", "ipmitool"][..]),
+    ] {
+        let mut figures = Vec::new();
+        for &who in peers {
+            if who == "ipmi-sel" && !freeipmi {
+                continue;
+            }
+            let runs: Vec<Run> = (0..SEL_RUNS)
+                .map(|_| {
+                    let _ = std::fs::remove_dir_all(&cache);
+                    let r = measure(&mut peer_cmd(who, ipmirs, sim.port(), command, &cache), None, Duration::from_secs(300));
+                    r
+                })
+                .collect();
+            // Round trips: one more run through a counting proxy.
+            let _ = std::fs::remove_dir_all(&cache);
+            let proxy = Proxy::start(sim.addr(), Faults::none(), 1);
+            let counted = measure(&mut peer_cmd(who, ipmirs, proxy.addr().port(), command, &cache), None, Duration::from_secs(300));
+            let trips = proxy.stats().received / 2;
+            drop(proxy);
+            let lines = counted.stdout.lines().count();
+            let wall = median_by(&runs, |r| r.wall.as_secs_f64());
+            let cpu = median_by(&runs, |r| r.cpu.as_secs_f64());
+            figures.push((who, wall, cpu, trips, lines, runs[0].code));
+        }
+        let _ = std::fs::remove_dir_all(&cache);
+        let text = |f: &(&str, f64, f64, u64, usize, Option<i32>)| {
+            format!("{}: {:.0} ms wall, {:.0} ms CPU, {} round trips", f.0, f.1 * 1e3, f.2 * 1e3, f.3)
+        };
+        let ours = &figures[0];
+        let best = figures[1..].iter().min_by(|a, b| a.1.total_cmp(&b.1)).expect("a peer");
+        let others: Vec<String> = figures[1..].iter().map(text).collect();
+        let goal = if command[0] == "sel" { ">= 5x faster than the faster peer" } else { "faster than ipmitool" };
+        let met = if command[0] == "sel" { best.1 / ours.1 >= 5.0 } else { best.1 > ours.1 };
+        rows.push(row(
+            label,
+            text(ours),
+            others.join("; "),
+            format!("{:.1}x faster than {}", best.1 / ours.1, best.0),
+            goal,
+            Some(met),
+        ));
+        for f in &figures {
+            notes.push(format!(
+                "{label}: {} printed {} lines (exit {:?}) over {} round trips",
+                f.0, f.4, f.5, f.3
+            ));
+        }
+    }
+}
+
 /// Criterion's median estimate of `group/name` in ns, if it was run.
 fn criterion_ns(group: &str, name: &str) -> Option<f64> {
     let path = root()
@@ -1051,6 +1153,16 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
+    // `compare sel-fru`: scenario 5 alone, printed, BENCHMARKS.md untouched.
+    if std::env::args().nth(1).as_deref() == Some("sel-fru") {
+        sel_fru(&ipmirs, &mut rows, &mut notes);
+        print_table(&rows);
+        for n in &notes {
+            println!("{n}");
+        }
+        return ExitCode::SUCCESS;
+    }
+
     eprintln!("compare: 1/4 fresh session on ipmi_sim ...");
     let sim = ipmisim::IpmiSim::start();
     fresh_session(&ipmirs, &sim, &mut rows, &mut notes);
@@ -1064,6 +1176,8 @@ fn main() -> ExitCode {
     eprintln!("compare: 4/4 frozen BMC (ipmitool takes its time) ...");
     frozen(&ipmirs, &sim, &mut rows);
     drop(sim);
+    eprintln!("compare: 5 sel elist and fru print on the sensor bed ...");
+    sel_fru(&ipmirs, &mut rows, &mut notes);
     criterion_rows(&mut rows, &mut notes);
 
     print_table(&rows);
