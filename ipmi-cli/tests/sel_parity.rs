@@ -28,6 +28,8 @@ const SAME: &[&[&str]] = &[
     &["sel", "list", "last", "40"],
     &["sel", "elist", "first", "5"],
     &["sel", "elist", "last", "5"],
+    &["-c", "sel", "list"],
+    &["-c", "sel", "elist", "first", "40"],
 ];
 
 #[test]

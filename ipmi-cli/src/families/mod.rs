@@ -187,6 +187,15 @@ families! {
 }
 
 impl Action {
+    /// ipmitool's `-c`: the forms that have a CSV layout (`sel list`,
+    /// `sel elist`) print it; the others print as without it.
+    pub fn with_csv(self) -> Action {
+        match self {
+            Action::Sel(a) => Action::Sel(a.with_csv()),
+            other => other,
+        }
+    }
+
     /// A Cold Reset: the BMC is resetting, so closing gets little time.
     pub fn resets_the_bmc(&self) -> bool {
         matches!(self, Action::Mc(mc::Action::Reset(mc::ResetKind::Cold)))

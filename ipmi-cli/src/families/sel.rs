@@ -79,6 +79,8 @@ pub enum Action {
         range: SelRange,
         /// `elist`.
         extended: bool,
+        /// `-c`: comma-separated.
+        csv: bool,
     },
     /// `sel time get`.
     TimeGet,
@@ -120,10 +122,12 @@ impl Words {
             SelCommand::List { range } => Action::List {
                 range: sel_range(range)?,
                 extended: false,
+                csv: false,
             },
             SelCommand::Elist { range } => Action::List {
                 range: sel_range(range)?,
                 extended: true,
+                csv: false,
             },
             SelCommand::Time { words } => match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
                 ["get"] => Action::TimeGet,
@@ -147,6 +151,18 @@ impl Words {
 }
 
 impl Action {
+    /// The same action printing CSV where ipmitool has it (`-c`).
+    pub fn with_csv(self) -> Action {
+        match self {
+            Action::List { range, extended, .. } => Action::List {
+                range,
+                extended,
+                csv: true,
+            },
+            other => other,
+        }
+    }
+
     /// Runs the action's exchanges.
     pub fn run<E>(&self, x: &mut Exchanger<'_, E>) -> Result<Outcome, ActionError<E>> {
         let target = x.target();
@@ -160,7 +176,11 @@ impl Action {
                 };
                 Outcome::Info(info, allocation)
             }
-            Action::List { range, extended } => {
+            Action::List {
+                range,
+                extended,
+                csv,
+            } => {
                 let raw = x.drive(SelRead::new(target, *range))?;
                 let mut entries: Vec<Entry> = raw.iter().map(Entry::new).collect();
                 if *extended && entries.iter().any(|e| e.event().is_some()) {
@@ -173,7 +193,7 @@ impl Action {
                         }
                     }
                 }
-                Outcome::List(entries)
+                Outcome::List(entries, *csv)
             }
             Action::TimeGet => Outcome::Time(x.ask(&GetSelTime)?),
             Action::TimeSet(time) => {
@@ -265,8 +285,8 @@ impl Entry {
 pub enum Outcome {
     /// SEL info and allocation info.
     Info(SelInfo, Option<SelAllocation>),
-    /// The entries read.
-    List(Vec<Entry>),
+    /// The entries read (and whether as CSV).
+    List(Vec<Entry>, bool),
     /// The SEL clock.
     Time(u32),
     /// Done, nothing to say.
@@ -325,25 +345,65 @@ fn info_text(o: &mut String, info: &SelInfo, alloc: &Option<SelAllocation>) {
     }
 }
 
+/// The column separators of `sel list`: ipmitool's text or its `-c` CSV.
+#[derive(Clone, Copy)]
+struct Sep {
+    /// Between columns.
+    col: &'static str,
+    /// After the record ID.
+    id: &'static str,
+    /// Around the pre-init timestamp: before and after it.
+    pre: (&'static str, &'static str),
+    /// The date and time columns of a record without a timestamp.
+    no_time: &'static str,
+}
+
+impl Sep {
+    const TEXT: Sep = Sep {
+        col: " | ",
+        id: " | ",
+        pre: (" |", "| "),
+        no_time: "",
+    };
+    const CSV: Sep = Sep {
+        col: ",",
+        id: ",",
+        pre: (",", ","),
+        no_time: ",,",
+    };
+}
+
 /// The date and time columns of a timestamped record.
-fn when(o: &mut String, raw: u32) {
+fn when(o: &mut String, raw: u32, sep: Sep) {
     match SelTime::from_raw(raw) {
         SelTime::PreInit(t) => {
-            let _ = write!(o, " Pre-Init  |{t:010}| ");
+            let _ = write!(o, " Pre-Init {}{t:010}{}", sep.pre.0, sep.pre.1);
         }
-        SelTime::Unspecified => o.push_str("Unspecified | Unspecified | "),
+        SelTime::Unspecified => {
+            let _ = write!(o, "Unspecified{0}Unspecified{0}", sep.col);
+        }
         SelTime::Unix(t) => {
-            let _ = write!(o, "{} | {} | ", localtime::date(t), localtime::time(t));
+            let _ = write!(o, "{0}{1}{2}{1}", localtime::date(t), sep.col, localtime::time(t));
         }
     }
 }
 
+fn hex(o: &mut String, bytes: &[u8]) {
+    bytes.iter().for_each(|b| {
+        let _ = write!(o, "{b:02x}");
+    });
+}
+
 /// One `sel list` line, as ipmitool 1.8.19 prints it.
-fn list_line(o: &mut String, r: &SelRecord, named: Option<&Named>) {
-    let _ = write!(o, "{:4x} | ", r.id);
+fn list_line(o: &mut String, r: &SelRecord, named: Option<&Named>, sep: Sep) {
+    if sep.id == "," {
+        let _ = write!(o, "{:x},", r.id);
+    } else {
+        let _ = write!(o, "{:4x} | ", r.id);
+    }
     match &r.body {
         SelBody::System(e) => {
-            when(o, e.timestamp);
+            when(o, e.timestamp, sep);
             o.push_str(sensor_type_name(e.sensor_type));
             match named {
                 Some(n) => {
@@ -354,28 +414,27 @@ fn list_line(o: &mut String, r: &SelRecord, named: Option<&Named>) {
                 }
                 None => {}
             }
-            let _ = write!(o, " | {} | {}", event_description(e).unwrap_or(""), e.direction());
+            let desc = event_description(e).unwrap_or("");
+            let _ = write!(o, "{0}{desc}{0}{1}", sep.col, e.direction());
             if let Some(reading) = named.and_then(|n| n.reading.as_ref()) {
-                let _ = write!(o, " | {reading}");
+                let _ = write!(o, "{}{reading}", sep.col);
             }
-            o.push('\n');
         }
-        SelBody::OemTimestamped { timestamp, manufacturer, data } => {
-            when(o, *timestamp);
-            let _ = write!(o, "OEM record {:02x} | {manufacturer:06x} | ", r.record_type);
-            data.iter().for_each(|b| {
-                let _ = write!(o, "{b:02x}");
-            });
-            o.push('\n');
+        SelBody::OemTimestamped {
+            timestamp,
+            manufacturer,
+            data,
+        } => {
+            when(o, *timestamp, sep);
+            let _ = write!(o, "OEM record {:02x}{1}{manufacturer:06x}{1}", r.record_type, sep.col);
+            hex(o, data);
         }
         SelBody::Bytes(bytes) => {
-            let _ = write!(o, "OEM record {:02x} | ", r.record_type);
-            bytes.iter().for_each(|b| {
-                let _ = write!(o, "{b:02x}");
-            });
-            o.push('\n');
+            let _ = write!(o, "{}OEM record {:02x}{}", sep.no_time, r.record_type, sep.col);
+            hex(o, bytes);
         }
     }
+    o.push('\n');
 }
 
 #[derive(Serialize)]
@@ -401,7 +460,7 @@ impl Outcome {
         if json {
             return Rendered::bytes(match self {
                 Outcome::Info(info, allocation) => json_line(&InfoJson { info, allocation }),
-                Outcome::List(entries) => json_line(&serde_json::json!({
+                Outcome::List(entries, _) => json_line(&serde_json::json!({
                     "entries": entries.iter().map(|e| match e {
                         Entry::Record(record, sensor) => EntryJson::Record { record, sensor },
                         Entry::Bad(id, error) => EntryJson::Bad { id: *id, error },
@@ -417,10 +476,11 @@ impl Outcome {
         let mut note = None;
         match self {
             Outcome::Info(info, alloc) => info_text(&mut o, info, alloc),
-            Outcome::List(entries) => {
+            Outcome::List(entries, csv) => {
+                let sep = if *csv { Sep::CSV } else { Sep::TEXT };
                 for e in entries {
                     match e {
-                        Entry::Record(r, named) => list_line(&mut o, r, named.as_ref()),
+                        Entry::Record(r, named) => list_line(&mut o, r, named.as_ref(), sep),
                         Entry::Bad(id, why) => note = Some(format!("SEL entry 0x{id:04x}: {why}")),
                     }
                 }

@@ -313,7 +313,10 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
             "serve, try and diagnose are not client commands".into(),
         ));
     };
-    let action = action_of(command)?;
+    let mut action = action_of(command)?;
+    if o.csv {
+        action = action.with_csv();
+    }
 
     let interface = interface_of(word, o.interface.as_deref(), o.host.is_some())?;
     let explicit = word.is_some() || o.interface.is_some();
