@@ -22,7 +22,11 @@ fn utc() {
 fn sound_fru_devices_match_ipmitool() {
     utc();
     let sim = IpmiSim::start_sensor_bed();
-    for command in [&["fru", "print", "0"][..], &["fru", "print", "1"], &["fru", "print", "9"]] {
+    for command in [
+        &["fru", "print", "0"][..],
+        &["fru", "print", "1"],
+        &["fru", "print", "9"],
+    ] {
         let (mine, theirs) = both(sim.port(), command);
         assert_same(command, &mine, &theirs);
         assert!(!mine.stdout.is_empty());
@@ -67,7 +71,9 @@ fn fru_print_and_list_say_what_is_corrupt() {
         assert!(mine.stderr.contains("bad checksum"), "{}", mine.stderr);
         let expected = truthful(&theirs.stdout_str());
         assert_eq!(mine.stdout_str(), expected, "{}", command.join(" "));
-        assert!(mine.stdout_str().contains("Sat FRU 1 (ID 1)\n Product Manufacturer  : Acme\n"));
+        assert!(mine
+            .stdout_str()
+            .contains("Sat FRU 1 (ID 1)\n Product Manufacturer  : Acme\n"));
     }
 }
 
@@ -78,10 +84,21 @@ fn corrupt_devices_alone_exit_1() {
     let (mine, theirs) = both(sim.port(), &["fru", "print", "2"]);
     theirs.expect_code(0);
     mine.expect_code(1);
-    assert_eq!(mine.stdout_str(), " FRU common header: bad checksum (at byte 7)\n");
+    assert_eq!(
+        mine.stdout_str(),
+        " FRU common header: bad checksum (at byte 7)\n"
+    );
     let (mine, theirs) = both(sim.port(), &["fru", "print", "3"]);
     theirs.expect_code(0);
     mine.expect_code(1);
-    let product: String = theirs.stdout_str().lines().filter(|l| l.starts_with(" Product")).map(|l| format!("{l}\n")).collect();
-    assert_eq!(mine.stdout_str(), format!(" FRU board info area: bad checksum (at byte 55)\n{product}"));
+    let product: String = theirs
+        .stdout_str()
+        .lines()
+        .filter(|l| l.starts_with(" Product"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        mine.stdout_str(),
+        format!(" FRU board info area: bad checksum (at byte 55)\n{product}")
+    );
 }

@@ -41,7 +41,11 @@ fn sel_forms_match_ipmitool_on_the_sensor_bed() {
         theirs.expect_code(0);
         assert_same(command, &mine, &theirs);
         assert!(mine.stdout.len() > 200, "{}", mine.stdout_str());
-        eprintln!("{}: {} lines", command.join(" "), mine.stdout_str().lines().count());
+        eprintln!(
+            "{}: {} lines",
+            command.join(" "),
+            mine.stdout_str().lines().count()
+        );
     }
 }
 
@@ -73,7 +77,10 @@ fn sel_elist_matches_ipmitool_but_decodes_packed_names() {
     let (mine, theirs) = both(sim.port(), &["sel", "elist"]);
     theirs.expect_code(0);
     mine.expect_code(0);
-    assert!(theirs.stdout.windows(INTRUSION_PACKED.len()).any(|w| w == INTRUSION_PACKED));
+    assert!(theirs
+        .stdout
+        .windows(INTRUSION_PACKED.len())
+        .any(|w| w == INTRUSION_PACKED));
     let expected = replace(&theirs.stdout, INTRUSION_PACKED, b"INTRUSION");
     assert_eq!(mine.stdout_str(), String::from_utf8_lossy(&expected));
     assert_eq!(mine.stdout_str().lines().count(), 500);
@@ -86,7 +93,10 @@ fn ipmitool_on(sim: &IpmiSim, command: &[&str]) -> String {
 }
 
 fn ipmirs_on(sim: &IpmiSim, command: &[&str]) -> common::Run {
-    ipmirs(&cat(&lanplus(sim.port(), "admin", "secret", 3), command), &[])
+    ipmirs(
+        &cat(&lanplus(sim.port(), "admin", "secret", 3), command),
+        &[],
+    )
 }
 
 #[test]
@@ -99,9 +109,15 @@ fn sel_delete_is_seen_by_ipmitool() {
     let info = ipmitool_on(&sim, &["sel", "info"]);
     assert!(info.contains("Entries          : 498\n"), "{info}");
     let list = ipmitool_on(&sim, &["sel", "list", "first", "16"]);
-    let ids: Vec<&str> = list.lines().map(|l| l.split('|').next().unwrap().trim()).collect();
+    let ids: Vec<&str> = list
+        .lines()
+        .map(|l| l.split('|').next().unwrap().trim())
+        .collect();
     assert!(!ids.contains(&"5") && !ids.contains(&"10"), "{list}");
-    assert!(ids.contains(&"4") && ids.contains(&"6") && ids.contains(&"11"), "{list}");
+    assert!(
+        ids.contains(&"4") && ids.contains(&"6") && ids.contains(&"11"),
+        "{list}"
+    );
     // A record that is gone: refused, exit 1, nothing on stdout.
     let again = ipmirs_on(&sim, &["sel", "delete", "5"]);
     assert_eq!(again.code, 1, "{}", again.stderr);
@@ -115,7 +131,10 @@ fn sel_clear_is_seen_by_ipmitool() {
     let (mine, theirs) = (ipmirs_on(&sim, &["sel", "clear"]), ());
     let _ = theirs;
     mine.expect_code(0);
-    assert_eq!(mine.stdout_str(), "Clearing SEL.  Please allow a few seconds to erase.\n");
+    assert_eq!(
+        mine.stdout_str(),
+        "Clearing SEL.  Please allow a few seconds to erase.\n"
+    );
     let info = ipmitool_on(&sim, &["sel", "info"]);
     assert!(info.contains("Entries          : 0\n"), "{info}");
     // The empty log: both print nothing on stdout.

@@ -119,8 +119,10 @@ fn measure(cmd: &mut Command, stdin: Option<&Path>, limit: Duration) -> Run {
     drop(child);
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let mut stdout = String::new();
-    let _ = File::open(&out_path).and_then(|mut f| f.read_to_string(&mut stdout));
+    // Lossy: ipmitool prints some names as raw bytes (not UTF-8).
+    let mut bytes = Vec::new();
+    let _ = File::open(&out_path).and_then(|mut f| f.read_to_end(&mut bytes));
+    let stdout = String::from_utf8_lossy(&bytes).into_owned();
     let _ = std::fs::remove_file(&out_path);
     Run {
         wall,
@@ -801,7 +803,17 @@ fn peer_cmd(who: &str, ipmirs: &Path, port: u16, command: &[&str], cache: &Path)
         "ipmitool" => {
             let mut c = Command::new("ipmitool");
             c.env("IPMI_PASSWORD", PASSWORD).args([
-                "-I", "lanplus", "-H", "127.0.0.1", "-p", &port.to_string(), "-U", USER, "-E", "-C", "3",
+                "-I",
+                "lanplus",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                USER,
+                "-E",
+                "-C",
+                "3",
             ]);
             c.args(command);
             c
@@ -829,6 +841,12 @@ fn peer_cmd(who: &str, ipmirs: &Path, port: u16, command: &[&str], cache: &Path)
     }
 }
 
+/// An empty directory at `dir` (ipmi-sel's SDR cache: cold every run).
+fn fresh_dir(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("cache directory");
+}
+
 /// Scenario 5: `sel elist` (500 entries) and `fru print` on the sensor bed.
 fn sel_fru(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     use ipmirs_test_support::proxy::{Faults, Proxy};
@@ -836,8 +854,16 @@ fn sel_fru(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     let cache = std::env::temp_dir().join(format!("ipmirs-compare-sdr-{}", std::process::id()));
     let freeipmi = tool("ipmi-sel").is_some();
     for (label, command, peers) in [
-        ("5. sel elist, 500 entries", &["sel", "elist"][..], &["ipmirs", "ipmitool", "ipmi-sel"][..]),
-        ("5b. fru print, 6 FRU devices (2 bridged)", &["fru", "print"][..], &["ipmirs", "ipmitool"][..]),
+        (
+            "5. sel elist, 500 entries",
+            &["sel", "elist"][..],
+            &["ipmirs", "ipmitool", "ipmi-sel"][..],
+        ),
+        (
+            "5b. fru print, 6 FRU devices (2 bridged)",
+            &["fru", "print"][..],
+            &["ipmirs", "ipmitool"][..],
+        ),
     ] {
         let mut figures = Vec::new();
         for &who in peers {
@@ -846,31 +872,60 @@ fn sel_fru(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
             }
             let runs: Vec<Run> = (0..SEL_RUNS)
                 .map(|_| {
-                    let _ = std::fs::remove_dir_all(&cache);
-                    let r = measure(&mut peer_cmd(who, ipmirs, sim.port(), command, &cache), None, Duration::from_secs(300));
-                    r
+                    fresh_dir(&cache);
+                    measure(
+                        &mut peer_cmd(who, ipmirs, sim.port(), command, &cache),
+                        None,
+                        Duration::from_secs(300),
+                    )
                 })
                 .collect();
             // Round trips: one more run through a counting proxy.
-            let _ = std::fs::remove_dir_all(&cache);
+            fresh_dir(&cache);
             let proxy = Proxy::start(sim.addr(), Faults::none(), 1);
-            let counted = measure(&mut peer_cmd(who, ipmirs, proxy.addr().port(), command, &cache), None, Duration::from_secs(300));
+            let counted = measure(
+                &mut peer_cmd(who, ipmirs, proxy.addr().port(), command, &cache),
+                None,
+                Duration::from_secs(300),
+            );
             let trips = proxy.stats().received / 2;
             drop(proxy);
-            let lines = counted.stdout.lines().count();
+            let lines = runs[0].stdout.lines().count();
+            assert_eq!(
+                lines,
+                counted.stdout.lines().count(),
+                "{who}: the proxied run printed otherwise"
+            );
             let wall = median_by(&runs, |r| r.wall.as_secs_f64());
             let cpu = median_by(&runs, |r| r.cpu.as_secs_f64());
             figures.push((who, wall, cpu, trips, lines, runs[0].code));
         }
         let _ = std::fs::remove_dir_all(&cache);
         let text = |f: &(&str, f64, f64, u64, usize, Option<i32>)| {
-            format!("{}: {:.0} ms wall, {:.0} ms CPU, {} round trips", f.0, f.1 * 1e3, f.2 * 1e3, f.3)
+            format!(
+                "{}: {:.0} ms wall, {:.0} ms CPU, {} round trips",
+                f.0,
+                f.1 * 1e3,
+                f.2 * 1e3,
+                f.3
+            )
         };
         let ours = &figures[0];
-        let best = figures[1..].iter().min_by(|a, b| a.1.total_cmp(&b.1)).expect("a peer");
+        let best = figures[1..]
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("a peer");
         let others: Vec<String> = figures[1..].iter().map(text).collect();
-        let goal = if command[0] == "sel" { ">= 5x faster than the faster peer" } else { "faster than ipmitool" };
-        let met = if command[0] == "sel" { best.1 / ours.1 >= 5.0 } else { best.1 > ours.1 };
+        let goal = if command[0] == "sel" {
+            ">= 5x faster than the faster peer"
+        } else {
+            "faster than ipmitool"
+        };
+        let met = if command[0] == "sel" {
+            best.1 / ours.1 >= 5.0
+        } else {
+            best.1 > ours.1
+        };
         rows.push(row(
             label,
             text(ours),
@@ -1124,6 +1179,17 @@ fn main() -> ExitCode {
     let release = root.join("target/release");
     let ipmirs = release.join("ipmirs");
     let fleet_bench = release.join("fleet_bench");
+    // `compare sel-fru`: scenario 5 alone (needs only ipmirs and the
+    // peers), printed, BENCHMARKS.md untouched.
+    if std::env::args().nth(1).as_deref() == Some("sel-fru") {
+        let (mut rows, mut notes) = (Vec::new(), Vec::new());
+        sel_fru(&ipmirs, &mut rows, &mut notes);
+        print_table(&rows);
+        for n in &notes {
+            println!("{n}");
+        }
+        return ExitCode::SUCCESS;
+    }
     for (p, how) in [
         (&ipmirs, "cargo build --release -p ipmi-cli"),
         (&fleet_bench, "cargo build --release -p ipmirs-benches"),
@@ -1150,16 +1216,6 @@ fn main() -> ExitCode {
         let sim = ipmisim::IpmiSim::start();
         mc_info_cost(&ipmirs, &sim, &mut rows, &mut notes);
         print_table(&rows);
-        return ExitCode::SUCCESS;
-    }
-
-    // `compare sel-fru`: scenario 5 alone, printed, BENCHMARKS.md untouched.
-    if std::env::args().nth(1).as_deref() == Some("sel-fru") {
-        sel_fru(&ipmirs, &mut rows, &mut notes);
-        print_table(&rows);
-        for n in &notes {
-            println!("{n}");
-        }
         return ExitCode::SUCCESS;
     }
 

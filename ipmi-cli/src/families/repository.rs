@@ -37,7 +37,10 @@ pub fn read_records<E>(x: &mut Exchanger<'_, E>) -> Result<Vec<Record>, ActionEr
     let mut id = 0u16;
     while id != GetSdr::END_OF_LIST {
         if !seen.insert(id) || seen.len() > MAX_RECORDS {
-            return Err(ActionError::Read(ReadError::Loop { what: "Get SDR", id }));
+            return Err(ActionError::Read(ReadError::Loop {
+                what: "Get SDR",
+                id,
+            }));
         }
         fetch.start(id);
         let (next, data) = loop {

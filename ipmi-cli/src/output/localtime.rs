@@ -50,8 +50,15 @@ pub fn numeric(stamp: u32) -> String {
 /// as seconds since 1970 UTC; `None` when it is no such time.
 pub fn parse_local(text: &str) -> Option<u32> {
     let (date, time) = text.trim().split_once(' ')?;
-    let d: Vec<i32> = date.split('/').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let t: Vec<i32> = time.trim().split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let d: Vec<i32> = date
+        .split('/')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let t: Vec<i32> = time
+        .trim()
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let (&[mon, day, year], &[h, m, s]) = (&d[..], &t[..]) else {
         return None;
     };
@@ -80,7 +87,13 @@ mod tests {
 
     #[test]
     fn bad_times_are_refused() {
-        for bad in ["", "now", "13/01/2024 00:00:00", "01/01/2024", "1/1/1969 0:0:0"] {
+        for bad in [
+            "",
+            "now",
+            "13/01/2024 00:00:00",
+            "01/01/2024",
+            "1/1/1969 0:0:0",
+        ] {
             assert_eq!(parse_local(bad), None, "{bad}");
         }
     }
