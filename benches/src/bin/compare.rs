@@ -1275,6 +1275,15 @@ fn main() -> ExitCode {
            calling thread's (getrusage RUSAGE_THREAD) divided by the number of commands.\n\
          - Scenario 4: ipmi_sim stopped with SIGSTOP; `ipmirs --timeout 1` three times (median), \
            ipmitool once with its defaults (no `-N`/`-R`).\n\
+         - Scenario 5: the sensor bed (`IpmiSim::start_sensor_bed()`), {SEL_RUNS} runs each \
+           (median); round trips are the datagrams a counting proxy saw in one more run, halved. \
+           Each run opens its own session (about 6 round trips). `sel elist` needs Get SEL Info, \
+           one Get SEL Entry per entry (500; ipmi_sim answers whole 16-byte records) and the SDR \
+           walk naming the sensors (63 records, at most 32 bytes per Get SDR: header and parts); \
+           ipmi-sel starts from a cold SDR cache. The loopback simulator's per-request cost \
+           dominates, so a client needing the same ~600 exchanges cannot be 5x faster than \
+           another. `fru print` reads each FRU image whole (ipmirs) where ipmitool reads only the \
+           areas it prints.\n\
          - Wall times are taken around spawn and wait4 of the child; CPU (user + system) and \
            peak memory (ru_maxrss) come from wait4, children the child waited for included \
            (xargs: every ipmitool; its peak memory is the largest single ipmitool's).\n\

@@ -103,6 +103,6 @@ pub fn first_word(after_lan: bool, words: &[OsString]) -> CliError {
         return not_yet(shown(&first, rest));
     }
     CliError::Usage(format!(
-        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set and dcmi; see ipmirs --help)"
+        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set, dcmi, sel and fru; see ipmirs --help)"
     ))
 }
