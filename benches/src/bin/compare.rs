@@ -312,6 +312,10 @@ fn ipmirs_command(
 }
 
 fn ipmitool_cmd(port: u16, suite: u8) -> Command {
+    ipmitool_command(port, suite, &["chassis", "power", "status"])
+}
+
+fn ipmitool_command(port: u16, suite: u8, command: &[&str]) -> Command {
     let mut c = Command::new("ipmitool");
     c.env("IPMI_PASSWORD", PASSWORD)
         .args([
@@ -325,7 +329,8 @@ fn ipmitool_cmd(port: u16, suite: u8) -> Command {
             USER,
             "-E",
         ])
-        .args(["-C", &suite.to_string(), "chassis", "power", "status"]);
+        .args(["-C", &suite.to_string()])
+        .args(command);
     c
 }
 
@@ -800,24 +805,7 @@ const SEL_RUNS: usize = 3;
 fn peer_cmd(who: &str, ipmirs: &Path, port: u16, command: &[&str], cache: &Path) -> Command {
     match who {
         "ipmirs" => ipmirs_command(ipmirs, port, 3, &[], command),
-        "ipmitool" => {
-            let mut c = Command::new("ipmitool");
-            c.env("IPMI_PASSWORD", PASSWORD).args([
-                "-I",
-                "lanplus",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-U",
-                USER,
-                "-E",
-                "-C",
-                "3",
-            ]);
-            c.args(command);
-            c
-        }
+        "ipmitool" => ipmitool_command(port, 3, command),
         _ => {
             let mut c = Command::new("ipmi-sel");
             c.args([
