@@ -156,6 +156,72 @@ fn sel_time_set_is_read_back_by_ipmitool() {
     assert_eq!(mine.stdout_str()[..14], theirs.stdout_str()[..14]);
 }
 
+/// `sel` alone is `sel info` (as ipmitool); `time set now` sets this
+/// machine's clock (read back by ipmitool: the same day, generous for a
+/// slow machine).
+#[test]
+fn sel_alone_and_time_set_now() {
+    utc();
+    let sim = IpmiSim::start_sensor_bed();
+    let (mine, theirs) = both(sim.port(), &["sel"]);
+    assert_same(&["sel"], &mine, &theirs);
+    assert!(mine.stdout_str().starts_with("SEL Information\n"));
+    ipmirs_on(&sim, &["sel", "time", "set", "now"]).expect_code(0);
+    let theirs = ipmitool_on(&sim, &["sel", "time", "get"]);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (y, m, d) = civil(secs / 86400);
+    let date = format!("{m:02}/{d:02}/{:02}", y % 100);
+    // Around midnight the day may have turned between set and read.
+    let (y2, m2, d2) = civil(secs / 86400 - 1);
+    let yesterday = format!("{m2:02}/{d2:02}/{:02}", y2 % 100);
+    assert!(
+        theirs.starts_with(&date) || theirs.starts_with(&yesterday),
+        "{theirs} vs {date}"
+    );
+}
+
+/// Days since 1970-01-01 as (year, month, day) in the proleptic Gregorian
+/// calendar (H. Hinnant's civil_from_days).
+fn civil(days: u64) -> (i64, u32, u32) {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// `--json`: one line, the entries with their decoded fields and (elist)
+/// the sensor's name and reading.
+#[test]
+fn json_forms_are_one_line_of_records() {
+    utc();
+    let sim = IpmiSim::start_sensor_bed();
+    let run = ipmirs_on(&sim, &["--json", "sel", "elist", "first", "5"]);
+    run.expect_code(0);
+    let out = run.stdout_str();
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let entries = v["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 5);
+    assert_eq!(entries[0]["id"], 1);
+    assert_eq!(entries[0]["sensor"]["name"], "CPU2 Temp");
+    assert_eq!(
+        entries[0]["sensor"]["reading"],
+        "Reading 84 > Threshold 80 degrees C"
+    );
+    let run = ipmirs_on(&sim, &["--json", "sel", "info"]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout_str()).expect("JSON");
+    assert_eq!(v["info"]["record_count"], 500);
+}
+
 #[test]
 fn bad_sel_words_exit_2() {
     for bad in [

@@ -33,8 +33,9 @@ use crate::output::localtime;
 pub enum Words {
     /// System Event Log: info, list [first N|last N], time get|set, clear, delete ID...
     Sel {
+        /// (none: info, as ipmitool)
         #[command(subcommand)]
-        command: SelCommand,
+        command: Option<SelCommand>,
     },
 }
 
@@ -53,7 +54,7 @@ pub enum SelCommand {
         /// first N | last N
         range: Vec<String>,
     },
-    /// The SEL clock: get, or set "MM/DD/YYYY HH:MM:SS" (local time)
+    /// The SEL clock: get, or set "MM/DD/YYYY HH:MM:SS" (local time) or now
     Time {
         /// get | set
         words: Vec<String>,
@@ -104,6 +105,15 @@ fn count(word: Option<&String>) -> Result<usize, CliError> {
     }
 }
 
+/// This machine's clock as a SEL time (`sel time set now`).
+fn now_utc() -> Result<u32, CliError> {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u32::try_from(d.as_secs()).ok())
+        .ok_or_else(|| usage("this machine's clock is outside the SEL's range (1970-2106)"))
+}
+
 fn sel_range(words: &[String]) -> Result<SelRange, CliError> {
     Ok(match words.first().map(String::as_str) {
         None => SelRange::All,
@@ -117,6 +127,9 @@ impl Words {
     /// The action of the words.
     pub fn action(&self) -> Result<Action, CliError> {
         let Words::Sel { command } = self;
+        let Some(command) = command else {
+            return Ok(Action::Info);
+        };
         Ok(match command {
             SelCommand::Info => Action::Info,
             SelCommand::List { range } => Action::List {
@@ -131,6 +144,7 @@ impl Words {
             },
             SelCommand::Time { words } => match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
                 ["get"] => Action::TimeGet,
+                ["set", now] if now.eq_ignore_ascii_case("now") => Action::TimeSet(now_utc()?),
                 ["set", when] => Action::TimeSet(localtime::parse_local(when).ok_or_else(|| {
                     usage(format!("'{when}' is no time (\"MM/DD/YYYY HH:MM:SS\", local time)"))
                 })?),
