@@ -102,3 +102,26 @@ fn corrupt_devices_alone_exit_1() {
         format!(" FRU board info area: bad checksum (at byte 55)\n{product}")
     );
 }
+
+/// `--json fru print`: one line, one object per device, the corrupt parts
+/// as errors.
+#[test]
+fn json_lists_every_device_and_its_errors() {
+    let sim = IpmiSim::start_sensor_bed();
+    let a = common::lanplus(sim.port(), "admin", "secret", 3);
+    let run = common::ipmirs(&common::cat(&a, &["--json", "fru", "print"]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let out = run.stdout_str();
+    assert_eq!(out.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let devices = v["devices"].as_array().expect("devices");
+    assert_eq!(devices.len(), 6);
+    assert_eq!(devices[3]["description"], "Corrupt FRU");
+    assert!(devices[3]["error"]
+        .as_str()
+        .unwrap()
+        .contains("bad checksum"));
+    assert!(devices[4]["board"]["error"].is_string());
+    assert!(devices[4]["product"].is_object());
+    assert_eq!(devices[5]["slave_address"], 0x30);
+}

@@ -222,6 +222,25 @@ fn json_forms_are_one_line_of_records() {
     assert_eq!(v["info"]["record_count"], 500);
 }
 
+/// `sel list last 5` reads from the end: a handful of Get SEL Entry
+/// requests (netfn 0x0a cmd 0x43), not the 500 of a whole walk (`-vv`
+/// traces every request).
+#[test]
+fn last_n_does_not_walk_the_whole_log() {
+    let sim = IpmiSim::start_sensor_bed();
+    let count = |command: &[&str]| {
+        let mut line = vec!["-vv"];
+        line.extend_from_slice(command);
+        let run = ipmirs_on(&sim, &line);
+        run.expect_code(0);
+        run.stderr.matches("request netfn 0x0a cmd 0x43").count()
+    };
+    let last = count(&["sel", "list", "last", "5"]);
+    let all = count(&["sel", "list"]);
+    assert!(all >= 500, "{all}");
+    assert!(last <= 5 + 4, "sel list last 5 asked {last} Get SEL Entry");
+}
+
 #[test]
 fn bad_sel_words_exit_2() {
     for bad in [
