@@ -143,9 +143,13 @@ pub struct Options {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// ipmitool's CSV output: accepted; mc, chassis and raw print the same either way
+    /// ipmitool's CSV output (sdr, sensor); mc, chassis and raw print the same either way
     #[arg(short = 'c', global = true)]
     pub csv: bool,
+
+    /// sdr/sensor: read the SDRs from FILE (written by `sdr dump`) instead of the BMC
+    #[arg(short = 'S', value_name = "FILE", global = true)]
+    pub sdr_file: Option<PathBuf>,
 
     /// ipmitool's OEM type: refused (no OEM quirks are implemented)
     #[arg(short = 'o', value_name = "OEMTYPE", global = true)]
@@ -251,6 +255,7 @@ impl Options {
             ("-v", self.verbose > 0),
             ("--json", self.json),
             ("-c", self.csv),
+            ("-S", self.sdr_file.is_some()),
             ("-o", self.oem_type.is_some()),
             ("-m", self.local_address.is_some()),
             ("-l", self.target_lun.is_some()),
@@ -302,6 +307,19 @@ pub enum Top {
                       Takes --json, --timeout, --kcs-addr and --kcs-backend; the other client options are refused."
     )]
     Diagnose(DiagnoseArgs),
+    /// Bring a hung BMC back: end stuck IPMI tools, cold reset in-band, over KCS without the driver, or out of band
+    #[command(
+        after_help = "Starts from `diagnose`; healthy: says so and changes nothing. Then, as needed and each \
+                      reported as it ends: the stuck IPMI tool processes (listed; ended by pid with --kill-stuck), \
+                      Cold Reset through /dev/ipmi0 and Get Device ID until the BMC answers (--timeout: the budget \
+                      of each reset, default 120 s), with --unload-driver the kernel driver unloaded and Cold Reset \
+                      over the KCS ports, and with -H (and the usual lan credentials) Cold Reset over RMCP+; without \
+                      -H it prints the command to run from another machine. Each destructive step asks on a terminal \
+                      (--yes: do not ask); without a terminal and without --yes it is skipped.\n\
+                      Exit 0 when the BMC answers at the end, 1 when it does not, 2 for a usage error or a refusal \
+                      before anything ran (not root)."
+    )]
+    Recover(RecoverArgs),
     /// Run a virtual BMC (RMCP+ over UDP) in the foreground until Ctrl-C or SIGTERM
     #[command(
         after_help = "Sessions are logged on standard error. Without --user the only user is admin, password admin \
@@ -337,6 +355,31 @@ pub enum Job<'a> {
     Try,
     /// `diagnose`
     Diagnose(&'a DiagnoseArgs),
+    /// `recover`
+    Recover(&'a RecoverArgs),
+}
+
+/// `recover [--dry-run] [--yes] [--kill-stuck] [--stuck-after SECONDS] [--unload-driver] [--root DIR]`
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct RecoverArgs {
+    /// Print what each step would do; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before each destructive step
+    #[arg(long)]
+    pub yes: bool,
+    /// End the stuck IPMI tool processes by pid (SIGTERM, then SIGKILL after 3 s); never daemons, never ipmirs' own parents
+    #[arg(long)]
+    pub kill_stuck: bool,
+    /// Age from which a blocked IPMI tool process counts as stuck, in seconds [default: 300]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub stuck_after: Option<Duration>,
+    /// When the kernel driver is the problem, unload ipmi_devintf, ipmi_si and acpi_ipmi and reset over the KCS ports
+    #[arg(long)]
+    pub unload_driver: bool,
+    /// Read /proc, /sys and /dev under DIR instead of / (implies --dry-run: nothing there is this machine's)
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// `diagnose [--root DIR]`
@@ -359,6 +402,7 @@ impl Top {
             Top::Serve(args) => Job::Serve(args),
             Top::Try => Job::Try,
             Top::Diagnose(args) => Job::Diagnose(args),
+            Top::Recover(args) => Job::Recover(args),
         }
     }
 }

@@ -7,7 +7,9 @@
 //! (lan / local / kcs) -> [`families`] (mc, chassis, raw: grammar, call,
 //! renderers) -> [`output`]; [`run`] is the run loop of one client
 //! command; [`credentials`], [`exit`], [`numbers`], [`manufacturers`] and
-//! [`signals`] are leaves. tests/module_layers.rs checks the direction.
+//! [`signals`] are leaves. The other jobs (`fleet`, `serve`, `try`,
+//! `diagnose`, `recover`) sit beside `run`, below `main`.
+//! tests/module_layers.rs checks the direction.
 
 mod args;
 mod connect;
@@ -21,6 +23,8 @@ mod manufacturers;
 mod numbers;
 mod output;
 mod plan;
+#[cfg(target_os = "linux")]
+mod recover;
 mod run;
 mod serve;
 mod signals;
@@ -121,6 +125,13 @@ pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Stre
         Ok(Plan::Diagnose(settings)) => io.fail(
             settings.json,
             &CliError::Usage("diagnose needs Linux (/proc, /sys, the IPMI driver)".into()),
+        ),
+        #[cfg(target_os = "linux")]
+        Ok(Plan::Recover(settings)) => crate::recover::run(&settings, io),
+        #[cfg(not(target_os = "linux"))]
+        Ok(Plan::Recover(settings)) => io.fail(
+            settings.diagnose.json,
+            &CliError::Usage("recover needs Linux (/proc, /sys, the IPMI driver)".into()),
         ),
     }
 }

@@ -217,18 +217,16 @@ fn print_outcome(
     if let Some(note) = &rendered.note {
         io.note(inv.verbose, 1, note);
     }
-    match io
+    let written = io
         .out
         .write_all(&rendered.bytes)
-        .and_then(|()| io.out.flush())
-    {
-        Ok(()) => match &rendered.failure {
-            Some(failure) => {
-                let _ = writeln!(io.err, "ipmirs: {failure}");
-                exit::FAILURE
-            }
-            None => exit::SUCCESS,
-        },
+        .and_then(|()| io.out.flush());
+    for failure in outcome.failures() {
+        let _ = writeln!(io.err, "ipmirs: {failure}");
+    }
+    match written {
+        Ok(()) if !outcome.failures().is_empty() => exit::FAILURE,
+        Ok(()) => exit::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::FAILURE,
         Err(e) => {
             let _ = writeln!(io.err, "ipmirs: cannot write the output: {e}");

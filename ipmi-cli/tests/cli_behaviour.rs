@@ -358,6 +358,86 @@ fn fake_machine(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// `recover --root`: the plan for another machine's tree (--root implies
+/// --dry-run: nothing there is this machine's to signal or unload).
+#[test]
+fn recover_plans_from_the_tree_of_root() {
+    let dir = fake_machine("recover");
+    let root = dir.to_str().unwrap();
+    let r = ipmirs(
+        &args(&["recover", "--root", root, "--kill-stuck", "--unload-driver"]),
+        &[],
+    );
+    r.expect_code(1);
+    let out = r.stdout_str();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "diagnose           info     the IPMI drivers are loaded but /dev/ipmi0 is missing"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("stuck-processes    would    would end 3 stuck IPMI tool process(es) by pid (SIGTERM, then SIGKILL after 3 s)\n"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches(" D /usr/bin/ipmitool mc info [ipmi_msg_wait]: left alone\n")
+            .count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.contains("in-band-reset      skipped  not possible: /dev/ipmi0 does not exist\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "unload-driver      would    would unload ipmi_devintf, ipmi_si (in this order)"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines.last().unwrap().starts_with(
+            "result             failed   dry run, nothing changed: the BMC does not answer"
+        ),
+        "{out}"
+    );
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // Nothing to wait for in a fake tree; the bound only catches a hang.
+    assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+
+    // --json: one object per step, in order.
+    let r = ipmirs(&args(&["recover", "--json", "--root", root]), &[]);
+    r.expect_code(1);
+    let steps: Vec<serde_json::Value> = r
+        .stdout_str()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let names: Vec<&str> = steps.iter().filter_map(|s| s["step"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "diagnose",
+            "stuck-processes",
+            "in-band-reset",
+            "unload-driver",
+            "kcs-reset",
+            "out-of-band-reset",
+            "result"
+        ]
+    );
+    assert_eq!(steps[1]["status"], "skipped", "no --kill-stuck");
+    assert_eq!(steps[1]["processes"][0]["fate"], "listed");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // The lan options belong to -H.
+    let r = ipmirs(&args(&["recover", "-U", "admin"]), &[]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("-U without -H"), "{}", r.stderr);
+}
+
 #[test]
 fn diagnose_reads_the_tree_of_root() {
     let dir = fake_machine("missing-dev");

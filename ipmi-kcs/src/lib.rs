@@ -1,7 +1,9 @@
 //! In-band IPMI for ipmirs: the Linux `/dev/ipmi0` driver interface
 //! ([`devintf`]), the KCS system interface (IPMI 2.0 §9) driven from user
 //! space by direct port I/O ([`kcs`]) for when the kernel driver is the
-//! problem, and in-band health triage ([`diagnose`]).
+//! problem, in-band health triage ([`diagnose`]) and the remedies built
+//! on it ([`recover`]: stuck tools ended by pid, Cold Reset in-band, over
+//! KCS without the driver, or out of band).
 //!
 //! ```no_run
 //! # #[cfg(target_os = "linux")] {
@@ -18,8 +20,9 @@
 //!
 //! Unsafe code in [`devintf`] is confined to `devintf::sys` (the driver's
 //! ioctls, poll(2) and the registration of the descriptor with tokio's
-//! reactor), and in `kcs::port_io` (ioperm and the in/out instructions);
-//! each block carries its safety argument.
+//! reactor), in `kcs::port_io` (ioperm and the in/out instructions) and
+//! in `recover::system` (kill(2), delete_module(2)); each block carries
+//! its safety argument.
 //!
 //! Features: `tokio` (default) adds the async `/dev/ipmi0` client;
 //! `test-util` exposes the software KCS BMC `kcs::model` for tests.
@@ -30,3 +33,4 @@
 pub mod devintf;
 pub mod diagnose;
 pub mod kcs;
+pub mod recover;

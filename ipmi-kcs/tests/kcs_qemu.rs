@@ -45,7 +45,7 @@ fn report(run: &GuestRun) {
     );
     for l in &run.transcript {
         if let Some(m) = qemu::marker_of(l) {
-            if !m.starts_with("IPMIRS-JSON") {
+            if !m.starts_with("IPMIRS-FACTS") {
                 eprintln!("  {m}");
             }
         } else if l.contains("DIAG| ") || l.contains("SH| ") {
@@ -59,13 +59,14 @@ const SIM_DEVICE: &str = "device_id=0x20 revision=0 firmware=0.00 ipmi=2.0 manuf
 const SIM_CHASSIS: &str = "power_on=true state=0x61 last_event=0x00 misc=0x00";
 const SIM_RAW: &str = "cc=0x00 data=20 00 00 00 02 07 00 00 00 00 00";
 
-fn json_of<'a>(run: &'a GuestRun, name: &str) -> &'a str {
-    let prefix = format!("IPMIRS-JSON name={name} ");
+/// The guest's `diagnose json` step: `tools=N stuck=N Verdict {..} Report {..}` (Debug).
+fn facts_of<'a>(run: &'a GuestRun, name: &str) -> &'a str {
+    let prefix = format!("IPMIRS-FACTS name={name} ");
     run.transcript
         .iter()
         .filter_map(|l| qemu::marker_of(l))
         .find_map(|m| m.strip_prefix(prefix.as_str()))
-        .unwrap_or_else(|| panic!("no JSON for {name}\n{}", run.transcript()))
+        .unwrap_or_else(|| panic!("no facts for {name}\n{}", run.transcript()))
 }
 
 /// `key=value` of a result's `out`.
@@ -149,10 +150,10 @@ fn kcs_qemu_without_driver() {
         "{}",
         d.line
     );
-    let j = json_of(&run, "diag");
-    assert!(j.contains(r#""probes":[{"via":"kcs","#), "{j}");
-    assert!(j.contains(r#""next_steps":["load the IPMI drivers: modprobe ipmi_msghandler ipmi_devintf ipmi_si"]"#), "{j}");
-    assert!(j.contains(r#""source":"SMBIOS type 38""#), "{j}");
+    let j = facts_of(&run, "diag");
+    assert!(j.contains("probes: [ProbeOutcome { via: Kcs,"), "{j}");
+    assert!(j.contains(r#"next_steps: ["load the IPMI drivers: modprobe ipmi_msghandler ipmi_devintf ipmi_si"]"#), "{j}");
+    assert!(j.contains(r#""SMBIOS type 38")"#), "{j}");
 }
 
 #[test]
@@ -195,11 +196,11 @@ fn kcs_qemu_driver_then_rmmod() {
         "{}",
         d.line
     );
-    let j = json_of(&run, "diag-healthy");
+    let j = facts_of(&run, "diag-healthy");
     for m in ["ipmi_si", "ipmi_devintf", "ipmi_msghandler"] {
-        assert!(j.contains(&format!(r#""name":"{m}""#)), "{m}: {j}");
+        assert!(j.contains(&format!(r#"Module {{ name: "{m}""#)), "{m}: {j}");
     }
-    assert!(j.contains(r#""skipped_probes":[{"via":"kcs","reason":"the kernel driver owns the ports: the ipmi_si module is loaded (/proc/modules)"}]"#), "{j}");
+    assert!(j.contains(r#"skipped: [ProbeSkipped { via: Kcs, reason: "the kernel driver owns the ports: the ipmi_si module is loaded (/proc/modules)" }]"#), "{j}");
     assert_eq!(ok(&run, "dev-devid").out, SIM_DEVICE);
 
     let r = run.result("refused");
@@ -298,17 +299,22 @@ fn kcs_qemu_frozen_bmc() {
         d.out,
         "the BMC does not answer in-band (Get Device ID through /dev/ipmi0: no answer within 2.0 s)"
     );
-    let j = json_of(&run, "diag-frozen");
-    assert!(j.contains(r#""count":3,"stuck":3"#), "{j}");
-    assert!(j.contains(r#""next_steps":["reset the BMC out of band: ipmirs -H <bmc-address> lan mc reset cold""#), "{j}");
+    let j = facts_of(&run, "diag-frozen");
+    assert!(j.starts_with("tools=3 stuck=3 "), "{j}");
+    assert!(
+        j.contains(
+            r#"next_steps: ["reset the BMC out of band: ipmirs -H <bmc-address> lan mc reset cold""#
+        ),
+        "{j}"
+    );
     assert!(j.contains("first kill the stuck processes: kill "), "{j}");
     // kipmi0 polls the hung interface (100 % of a CPU on the incident's
     // machine; under TCG it gets less).
     let kipmi = j
-        .split(r#""name":"kipmi0","#)
+        .split(r#"name: "kipmi0","#)
         .nth(1)
-        .and_then(|rest| rest.split(r#""cpu_percent":"#).nth(1))
-        .and_then(|rest| rest.split(',').next())
+        .and_then(|rest| rest.split("cpu_percent: ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
         .and_then(|v| v.parse::<f64>().ok())
         .unwrap_or_else(|| panic!("no kipmi0 in {j}"));
     eprintln!("kipmi0 while the BMC is frozen: {kipmi} % CPU");

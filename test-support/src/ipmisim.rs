@@ -65,7 +65,7 @@ pub const SENSOR_BED_EMU: &str = include_str!("../beds/sensors/sim.emu");
 
 /// The sensor bed's persisted main SDR repository (63 records) and SEL
 /// (500 entries with fixed timestamps), installed by [`IpmiSim::start_sensor_bed`].
-const SENSOR_BED_FILES: [(&str, &[u8]); 2] = [
+pub const SENSOR_BED_FILES: [(&str, &[u8]); 2] = [
     ("sdr.20.main", include_bytes!("../beds/sensors/sdr.20.main")),
     ("sel.20", include_bytes!("../beds/sensors/sel.20")),
 ];

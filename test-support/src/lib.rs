@@ -2,6 +2,8 @@
 //! bench runner (`benches/src/bin/compare.rs`). Not published; nothing here
 //! is part of a library's API.
 //!
+//! - [`fakeroot`]: a fake `/proc`, `/sys`, `/dev` tree and scripted probes
+//!   for `ipmi_kcs::diagnose` and `recover`.
 //! - [`ipmisim`]: a private OpenIPMI `ipmi_sim` BMC on a loopback UDP port,
 //!   also with the sensor/SEL/FRU bed of `beds/sensors`.
 //! - [`proxy`]: a seeded loopback UDP proxy that drops, duplicates, delays
@@ -14,6 +16,7 @@
 //! - [`qemu`]: boot a Linux kernel under QEMU with an emulated KCS BMC.
 //! - [`vmsim`]: `ipmi_sim` as the external BMC of a QEMU guest.
 
+pub mod fakeroot;
 pub mod inmemory;
 pub mod ipmisim;
 pub mod program;

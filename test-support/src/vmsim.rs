@@ -42,6 +42,21 @@ pub struct VmSim {
 impl VmSim {
     /// Starts the simulator; panics (with its log) if it does not listen within 5 s.
     pub fn start() -> VmSim {
+        VmSim::start_with(VM_EMU, &[])
+    }
+
+    /// The sensor bed ([`crate::ipmisim::IpmiSim::start_sensor_bed`]: 63
+    /// SDRs, live sensors, a satellite at 0x30) behind the VM interface.
+    pub fn start_sensor_bed() -> VmSim {
+        VmSim::start_with(
+            crate::ipmisim::SENSOR_BED_EMU,
+            &crate::ipmisim::SENSOR_BED_FILES,
+        )
+    }
+
+    /// Starts the simulator with command file `emu` and persistence files
+    /// (`(name, bytes)`, installed where `mc_add ... persist_sdr` reads them).
+    pub fn start_with(emu: &str, files: &[(&str, &[u8])]) -> VmSim {
         let mut last = String::new();
         for _attempt in 0..5 {
             let dir = sim_process::state_dir("vmsim");
@@ -51,7 +66,12 @@ impl VmSim {
                  user 2 true \"admin\" \"secret\" admin 10 none md2 md5 straight\n"
             );
             fs::write(dir.join("lan.conf"), conf).expect("vmsim: write lan.conf");
-            fs::write(dir.join("sim.emu"), VM_EMU).expect("vmsim: write sim.emu");
+            fs::write(dir.join("sim.emu"), emu).expect("vmsim: write sim.emu");
+            let persist = dir.join("ipmi_sim").join("ipmirs-vm");
+            fs::create_dir_all(&persist).expect("vmsim: create the persistence directory");
+            for (name, bytes) in files {
+                fs::write(persist.join(name), bytes).expect("vmsim: write a persisted file");
+            }
             let child = sim_process::spawn(&dir, "vmsim");
             let mut sim = VmSim { child, dir, port };
             match sim.wait_listening() {

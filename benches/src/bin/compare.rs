@@ -19,7 +19,12 @@
 //! 4. Time to fail against a frozen BMC (ipmi_sim stopped with SIGSTOP):
 //!    `ipmirs --timeout 1` against ipmitool's defaults.
 //!
-//! 5. `sel elist` on the sensor bed's 500-entry SEL (ipmirs against
+//! 5. `sdr list` on the sensor bed (ipmi_sim, 63 SDRs, a bridged
+//!    satellite), fresh session: ipmirs against ipmitool and FreeIPMI's
+//!    `ipmi-sensors`, each without and with its SDR cache (`-S FILE` for
+//!    ipmirs and ipmitool, FreeIPMI's cache directory): wall, CPU, and
+//!    round trips counted by a UDP proxy in front of the simulator.
+//! 6. `sel elist` on the sensor bed's 500-entry SEL (ipmirs against
 //!    ipmitool and FreeIPMI's `ipmi-sel`, cold SDR cache) and `fru print`
 //!    (ipmirs against ipmitool): wall, CPU and round trips (datagrams
 //!    through a counting proxy, halved). `compare sel-fru` runs it alone.
@@ -44,6 +49,8 @@ use ipmi_core::cmd::GetChassisStatus;
 use ipmi_core::Transport;
 use ipmi_lanplus::{Client, ClientConfig};
 
+/// Runs per contender of `sdr list` on the sensor bed (scenario 5).
+const SDR_RUNS: usize = 5;
 /// Paired fresh-session runs per contender (scenario 1).
 const FRESH_RUNS: usize = 15;
 /// Interleaved pairs of `mc info` and `raw 6 1` (scenario 1b).
@@ -84,7 +91,10 @@ struct Run {
 fn measure(cmd: &mut Command, stdin: Option<&Path>, limit: Duration) -> Run {
     let out_path = std::env::temp_dir().join(format!("ipmirs-compare-{}.out", std::process::id()));
     let out = File::create(&out_path).expect("temp file");
-    cmd.stdout(Stdio::from(out)).stderr(Stdio::null());
+    cmd.stdout(Stdio::from(out));
+    if std::env::var_os("COMPARE_STDERR").is_none() {
+        cmd.stderr(Stdio::null());
+    }
     match stdin {
         Some(p) => cmd.stdin(Stdio::from(File::open(p).expect("stdin file"))),
         None => cmd.stdin(Stdio::null()),
@@ -119,7 +129,7 @@ fn measure(cmd: &mut Command, stdin: Option<&Path>, limit: Duration) -> Run {
     drop(child);
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    // Lossy: ipmitool prints some names as raw bytes (not UTF-8).
+    // Lossy: ipmitool prints some ID strings as raw bytes (not UTF-8).
     let mut bytes = Vec::new();
     let _ = File::open(&out_path).and_then(|mut f| f.read_to_end(&mut bytes));
     let stdout = String::from_utf8_lossy(&bytes).into_owned();
@@ -466,6 +476,179 @@ fn mc_info_cost(
     ));
 }
 
+/// One `sdr list` contender of scenario 5: a name and its command line.
+struct SdrContender {
+    name: &'static str,
+    cmd: Command,
+}
+
+/// Scenario 5: `sdr list` on the sensor bed through a counting proxy,
+/// without and with an SDR cache. Returns the rows' figures for the notes.
+fn sdr_list(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    use ipmirs_test_support::proxy::{Faults, Proxy};
+    let sim = ipmisim::IpmiSim::start_sensor_bed();
+    let proxy = Proxy::start(
+        SocketAddr::from(([127, 0, 0, 1], sim.port())),
+        Faults::none(),
+        1,
+    );
+    let port = proxy.addr().port();
+    let dir = std::env::temp_dir().join(format!("ipmirs-compare-sdr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dump = dir.join("bed.sdr");
+    let dump_s = dump.to_str().expect("utf-8 path").to_string();
+    let cache_dir = format!("--sdr-cache-directory={}", dir.display());
+    let made = measure(
+        &mut ipmirs_command(ipmirs, port, 3, &[], &["sdr", "dump", &dump_s]),
+        None,
+        Duration::from_secs(30),
+    );
+    assert_eq!(made.code, Some(0), "ipmirs sdr dump: {made:?}");
+    let ipmitool = |extra: &[&str]| {
+        let mut c = Command::new("ipmitool");
+        c.env("IPMI_PASSWORD", PASSWORD)
+            .args(["-I", "lanplus", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-U", USER, "-E", "-C", "3"])
+            .args(extra)
+            .args(["sdr", "list"]);
+        c
+    };
+    let sensors = |extra: &[&str]| {
+        let mut c = Command::new("ipmi-sensors");
+        c.args([
+            "-h",
+            &format!("127.0.0.1:{port}"),
+            "-u",
+            USER,
+            "-p",
+            PASSWORD,
+        ])
+        .args(["-D", "LAN_2_0", "-l", "ADMIN", "-W", "opensesspriv"])
+        .args([cache_dir.as_str(), "--quiet-cache", "--bridge-sensors"])
+        .args(extra);
+        c
+    };
+    let mut contenders = vec![
+        SdrContender {
+            name: "ipmirs",
+            cmd: ipmirs_command(ipmirs, port, 3, &[], &["sdr", "list"]),
+        },
+        SdrContender {
+            name: "ipmirs -S FILE",
+            cmd: ipmirs_command(ipmirs, port, 3, &["-S", &dump_s], &["sdr", "list"]),
+        },
+        SdrContender {
+            name: "ipmitool",
+            cmd: ipmitool(&[]),
+        },
+        SdrContender {
+            name: "ipmitool -S FILE",
+            cmd: ipmitool(&["-S", &dump_s]),
+        },
+    ];
+    if tool("ipmi-sensors").is_some() {
+        contenders.push(SdrContender {
+            name: "ipmi-sensors --sdr-cache-recreate",
+            cmd: sensors(&["--sdr-cache-recreate"]),
+        });
+        contenders.push(SdrContender {
+            name: "ipmi-sensors (cache)",
+            cmd: sensors(&[]),
+        });
+    }
+    let mut figures = Vec::new();
+    for c in &mut contenders {
+        let mut runs = Vec::new();
+        let before = proxy.stats().received;
+        for _ in 0..SDR_RUNS {
+            runs.push(measure(&mut c.cmd, None, Duration::from_secs(60)));
+        }
+        let datagrams = proxy.stats().received - before;
+        // ipmirs exits 1 on the bed: three sensors cannot be read.
+        assert!(
+            runs.iter().all(|r| r.stdout.contains("CPU1 Temp")),
+            "{}: {:?}",
+            c.name,
+            runs[0]
+        );
+        figures.push((
+            c.name,
+            median_by(&runs, |r| ms(r.wall)),
+            median_by(&runs, |r| ms(r.cpu)),
+            datagrams as f64 / 2.0 / SDR_RUNS as f64,
+        ));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let find = |n: &str| figures.iter().find(|f| f.0 == n).copied();
+    let pairs = [
+        (
+            "no cache",
+            "ipmirs",
+            "ipmitool",
+            "ipmi-sensors --sdr-cache-recreate",
+        ),
+        (
+            "cache",
+            "ipmirs -S FILE",
+            "ipmitool -S FILE",
+            "ipmi-sensors (cache)",
+        ),
+    ];
+    for (label, a, b, freeipmi) in pairs {
+        let (Some(x), Some(y)) = (find(a), find(b)) else {
+            continue;
+        };
+        rows.push(row(
+            &format!("5. sdr list, sensor bed, {label}: wall ({a} vs {b})"),
+            format!("{:.1} ms", x.1),
+            format!("{:.1} ms", y.1),
+            format!("{:.1}x faster", y.1 / x.1),
+            if label == "no cache" {
+                ">= 5x faster"
+            } else {
+                "-"
+            },
+            (label == "no cache").then_some(y.1 / x.1 >= 5.0),
+        ));
+        rows.push(row(
+            &format!("5. same ({label}): CPU (user+sys)"),
+            format!("{:.1} ms", x.2),
+            format!("{:.1} ms", y.2),
+            format!("{:.1}x less", y.2 / x.2.max(0.001)),
+            "-",
+            None,
+        ));
+        rows.push(row(
+            &format!("5. same ({label}): round trips"),
+            format!("{:.0}", x.3),
+            format!("{:.0}", y.3),
+            format!("{:.0} fewer", y.3 - x.3),
+            "fewer than both peers",
+            Some(x.3 < y.3 && find(freeipmi).map_or(true, |z| x.3 < z.3)),
+        ));
+    }
+    let mut all = String::new();
+    for f in &figures {
+        let _ = write!(
+            all,
+            "{}: {:.1} ms wall, {:.1} ms CPU, {:.0} round trips; ",
+            f.0, f.1, f.2, f.3
+        );
+    }
+    notes.push(format!(
+        "Scenario 5: `sdr list` on the sensor bed (test-support/beds/sensors, ipmi_sim), \
+         {SDR_RUNS} runs each, medians; round trips are datagrams through a counting UDP proxy \
+         / 2 per run, session setup and close included. With cache: `-S FILE` written by \
+         `ipmirs sdr dump` (readings still come from the BMC), FreeIPMI's cache directory \
+         filled by the run before. ipmirs's round trips without cache: the session (about \
+         6 with Close Session), Get SDR Repository Info and Reserve SDR Repository (1 each), \
+         111 Get SDR for the 63 records (ipmi_sim serves at most 32 bytes per read, so a full \
+         sensor record takes two; one 0xCA answers the first whole-record read, then the \
+         chunk stays 32), 44 Get Sensor Reading and one Get Sensor Reading Factors; with \
+         `-S` the walk is gone. {all}"
+    ));
+}
+
 /// Scenario 2: a command in an open session against a bare round trip.
 fn open_session(serve: &Serve, rows: &mut Vec<Row>) -> f64 {
     let addr = serve.addr(0);
@@ -798,7 +981,7 @@ fn frozen(ipmirs: &Path, sim: &ipmisim::IpmiSim, rows: &mut Vec<Row>) {
     ));
 }
 
-/// Runs of each contender in scenario 5 (ipmitool takes seconds each).
+/// Runs of each contender in scenario 6 (ipmitool takes seconds each).
 const SEL_RUNS: usize = 3;
 
 /// `command` for ipmirs, ipmitool or ipmi-sel against 127.0.0.1:`port`.
@@ -835,7 +1018,7 @@ fn fresh_dir(dir: &Path) {
     std::fs::create_dir_all(dir).expect("cache directory");
 }
 
-/// Scenario 5: `sel elist` (500 entries) and `fru print` on the sensor bed.
+/// Scenario 6: `sel elist` (500 entries) and `fru print` on the sensor bed.
 fn sel_fru(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     use ipmirs_test_support::proxy::{Faults, Proxy};
     let sim = ipmisim::IpmiSim::start_sensor_bed();
@@ -1167,7 +1350,7 @@ fn main() -> ExitCode {
     let release = root.join("target/release");
     let ipmirs = release.join("ipmirs");
     let fleet_bench = release.join("fleet_bench");
-    // `compare sel-fru`: scenario 5 alone (needs only ipmirs and the
+    // `compare sel-fru`: scenario 6 alone (needs only ipmirs and the
     // peers), printed, BENCHMARKS.md untouched.
     if std::env::args().nth(1).as_deref() == Some("sel-fru") {
         let (mut rows, mut notes) = (Vec::new(), Vec::new());
@@ -1207,6 +1390,16 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
+    // `compare sdr-list`: scenario 5 alone, printed, BENCHMARKS.md untouched.
+    if std::env::args().nth(1).as_deref() == Some("sdr-list") {
+        sdr_list(&ipmirs, &mut rows, &mut notes);
+        print_table(&rows);
+        for n in &notes {
+            println!("{n}");
+        }
+        return ExitCode::SUCCESS;
+    }
+
     eprintln!("compare: 1/4 fresh session on ipmi_sim ...");
     let sim = ipmisim::IpmiSim::start();
     fresh_session(&ipmirs, &sim, &mut rows, &mut notes);
@@ -1220,7 +1413,9 @@ fn main() -> ExitCode {
     eprintln!("compare: 4/4 frozen BMC (ipmitool takes its time) ...");
     frozen(&ipmirs, &sim, &mut rows);
     drop(sim);
-    eprintln!("compare: 5 sel elist and fru print on the sensor bed ...");
+    eprintln!("compare: 5/6 sdr list on the sensor bed ...");
+    sdr_list(&ipmirs, &mut rows, &mut notes);
+    eprintln!("compare: 6/6 sel elist and fru print on the sensor bed ...");
     sel_fru(&ipmirs, &mut rows, &mut notes);
     criterion_rows(&mut rows, &mut notes);
 
@@ -1263,7 +1458,7 @@ fn main() -> ExitCode {
            calling thread's (getrusage RUSAGE_THREAD) divided by the number of commands.\n\
          - Scenario 4: ipmi_sim stopped with SIGSTOP; `ipmirs --timeout 1` three times (median), \
            ipmitool once with its defaults (no `-N`/`-R`).\n\
-         - Scenario 5: the sensor bed (`IpmiSim::start_sensor_bed()`), {SEL_RUNS} runs each \
+         - Scenario 6: the sensor bed (`IpmiSim::start_sensor_bed()`), {SEL_RUNS} runs each \
            (median); round trips are the datagrams a counting proxy saw in one more run, halved. \
            Each run opens its own session (about 6 round trips). `sel elist` needs Get SEL Info, \
            one Get SEL Entry per entry (500; ipmi_sim answers whole 16-byte records) and the SDR \

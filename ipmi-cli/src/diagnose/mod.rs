@@ -7,8 +7,8 @@
 //! verdict with the next steps (e.g. the out-of-band `ipmirs -H
 //! <bmc-address> lan mc reset cold`).
 //!
-//! Standard output: the library's text report, or with `--json` its one
-//! JSON object. Exit 0 healthy, 1 not (the verdict's code), 3 when the
+//! Standard output: the report as text, or with `--json` one JSON object
+//! ([`render`]). Exit 0 healthy, 1 not (the verdict's code), 3 when the
 //! triage did not finish within `--timeout`.
 //!
 //! Bounded: each probe has its deadline (2 s, less under a short
@@ -16,6 +16,8 @@
 //! main thread stops waiting for at `--timeout`: reading `/proc/PID/cmdline`
 //! of a process stuck in the kernel can itself block (the kernel takes the
 //! target's memory-map lock), and a triage of a hung machine must not hang.
+
+pub mod render;
 
 use std::sync::mpsc;
 
@@ -58,52 +60,58 @@ pub fn run(settings: &DiagnoseSettings, io: &mut Streams) -> u8 {
 
 /// Runs the triage over `sys` and `probe` on a worker thread, waiting for
 /// it at most `settings.timeout`; prints the report; returns the exit code.
-pub fn run_with<S, P>(sys: S, mut probe: P, settings: &DiagnoseSettings, io: &mut Streams) -> u8
+pub fn run_with<S, P>(sys: S, probe: P, settings: &DiagnoseSettings, io: &mut Streams) -> u8
 where
     S: System + Send + 'static,
     P: Probe + Send + 'static,
 {
-    let opts = options(settings);
+    match triage(sys, probe, options(settings), settings.timeout) {
+        Ok(report) => print(&report, settings.json, io),
+        Err(e) => io.fail(settings.json, &e),
+    }
+}
+
+/// The triage over `sys` and `probe` with `opts` on a worker thread,
+/// waited for at most `timeout` (`recover` starts from it too).
+pub fn triage<S, P>(
+    sys: S,
+    mut probe: P,
+    opts: Options,
+    timeout: std::time::Duration,
+) -> Result<Report, CliError>
+where
+    S: System + Send + 'static,
+    P: Probe + Send + 'static,
+{
     let (tx, rx) = mpsc::channel::<Report>();
-    let spawned = std::thread::Builder::new()
+    std::thread::Builder::new()
         .name("ipmirs-diagnose".into())
         .spawn(move || {
             let _ = tx.send(diagnose::run(&sys, &mut probe, &opts));
-        });
-    if let Err(e) = spawned {
-        return io.fail(
-            settings.json,
-            &CliError::Failed {
-                class: ErrorClass::Io,
-                message: format!("diagnose: cannot start the triage's thread: {e}"),
-                stage: None,
-            },
-        );
-    }
-    match rx.recv_timeout(settings.timeout) {
-        Ok(report) => print(&report, settings.json, io),
-        Err(mpsc::RecvTimeoutError::Timeout) => io.fail(
-            settings.json,
-            &CliError::Failed {
-                class: ErrorClass::Timeout,
-                message: format!(
-                    "diagnose: no verdict within {:.1} s (--timeout): reading /proc or probing the BMC \
-                     blocked; a process stuck in the kernel can block reads of its /proc/PID files. \
-                     Look at `ps -eo pid,stat,wchan:32,etime,args | grep -i ipmi` and, if the BMC is \
-                     hung, reset it out of band: ipmirs -H <bmc-address> lan mc reset cold",
-                    settings.timeout.as_secs_f64()
-                ),
-                stage: None,
-            },
-        ),
-        Err(mpsc::RecvTimeoutError::Disconnected) => io.fail(
-            settings.json,
-            &CliError::Failed {
-                class: ErrorClass::Io,
-                message: "diagnose: the triage stopped without a report".into(),
-                stage: None,
-            },
-        ),
+        })
+        .map_err(|e| CliError::Failed {
+            class: ErrorClass::Io,
+            message: format!("diagnose: cannot start the triage's thread: {e}"),
+            stage: None,
+        })?;
+    match rx.recv_timeout(timeout) {
+        Ok(report) => Ok(report),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(CliError::Failed {
+            class: ErrorClass::Timeout,
+            message: format!(
+                "diagnose: no verdict within {:.1} s (--timeout): reading /proc or probing the BMC \
+                 blocked; a process stuck in the kernel can block reads of its /proc/PID files. \
+                 Look at `ps -eo pid,stat,wchan:32,etime,args | grep -i ipmi` and, if the BMC is \
+                 hung, reset it out of band: ipmirs -H <bmc-address> lan mc reset cold",
+                timeout.as_secs_f64()
+            ),
+            stage: None,
+        }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(CliError::Failed {
+            class: ErrorClass::Io,
+            message: "diagnose: the triage stopped without a report".into(),
+            stage: None,
+        }),
     }
 }
 
@@ -111,11 +119,11 @@ where
 pub fn print(report: &Report, json: bool, io: &mut Streams) -> u8 {
     let verdict = diagnose::verdict(report);
     let text = if json {
-        let mut line = diagnose::render_json(report);
+        let mut line = render::render_json(report);
         line.push('\n');
         line
     } else {
-        diagnose::render_text(report)
+        render::render_text(report)
     };
     match io
         .out

@@ -3,58 +3,15 @@
 use super::*;
 use ipmi_kcs::diagnose::{ProbeAnswer, ProbeFailure, ProbeVia};
 use ipmi_kcs::kcs::{Backend, KcsAddress};
-use std::path::{Path, PathBuf};
+use ipmirs_test_support::fakeroot::FakeMachine;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// A fake root: proc/, dev/ in a temp dir; removed on drop.
-struct Tree(PathBuf);
-
-impl Tree {
-    fn new(name: &str) -> Tree {
-        let dir =
-            std::env::temp_dir().join(format!("ipmirs-cli-diag-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let t = Tree(dir);
-        t.file("proc/uptime", "10000.00 19000.00\n");
-        t.file("proc/loadavg", "0.10 0.20 0.30 1/120 999\n");
-        t.file("proc/devices", "Character devices:\n  1 mem\n");
-        t.file("proc/modules", "e1000 151552 0 - Live 0x0\n");
-        std::fs::create_dir_all(t.0.join("dev")).unwrap();
-        t
-    }
-
-    fn file(&self, rel: &str, text: &str) {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    fn drivers_loaded(&self) {
-        self.file(
-            "proc/modules",
-            "ipmi_si 86016 0 - Live 0x0\nipmi_devintf 20480 0 - Live 0x0\n\
-             ipmi_msghandler 122880 2 ipmi_devintf,ipmi_si, Live 0x0\n",
-        );
-        self.file("proc/devices", "Character devices:\n  1 mem\n239 ipmidev\n");
-        self.file("dev/ipmi0", "");
-    }
-
-    /// An ipmitool process started `start` ticks after boot.
-    fn ipmitool(&self, pid: u32, state: char, start: u64) {
-        self.file(
-            &format!("proc/{pid}/stat"),
-            &format!(
-                "{pid} (ipmitool) {state} 2 0 0 0 -1 4194560 0 0 0 0 1 1 0 0 20 0 1 0 {start} \
-                 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
-            ),
-        );
-        self.file(&format!("proc/{pid}/cmdline"), "ipmitool\0mc\0info\0");
-    }
-}
-
-impl Drop for Tree {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+/// The fake machine of the library's tests with three ipmitool processes
+/// `state`, started 100 ticks after boot (hours ago).
+fn stuck_ipmitools(m: &FakeMachine, state: char) {
+    for pid in 2000..2003 {
+        m.process(pid, "ipmitool", state, "ipmitool mc info", 2, 100);
     }
 }
 
@@ -107,11 +64,11 @@ fn settings(root: &Path, json: bool, timeout: Duration) -> DiagnoseSettings {
     }
 }
 
-fn go(tree: &Tree, probe: FakeProbe, json: bool, timeout: Duration) -> (u8, String, String) {
-    let s = settings(&tree.0, json, timeout);
+fn go(tree: &FakeMachine, probe: FakeProbe, json: bool, timeout: Duration) -> (u8, String, String) {
+    let s = settings(&tree.dir, json, timeout);
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = run_with(
-        RootFs::at(&tree.0),
+        RootFs::at(&tree.dir),
         probe,
         &s,
         &mut Streams {
@@ -128,8 +85,8 @@ fn go(tree: &Tree, probe: FakeProbe, json: bool, timeout: Duration) -> (u8, Stri
 
 #[test]
 fn healthy_exits_0_with_the_text_report() {
-    let tree = Tree::new("healthy");
-    tree.drivers_loaded();
+    let tree = FakeMachine::new("cli-diag-healthy");
+    tree.ipmi_loaded();
     let probe = FakeProbe {
         device: Ok(qemu_answer()),
         hang: None,
@@ -149,12 +106,10 @@ fn healthy_exits_0_with_the_text_report() {
 
 #[test]
 fn stuck_tools_and_a_silent_bmc_exit_1_with_the_out_of_band_step() {
-    let tree = Tree::new("stuck");
-    tree.drivers_loaded();
+    let tree = FakeMachine::new("cli-diag-stuck");
+    tree.ipmi_loaded();
     // Started 100 ticks after boot; uptime 10000 s: stuck for hours.
-    for pid in 2000..2003 {
-        tree.ipmitool(pid, 'D', 100);
-    }
+    stuck_ipmitools(&tree, 'D');
     let probe = FakeProbe {
         device: Err(ProbeFailure {
             path: "/dev/ipmi0".into(),
@@ -179,8 +134,8 @@ fn stuck_tools_and_a_silent_bmc_exit_1_with_the_out_of_band_step() {
 
 #[test]
 fn a_hung_triage_ends_at_the_timeout_with_exit_3() {
-    let tree = Tree::new("hung");
-    tree.drivers_loaded();
+    let tree = FakeMachine::new("cli-diag-hung");
+    tree.ipmi_loaded();
     let probe = FakeProbe {
         device: Ok(qemu_answer()),
         hang: Some(Duration::from_secs(3)),

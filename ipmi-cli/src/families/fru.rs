@@ -73,7 +73,8 @@ impl Words {
 pub struct Outcome {
     text: String,
     devices: Vec<Value>,
-    failures: Vec<String>,
+    /// Devices or parts that could not be read or are corrupt (exit 1).
+    pub failures: Vec<String>,
 }
 
 /// ipmitool's rule for the FRU locators it prints: a logical FRU device
@@ -280,7 +281,6 @@ impl Outcome {
                 self.text.clone().into_bytes()
             },
             note: None,
-            failure: (!self.failures.is_empty()).then(|| self.failures.join("; ")),
         }
     }
 

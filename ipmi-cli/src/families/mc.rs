@@ -339,7 +339,6 @@ impl Outcome {
                 Rendered {
                     bytes,
                     note: Some(format!("manufacturer name from {:?}", names.source)),
-                    failure: None,
                 }
             }
             Outcome::Reset(kind) if json => {

@@ -48,19 +48,12 @@ pub struct Rendered {
     pub bytes: Vec<u8>,
     /// Said with `-v` (e.g. where a name came from).
     pub note: Option<String>,
-    /// What failed although the rest was printed (a corrupt FRU area):
-    /// said on standard error, exit 1.
-    pub failure: Option<String>,
 }
 
 impl Rendered {
     /// Just these bytes.
     pub fn bytes(bytes: Vec<u8>) -> Self {
-        Rendered {
-            bytes,
-            note: None,
-            failure: None,
-        }
+        Rendered { bytes, note: None }
     }
 }
 
@@ -182,16 +175,23 @@ families! {
     User => user,
     Lan => lan,
     Dcmi => dcmi,
+    Sdr => sdr,
     Sel => sel,
     Fru => fru,
 }
 
 impl Action {
-    /// ipmitool's `-c`: the forms that have a CSV layout (`sel list`,
-    /// `sel elist`) print it; the others print as without it.
-    pub fn with_csv(self) -> Action {
+    /// The action with ipmitool's `-c` (CSV), `--json` (which asks `sdr`
+    /// for thresholds too) and `-S FILE` (SDRs from a file) applied, where
+    /// the family has them (`sel list`/`elist` have a CSV form).
+    pub fn with_output(mut self, csv: bool, json: bool, sdr_file: Option<PathBuf>) -> Self {
+        if let Action::Sdr(a) = &mut self {
+            a.csv = csv;
+            a.json = json;
+            a.sdr_file = sdr_file;
+        }
         match self {
-            Action::Sel(a) => Action::Sel(a.with_csv()),
+            Action::Sel(a) if csv => Action::Sel(a.with_csv()),
             other => other,
         }
     }
@@ -199,6 +199,18 @@ impl Action {
     /// A Cold Reset: the BMC is resetting, so closing gets little time.
     pub fn resets_the_bmc(&self) -> bool {
         matches!(self, Action::Mc(mc::Action::Reset(mc::ResetKind::Cold)))
+    }
+}
+
+impl Outcome {
+    /// What failed although the action has an answer (a sensor that could
+    /// not be read): one line each on standard error, and exit 1.
+    pub fn failures(&self) -> &[String] {
+        match self {
+            Outcome::Sdr(o) => &o.failures,
+            Outcome::Fru(o) => &o.failures,
+            _ => &[],
+        }
     }
 }
 
@@ -325,6 +337,10 @@ pub fn perform<T: Transport>(
     deadline: Deadline,
     trace: &mut dyn FnMut(&Request, &Exchange),
 ) -> Result<Outcome, ActionError<T::Error>> {
+    // Listings take many exchanges over a whole transport (the SDR walk).
+    if let Action::Sdr(a) = action {
+        return sdr::perform(transport, a, deadline, trace).map(Outcome::Sdr);
+    }
     let target = transport.default_target();
     let mut send = |request: &Request| {
         let start = Instant::now();

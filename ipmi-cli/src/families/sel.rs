@@ -511,7 +511,6 @@ impl Outcome {
         Rendered {
             bytes: o.into_bytes(),
             note,
-            failure: None,
         }
     }
 

@@ -12,8 +12,6 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "i2c",
     "spd",
     "event",
-    "sdr",
-    "sensor",
     "gendev",
     "pef",
     "sol",
@@ -44,6 +42,16 @@ const IPMITOOL_SUB_WORDS: &[(&str, &[&str], &str)] = &[
             "setsysinfo",
         ],
         "mc takes info, reset cold|warm, guid, selftest, watchdog get|reset|off, getenables and getsysinfo",
+    ),
+    (
+        "sdr",
+        &["get", "info", "type", "dump", "entity", "fill"],
+        "sdr takes list and elist",
+    ),
+    (
+        "sensor",
+        &["get", "reading", "thresh", "event"],
+        "sensor takes list",
     ),
     (
         "chassis",
@@ -103,6 +111,6 @@ pub fn first_word(after_lan: bool, words: &[OsString]) -> CliError {
         return not_yet(shown(&first, rest));
     }
     CliError::Usage(format!(
-        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set, dcmi, sel and fru; see ipmirs --help)"
+        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set, dcmi, sdr, sensor, sel and fru; see ipmirs --help)"
     ))
 }

@@ -13,7 +13,9 @@ use ipmi_kcs::kcs::{Backend, KcsAddress};
 use ipmi_lanplus::fleet::{parse_host_list, parse_hosts_file, HostSpec};
 use ipmi_lanplus::server::{parse_cipher_suites, parse_listen, ServerConfig, User};
 
-use crate::args::{Cli, DiagnoseArgs, InterfaceWord, Job, KcsBackend, Options, ServeArgs};
+use crate::args::{
+    Cli, DiagnoseArgs, InterfaceWord, Job, KcsBackend, Options, RecoverArgs, ServeArgs, Top, Words,
+};
 pub use crate::connect::kcs::KcsSettings;
 pub use crate::connect::lan::LanSettings;
 pub use crate::connect::local::{DeviceChoice, LocalSettings};
@@ -102,6 +104,8 @@ pub enum Plan {
     Try(TrySettings),
     /// `diagnose`
     Diagnose(DiagnoseSettings),
+    /// `recover`
+    Recover(RecoverSettings),
     /// A client command on several BMCs (`-H h1,h2`, `--hosts-file`).
     Fleet(FleetSettings),
 }
@@ -215,6 +219,32 @@ pub struct DiagnoseSettings {
     pub json: bool,
 }
 
+/// `ipmirs recover`, resolved.
+#[derive(Debug)]
+pub struct RecoverSettings {
+    /// The triage it starts from (its `timeout` bounds the triage).
+    pub diagnose: DiagnoseSettings,
+    /// `--dry-run` (also implied by `--root`).
+    pub dry_run: bool,
+    /// `--yes`
+    pub yes: bool,
+    /// `--kill-stuck`
+    pub kill_stuck: bool,
+    /// `--stuck-after`
+    pub stuck_after: Duration,
+    /// `--unload-driver`
+    pub unload_driver: bool,
+    /// `--timeout`: how long each reset step waits for the BMC to answer again.
+    pub reset_budget: Duration,
+    /// `-H` and the lan options: the out-of-band step's session.
+    pub lan: Option<LanSettings>,
+}
+
+/// `--stuck-after` when not given.
+pub const RECOVER_STUCK_AFTER: Duration = Duration::from_secs(300);
+/// A reset's budget without `--timeout`: BMCs take one to two minutes to boot.
+pub const RECOVER_RESET_BUDGET: Duration = Duration::from_secs(120);
+
 /// The probes' deadline without a shorter `--timeout`.
 pub const DIAGNOSE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -301,6 +331,7 @@ pub fn plan(cli: &Cli, env: &dyn Env) -> Result<Plan, CliError> {
         Job::Serve(args) => resolve_serve(args, &cli.options).map(Plan::Serve),
         Job::Try => resolve_try(&cli.options).map(Plan::Try),
         Job::Diagnose(args) => resolve_diagnose(args, &cli.options).map(Plan::Diagnose),
+        Job::Recover(args) => resolve_recover(args, cli, env).map(Plan::Recover),
     }
 }
 
@@ -313,10 +344,7 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
             "serve, try and diagnose are not client commands".into(),
         ));
     };
-    let mut action = action_of(command)?;
-    if o.csv {
-        action = action.with_csv();
-    }
+    let action = action_of(command)?;
 
     let interface = interface_of(word, o.interface.as_deref(), o.host.is_some())?;
     let explicit = word.is_some() || o.interface.is_some();
@@ -343,7 +371,7 @@ pub fn resolve(cli: &Cli, env: &dyn Env) -> Result<Invocation, CliError> {
     };
     Ok(Invocation {
         link,
-        action,
+        action: action.with_output(o.csv, o.json, o.sdr_file.clone()),
         timeout: o.timeout(),
         json: o.json,
         verbose: o.verbose,
@@ -469,11 +497,7 @@ fn kcs_settings(o: &Options) -> Result<KcsSettings, CliError> {
     }
     Ok(KcsSettings {
         address: o.kcs_address,
-        backend: match o.kcs_backend {
-            None => Backend::Auto,
-            Some(KcsBackend::Ioport) => Backend::IoPort,
-            Some(KcsBackend::Devport) => Backend::DevPort,
-        },
+        backend: backend_of(o.kcs_backend),
         force: o.kcs_force,
         root: PathBuf::from("/"),
         ignored: lan_only_flags(o),
@@ -707,14 +731,109 @@ pub fn resolve_diagnose(
         probe_kcs: args.root.is_none(),
         root,
         kcs_address: options.kcs_address,
-        kcs_backend: match options.kcs_backend {
-            None => Backend::Auto,
-            Some(KcsBackend::Ioport) => Backend::IoPort,
-            Some(KcsBackend::Devport) => Backend::DevPort,
-        },
+        kcs_backend: backend_of(options.kcs_backend),
         timeout,
         probe_timeout: DIAGNOSE_PROBE_TIMEOUT.min(timeout / 3),
         json: options.json,
+    })
+}
+
+/// `--kcs-backend`, or choose.
+fn backend_of(backend: Option<KcsBackend>) -> Backend {
+    match backend {
+        None => Backend::Auto,
+        Some(KcsBackend::Ioport) => Backend::IoPort,
+        Some(KcsBackend::Devport) => Backend::DevPort,
+    }
+}
+
+/// Resolves `recover`: its flags, `--json`, `--kcs-addr`, `--kcs-backend`,
+/// `--timeout` (each reset's budget), and `-H` with the lan options for
+/// the out-of-band step (resolved as `lan mc reset cold` would be).
+pub fn resolve_recover(
+    args: &RecoverArgs,
+    cli: &Cli,
+    env: &dyn Env,
+) -> Result<RecoverSettings, CliError> {
+    let o = &cli.options;
+    let lan_flags = [
+        "-H", "-p", "-U", "-P", "-E", "-f", "-a", "-C", "-L", "-k", "-y", "-K", "-N", "-R",
+    ];
+    let refused: Vec<&str> = o
+        .client_flags()
+        .into_iter()
+        .filter(|f| {
+            !(lan_flags.contains(f)
+                || matches!(
+                    *f,
+                    "--json" | "--timeout" | "--kcs-addr" | "--kcs-backend" | "-I"
+                ))
+        })
+        .collect();
+    refuse_client_options(
+        "recover",
+        &refused,
+        "takes --json, --timeout, --kcs-addr, --kcs-backend, and -H with the lan options for the \
+         out-of-band reset",
+    )?;
+    if is_fleet(o) {
+        return Err(CliError::Usage(
+            "recover: -H names one BMC (this machine's), not several".into(),
+        ));
+    }
+    let lan = if o.host.is_some() {
+        let reset = Cli {
+            options: o.clone(),
+            command: Top::Lan {
+                command: Words::Known(crate::families::Command::Mc(
+                    crate::families::mc::Words::Mc {
+                        command: crate::families::mc::McCommand::Reset {
+                            kind: crate::families::mc::ResetKind::Cold,
+                        },
+                    },
+                )),
+            },
+        };
+        match resolve(&reset, env)?.link {
+            Link::Lan(settings) => Some(settings),
+            _ => {
+                return Err(CliError::Usage(
+                    "recover: -H resets the BMC over lan; -I must be lanplus".into(),
+                ))
+            }
+        }
+    } else {
+        let without_host: Vec<&str> = o
+            .client_flags()
+            .into_iter()
+            .filter(|f| lan_flags.contains(f))
+            .collect();
+        if !without_host.is_empty() {
+            return Err(CliError::Usage(format!(
+                "recover: {} without -H: the lan options are for the out-of-band reset of the BMC named by -H",
+                without_host.join(", ")
+            )));
+        }
+        None
+    };
+    let diagnose = DiagnoseSettings {
+        root: args.root.clone().unwrap_or_else(|| PathBuf::from("/")),
+        probe_kcs: args.root.is_none(),
+        kcs_address: o.kcs_address,
+        kcs_backend: backend_of(o.kcs_backend),
+        timeout: crate::args::DEFAULT_TIMEOUT,
+        probe_timeout: DIAGNOSE_PROBE_TIMEOUT,
+        json: o.json,
+    };
+    Ok(RecoverSettings {
+        diagnose,
+        dry_run: args.dry_run || args.root.is_some(),
+        yes: args.yes,
+        kill_stuck: args.kill_stuck,
+        stuck_after: args.stuck_after.unwrap_or(RECOVER_STUCK_AFTER),
+        unload_driver: args.unload_driver,
+        reset_budget: o.timeout.unwrap_or(RECOVER_RESET_BUDGET),
+        lan,
     })
 }
 

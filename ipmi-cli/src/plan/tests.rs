@@ -802,8 +802,8 @@ fn ipmitool_words_not_implemented_get_one_line() {
             "'sol activate' is not implemented yet",
         ),
         (
-            &["-H", "h", "sdr", "type", "Temperature"],
-            "'sdr type' is not implemented yet",
+            &["-H", "h", "sdr", "fill", "sensors"],
+            "'sdr fill' is not implemented yet",
         ),
         (&["pef", "list"], "'pef list' is not implemented yet"),
         (
@@ -832,7 +832,10 @@ fn ipmitool_words_not_implemented_get_one_line() {
             &["-H", "h", "mc", "setenables", "oem0=on"],
             "'mc setenables' is not implemented yet",
         ),
-        (&["sensor"], "'sensor' is not implemented yet"),
+        (
+            &["sensor", "thresh", "CPU1 Temp", "ucr", "90"],
+            "'sensor thresh' is not implemented yet",
+        ),
         (&["frobnicate"], "'frobnicate' is not an ipmirs command"),
         (
             &["lan", "frobnicate"],

@@ -4,7 +4,8 @@
 //! redacted), and whether the BMC answers Get
 //! Device ID (IPMI 2.0 §20.1) through `/dev/ipmi0` or, with the driver
 //! absent, directly over KCS (IPMI 2.0 §9). [`verdict()`] turns the
-//! [`Report`] into a verdict with the next step and an exit code.
+//! [`Report`] into a verdict with the next step and an exit code. Facts
+//! and verdict only: the CLI renders them (text and JSON).
 //!
 //! Every file is read through [`System`] (a root directory: `/`, or a fake
 //! tree in tests) and every probe through [`Probe`], so it all runs
@@ -14,15 +15,15 @@
 //! use ipmi_kcs::diagnose::{self, Options, RootFs, SystemProbe};
 //!
 //! let report = diagnose::run(&RootFs::real(), &mut SystemProbe::default(), &Options::default());
-//! print!("{}", diagnose::render_text(&report));
-//! std::process::exit(diagnose::verdict(&report).exit_code());
+//! let verdict = diagnose::verdict(&report);
+//! println!("{}", verdict.headline);
+//! std::process::exit(verdict.exit_code());
 //! ```
 
 mod cmdline;
 mod kind;
 pub mod procfs;
 mod redact;
-pub mod render;
 pub mod report;
 pub mod system;
 pub mod verdict;
@@ -40,13 +41,12 @@ use crate::kcs::{
 
 pub use kind::{ProcessKind, IPMI_DAEMONS};
 pub use redact::{redact, REDACTED};
-pub use render::{render_json, render_text};
 pub use report::{
     DeviceFile, KernelThread, Module, ProbeAnswer, ProbeFailure, ProbeOutcome, ProbeSkipped,
     ProbeVia, Report, ToolProcess,
 };
 pub use system::{RootFs, System, USER_HZ};
-pub use verdict::{verdict, Verdict};
+pub use verdict::{human_age, verdict, Verdict};
 
 /// The command names counted as IPMI tools: ipmitool, FreeIPMI's tools,
 /// ipmiutil, Supermicro's ipmicfg, and ipmirs itself ([`IPMI_DAEMONS`]
@@ -378,6 +378,7 @@ pub fn run(sys: &dyn System, probe: &mut dyn Probe, options: &Options) -> Report
             },
             state: stat.state,
             age_secs,
+            start_ticks: stat.starttime,
             wchan,
         };
         match kind {

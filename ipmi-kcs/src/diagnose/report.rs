@@ -63,6 +63,9 @@ pub struct ToolProcess {
     pub state: char,
     /// How long it has been running, in seconds.
     pub age_secs: f64,
+    /// Its start time after boot in clock ticks (`/proc/PID/stat` field
+    /// 22): with the pid, what tells it from a later process that reuses the pid.
+    pub start_ticks: u64,
     /// Where it sleeps in the kernel (`/proc/PID/wchan`), when readable.
     pub wchan: Option<String>,
 }
@@ -193,6 +196,18 @@ impl Report {
     pub fn stuck_tools(&self) -> impl Iterator<Item = &ToolProcess> {
         let limit = self.stuck_after;
         self.tools.iter().filter(move |t| t.is_stuck(limit))
+    }
+
+    /// The tool processes' state letters and how many are in each, most first.
+    pub fn tool_states(&self) -> Vec<(char, usize)> {
+        super::histogram(self.tools.iter(), |t| t.state)
+    }
+
+    /// Where the tool processes wait in the kernel (`wchan`) and how many, most first.
+    pub fn tool_wait_channels(&self) -> Vec<(String, usize)> {
+        super::histogram(self.tools.iter().filter_map(|t| t.wchan.clone()), |w| {
+            w.clone()
+        })
     }
 
     /// kipmi threads at or above `spin_percent`.

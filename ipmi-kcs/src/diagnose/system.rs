@@ -41,6 +41,11 @@ pub trait System {
 
     /// The root directory paths are relative to (`/` on a real machine).
     fn root(&self) -> &Path;
+
+    /// Where a symbolic link points (`/proc/PID/fd/N`), as written in the link.
+    fn read_link(&self, path: &str) -> io::Result<PathBuf> {
+        fs::read_link(self.root().join(path.trim_start_matches('/')))
+    }
 }
 
 /// The file tree under `root`: `/` for the running machine, a temp dir in tests.

@@ -16,8 +16,9 @@
 //!
 //! Result lines: `IPMIRS-RESULT name=N op=OP rc=RC class=CLASS ms=MS out=TEXT`,
 //! rc as the CLI's exit code (0 ok, 1 failure, 2 usage, 3 timeout); the
-//! diagnose step's rc is the verdict's exit code, its JSON follows on an
-//! `IPMIRS-JSON name=N` line.
+//! diagnose step's rc is the verdict's exit code; with `json` its facts
+//! follow on an `IPMIRS-FACTS name=N tools=N stuck=N VERDICT REPORT` line
+//! (Debug forms: the CLI renders, the library does not).
 
 use std::io::BufRead;
 use std::process::{Child, Command as Process, Stdio};
@@ -283,14 +284,18 @@ fn run_step(step: &Step, children: &mut Vec<Child>) {
             }
             let report = diagnose::run(&RootFs::real(), &mut SystemProbe::default(), &opts);
             let v = diagnose::verdict(&report);
-            for line in diagnose::render_text(&report).lines() {
+            // The facts, not a rendering (the CLI renders; its tests check
+            // the words): the counts, then the verdict and the report as
+            // Debug on one line.
+            for line in v.next_steps.iter().chain(&v.findings) {
                 println!("DIAG| {line}");
             }
             if json {
                 println!(
-                    "IPMIRS-JSON name={} {}",
+                    "IPMIRS-FACTS name={} tools={} stuck={} {v:?} {report:?}",
                     step.name,
-                    diagnose::render_json(&report)
+                    report.tools.len(),
+                    report.stuck_tools().count(),
                 );
             }
             let class = if v.healthy { "healthy" } else { "unhealthy" };
