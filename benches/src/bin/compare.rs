@@ -514,18 +514,9 @@ fn sdr_list(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         c
     };
     let sensors = |extra: &[&str]| {
-        let mut c = Command::new("ipmi-sensors");
-        c.args([
-            "-h",
-            &format!("127.0.0.1:{port}"),
-            "-u",
-            USER,
-            "-p",
-            PASSWORD,
-        ])
-        .args(["-D", "LAN_2_0", "-l", "ADMIN", "-W", "opensesspriv"])
-        .args([cache_dir.as_str(), "--quiet-cache", "--bridge-sensors"])
-        .args(extra);
+        let mut c = freeipmi_command("ipmi-sensors", port);
+        c.args([cache_dir.as_str(), "--quiet-cache", "--bridge-sensors"])
+            .args(extra);
         c
     };
     let mut contenders = vec![
@@ -981,6 +972,21 @@ fn frozen(ipmirs: &Path, sim: &ipmisim::IpmiSim, rows: &mut Vec<Row>) {
     ));
 }
 
+/// A FreeIPMI tool logged in as admin over RMCP+ to 127.0.0.1:`port`.
+fn freeipmi_command(program: &str, port: u16) -> Command {
+    let mut c = Command::new(program);
+    c.args([
+        "-h",
+        &format!("127.0.0.1:{port}"),
+        "-u",
+        USER,
+        "-p",
+        PASSWORD,
+    ])
+    .args(["-D", "LAN_2_0", "-l", "ADMIN", "-W", "opensesspriv"]);
+    c
+}
+
 /// Runs of each contender in scenario 6 (ipmitool takes seconds each).
 const SEL_RUNS: usize = 3;
 
@@ -990,23 +996,9 @@ fn peer_cmd(who: &str, ipmirs: &Path, port: u16, command: &[&str], cache: &Path)
         "ipmirs" => ipmirs_command(ipmirs, port, 3, &[], command),
         "ipmitool" => ipmitool_command(port, 3, command),
         _ => {
-            let mut c = Command::new("ipmi-sel");
-            c.args([
-                "-h",
-                &format!("127.0.0.1:{port}"),
-                "-u",
-                USER,
-                "-p",
-                PASSWORD,
-                "-D",
-                "LAN_2_0",
-                "-l",
-                "ADMIN",
-                "-W",
-                "opensesspriv",
-                "--quiet-cache",
-            ])
-            .arg(format!("--sdr-cache-directory={}", cache.display()));
+            let mut c = freeipmi_command("ipmi-sel", port);
+            c.arg("--quiet-cache")
+                .arg(format!("--sdr-cache-directory={}", cache.display()));
             c
         }
     }
