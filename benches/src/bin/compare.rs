@@ -1018,12 +1018,12 @@ fn sel_fru(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     let freeipmi = tool("ipmi-sel").is_some();
     for (label, command, peers) in [
         (
-            "5. sel elist, 500 entries",
+            "6. sel elist, 500 entries",
             &["sel", "elist"][..],
             &["ipmirs", "ipmitool", "ipmi-sel"][..],
         ),
         (
-            "5b. fru print, 6 FRU devices (2 bridged)",
+            "6b. fru print, 6 FRU devices (2 bridged)",
             &["fru", "print"][..],
             &["ipmirs", "ipmitool"][..],
         ),
