@@ -25,7 +25,7 @@ pub enum Words {
     #[command(flatten)]
     Known(Command),
     /// Any other word: an ipmitool command not implemented yet (`lan
-    /// print`, `sel list`), or a typo.
+    /// print`, `sol activate`), or a typo.
     #[command(external_subcommand)]
     Other(Vec<OsString>),
 }
@@ -337,7 +337,7 @@ pub enum Top {
     #[command(flatten)]
     Command(Command),
     /// Any other first word: an ipmitool command not implemented yet
-    /// (`sel`, `sol activate`), or a typo.
+    /// (`pef`, `sol activate`), or a typo.
     #[command(external_subcommand)]
     Other(Vec<OsString>),
 }

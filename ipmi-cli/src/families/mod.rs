@@ -20,6 +20,7 @@
 //!
 //! [`unimplemented`] refuses ipmitool's other commands with one line.
 
+pub mod repository;
 pub mod unimplemented;
 
 #[cfg(test)]
@@ -31,6 +32,7 @@ mod admin_tests;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use ipmi_core::reader::{ReadError, ReadMachine, Step};
 use ipmi_core::{
     CommandError, CompletionCode, Deadline, ErrorClass, Failure, Request, Response, Target,
     Transport,
@@ -174,19 +176,24 @@ families! {
     Lan => lan,
     Dcmi => dcmi,
     Sdr => sdr,
+    Sel => sel,
+    Fru => fru,
 }
 
 impl Action {
     /// The action with ipmitool's `-c` (CSV), `--json` (which asks `sdr`
     /// for thresholds too) and `-S FILE` (SDRs from a file) applied, where
-    /// the family has them.
+    /// the family has them (`sel list`/`elist` have a CSV form).
     pub fn with_output(mut self, csv: bool, json: bool, sdr_file: Option<PathBuf>) -> Self {
         if let Action::Sdr(a) = &mut self {
             a.csv = csv;
             a.json = json;
             a.sdr_file = sdr_file;
         }
-        self
+        match self {
+            Action::Sel(a) if csv => Action::Sel(a.with_csv()),
+            other => other,
+        }
     }
 
     /// A Cold Reset: the BMC is resetting, so closing gets little time.
@@ -201,6 +208,7 @@ impl Outcome {
     pub fn failures(&self) -> &[String] {
         match self {
             Outcome::Sdr(o) => &o.failures,
+            Outcome::Fru(o) => &o.failures,
             _ => &[],
         }
     }
@@ -213,6 +221,18 @@ pub enum ActionError<E> {
     Transport(E),
     /// The answer did not decode (completion code, short response...).
     Command(CommandError),
+    /// A multi-exchange read stopped (the peer loops or stalls).
+    Read(ReadError),
+}
+
+impl<E> ActionError<E> {
+    /// A reader's failure: a command's own error stays one.
+    pub fn from_read(e: ReadError) -> Self {
+        match e {
+            ReadError::Command(c) => ActionError::Command(c),
+            other => ActionError::Read(other),
+        }
+    }
 }
 
 /// One request/response as seen from the CLI (for `-vv`).
@@ -254,6 +274,19 @@ impl<'a, E> Exchanger<'a, E> {
         command.decode(&response).map_err(ActionError::Command)
     }
 
+    /// Drives a sans-IO reader (SEL, FRU) through this exchanger.
+    pub fn drive<M: ReadMachine>(&mut self, mut machine: M) -> Result<M::Output, ActionError<E>> {
+        loop {
+            match machine.step().map_err(ActionError::from_read)? {
+                Step::Done(out) => return Ok(out),
+                Step::Send(request) => {
+                    let response = self.exchange(&request)?;
+                    machine.feed(&response).map_err(ActionError::from_read)?;
+                }
+            }
+        }
+    }
+
     /// A one-exchange action: its request, and its decoding of the answer.
     pub fn one<O>(
         &mut self,
@@ -277,7 +310,7 @@ pub fn decode_alone<O>(
     let mut send = |_: &Request| answer.take().ok_or(());
     run(&mut Exchanger::new(Target::bmc(), &mut send)).map_err(|e| match e {
         ActionError::Command(e) => e,
-        ActionError::Transport(()) => CommandError::InvalidField {
+        ActionError::Read(_) | ActionError::Transport(()) => CommandError::InvalidField {
             command,
             field: "exchange count (the command takes several)",
             value: 2,
@@ -368,6 +401,7 @@ pub fn describe<E: Failure>(
             code,
         },
         ActionError::Command(e) => CliError::failed(&action.context(target), &e, None),
+        ActionError::Read(e) => CliError::failed(&action.context(target), &e, None),
         ActionError::Transport(e) => {
             let s = stage(&e);
             let mut err = CliError::failed(&action.context(target), &e, s);

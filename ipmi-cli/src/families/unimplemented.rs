@@ -12,9 +12,7 @@ pub const IPMITOOL_COMMANDS: &[&str] = &[
     "i2c",
     "spd",
     "event",
-    "fru",
     "gendev",
-    "sel",
     "pef",
     "sol",
     "tsol",
@@ -113,6 +111,6 @@ pub fn first_word(after_lan: bool, words: &[OsString]) -> CliError {
         return not_yet(shown(&first, rest));
     }
     CliError::Usage(format!(
-        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set, dcmi, sdr and sensor; see ipmirs --help)"
+        "'{first}' is not an ipmirs command (the commands are mc, chassis, power, raw, channel, session, user, lan print|set, dcmi, sdr, sensor, sel and fru; see ipmirs --help)"
     ))
 }

@@ -3,6 +3,7 @@
 //! ([`json`]). The families render their own answers ([`crate::families`]).
 
 pub mod json;
+pub mod localtime;
 
 use std::io::Write;
 

@@ -796,7 +796,7 @@ fn ipmitool_words_not_implemented_get_one_line() {
         usage_message(plan(&cli(args), &env))
     };
     for (line, said) in [
-        (&["sel"][..], "'sel' is not implemented yet"),
+        (&["pef"][..], "'pef' is not implemented yet"),
         (
             &["sol", "activate"],
             "'sol activate' is not implemented yet",
@@ -814,10 +814,10 @@ fn ipmitool_words_not_implemented_get_one_line() {
             &["lan", "stats", "get"],
             "'lan stats' is not implemented yet",
         ),
-        (&["lan", "sel", "list"], "'sel list' is not implemented yet"),
+        (&["lan", "pef", "list"], "'pef list' is not implemented yet"),
         (
-            &["local", "fru", "print", "0"],
-            "'fru print' is not implemented yet",
+            &["local", "sol", "info", "1"],
+            "'sol info' is not implemented yet",
         ),
         (
             &["chassis", "setbootparam", "5", "x"],
