@@ -78,6 +78,7 @@ impl Client {
             return Err(Error::Interrupted); // nothing sent yet
         }
         let mut conn = Connection::new(config, os_seed());
+        conn.set_peer(peer);
         conn.connect(Instant::now(), deadline)?;
         let mut client = Client {
             socket,

@@ -83,6 +83,7 @@ impl AsyncClient {
         let timeout = config.timeout;
         let target = config.target;
         let mut conn = Connection::new(config, os_seed());
+        conn.set_peer(peer);
         conn.connect(Instant::now(), deadline)?;
         let mut client = AsyncClient {
             socket,
