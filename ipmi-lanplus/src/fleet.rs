@@ -233,37 +233,58 @@ where
     Results { rx }
 }
 
-/// Runs `command` on every host from a new single-threaded tokio runtime,
-/// calling `on_result` as each host finishes (for a program that is not
-/// async, e.g. the command line).
-pub fn run_blocking<C>(
+/// Runs `command` on every host, calling `on_result` as each host
+/// finishes: the entry point for a caller already inside a tokio runtime
+/// (for one that is not, [`run_blocking`]).
+pub async fn run_async<C>(
     hosts: Vec<Host>,
     options: &Options,
     command: C,
     mut on_result: impl FnMut(HostResult<C::Output>),
+) -> Summary
+where
+    C: Command + Send + Sync + 'static,
+    C::Output: Send + 'static,
+{
+    let t0 = Instant::now();
+    let mut results = run(hosts, options, command);
+    let mut summary = Summary::default();
+    while let Some(r) = results.next().await {
+        summary.hosts += 1;
+        summary.ok += usize::from(r.result.is_ok());
+        on_result(r);
+    }
+    Summary {
+        elapsed: t0.elapsed(),
+        ..summary
+    }
+}
+
+/// Runs `command` on every host from a new single-threaded tokio runtime,
+/// calling `on_result` as each host finishes (for a program that is not
+/// async, e.g. the command line). Called from inside a tokio runtime it
+/// returns an error ([`std::io::ErrorKind::Unsupported`]) and runs
+/// nothing: a runtime cannot block on another; use [`run_async`] there.
+pub fn run_blocking<C>(
+    hosts: Vec<Host>,
+    options: &Options,
+    command: C,
+    on_result: impl FnMut(HostResult<C::Output>),
 ) -> std::io::Result<Summary>
 where
     C: Command + Send + Sync + 'static,
     C::Output: Send + 'static,
 {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "fleet::run_blocking called inside a tokio runtime: use fleet::run_async(...).await",
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let t0 = Instant::now();
-    let summary = runtime.block_on(async {
-        let mut results = run(hosts, options, command);
-        let mut summary = Summary::default();
-        while let Some(r) = results.next().await {
-            summary.hosts += 1;
-            summary.ok += usize::from(r.result.is_ok());
-            on_result(r);
-        }
-        summary
-    });
-    Ok(Summary {
-        elapsed: t0.elapsed(),
-        ..summary
-    })
+    Ok(runtime.block_on(run_async(hosts, options, command, on_result)))
 }
 
 // ----- host lists ------------------------------------------------------------
@@ -441,6 +462,19 @@ fn label(host: &str, port: Option<u16>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn run_blocking_inside_a_runtime_is_an_error_not_a_panic() {
+        let hosts = vec![Host::new("127.0.0.1", 9, ClientConfig::new("u", "p"))];
+        let mut called = false;
+        let e = run_blocking(hosts, &Options::default(), ipmi_core::cmd::GetDeviceId, |_| {
+            called = true
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+        assert!(e.to_string().contains("run_async"), "{e}");
+        assert!(!called, "nothing ran");
+    }
 
     fn hosts(list: &str) -> Vec<(String, Option<u16>)> {
         parse_host_list(list)
