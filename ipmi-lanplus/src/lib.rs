@@ -60,6 +60,12 @@ pub mod wire;
 #[allow(dead_code)]
 mod wire;
 
+/// The library section of the repository's README.md, run as doctests
+/// against the in-process virtual BMC (the README is their one home).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 pub use blocking::Client;
 pub use config::ClientConfig;
 pub use crypto::{AuthAlg, CipherSuite, ConfAlg, CryptoError, IntegrityAlg};
