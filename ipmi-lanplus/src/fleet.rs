@@ -2,23 +2,33 @@
 //! fan-out), a deadline per host, and results streamed as each host
 //! finishes, in one process.
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use ipmi_core::cmd::GetChassisStatus;
 //! use ipmi_lanplus::fleet::{self, Options};
 //! use ipmi_lanplus::ClientConfig;
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let list = "bmc1,bmc2:6230,10.0.0.7";
+//! # let vbmcs = ipmirs_test_support::responder::BackgroundServer::start_many(ipmi_lanplus::server::ServerConfig::new().user(ipmi_lanplus::server::User::new("admin", "secret", ipmi_core::PrivilegeLevel::Administrator)), 2, 1);
+//! # let joined = vbmcs.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",");
+//! # let list = joined.as_str();
 //! let shared = ClientConfig::new("admin", "secret");
-//! let hosts: Vec<fleet::Host> = fleet::parse_host_list("bmc1,bmc2:6230,10.0.0.7")?
+//! let hosts: Vec<fleet::Host> = fleet::parse_host_list(list)?
 //!     .iter()
 //!     .map(|spec| spec.to_host(&shared, 623))
 //!     .collect();
 //! let options = Options::default().fanout(64).timeout(Duration::from_secs(5));
-//! let summary = fleet::run_blocking(hosts, &options, GetChassisStatus, |r| match &r.result {
+//! // Inside tokio; from a program that is not async: fleet::run_blocking.
+//! let summary = fleet::run_async(hosts, &options, GetChassisStatus, |r| match &r.result {
 //!     Ok(status) => println!("{}: Chassis Power is {}", r.label, if status.power_on() { "on" } else { "off" }),
 //!     Err(e) => eprintln!("{}: {e}", r.label),
-//! })?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! })
+//! .await;
+//! # assert_eq!((summary.ok, summary.hosts), (2, 2));
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Each host gets its own [`AsyncClient`] (its own UDP socket and
@@ -467,9 +477,12 @@ mod tests {
     async fn run_blocking_inside_a_runtime_is_an_error_not_a_panic() {
         let hosts = vec![Host::new("127.0.0.1", 9, ClientConfig::new("u", "p"))];
         let mut called = false;
-        let e = run_blocking(hosts, &Options::default(), ipmi_core::cmd::GetDeviceId, |_| {
-            called = true
-        })
+        let e = run_blocking(
+            hosts,
+            &Options::default(),
+            ipmi_core::cmd::GetDeviceId,
+            |_| called = true,
+        )
         .unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
         assert!(e.to_string().contains("run_async"), "{e}");
