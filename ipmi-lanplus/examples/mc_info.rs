@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! ipmirs serve &                                   # 127.0.0.1:6230, admin/admin
-//! cargo run -p ipmi-lanplus --example mc_info -- 127.0.0.1:6230 admin admin
+//! cargo run -p ipmi-lanplus --example mc_info -- 127.0.0.1:6230 admin admin [SUITE]
 //! ```
+//!
+//! A SUITE pins the cipher suite (0 too: `allow_insecure` is set for it).
 
 use std::time::Duration;
 
@@ -20,7 +22,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // One budget for everything: the session, both commands and the close.
     let deadline = Deadline::from_now(Duration::from_secs(10));
-    let config = ClientConfig::new(user, password);
+    let mut config = ClientConfig::new(user, password);
+    if let Some(suite) = args.next() {
+        config = config.cipher_suite(suite.parse()?).allow_insecure(true);
+    }
     let mut bmc = Client::connect_by(addr.as_str(), config, deadline)?;
     let id = bmc.execute_by(&GetDeviceId, deadline)?;
     println!("Device ID                 : {}", id.device_id);
@@ -35,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Chassis Power is {}",
         if status.power_on() { "on" } else { "off" }
     );
+    eprintln!("{:?}", bmc.session().stats());
     bmc.close_by(deadline)?;
     Ok(())
 }
