@@ -114,3 +114,30 @@ fn a_silent_bmc_logs_retransmissions_then_the_deadline() {
         "{log}"
     );
 }
+
+#[test]
+fn tampered_session_replies_are_dropped_with_a_warning() {
+    use ipmirs_test_support::proxy::{Faults, Proxy};
+    let server = bmc();
+    // Every reply inside the session gets one byte changed: its integrity
+    // code cannot verify, so none is accepted and the deadline expires.
+    let proxy = Proxy::start_asymmetric(
+        server.addr(),
+        Faults::none(),
+        Faults::corrupting(1.0, true),
+        7,
+    );
+    let log = traced(|| {
+        let mut config = ClientConfig::new("admin", PASSWORD);
+        config.per_try_timeout = Some(Duration::from_millis(50));
+        let deadline = Deadline::from_now(Duration::from_millis(600));
+        let e = Client::connect_by(proxy.addr(), config, deadline).unwrap_err();
+        assert!(matches!(e, Error::Timeout { .. }), "{e}");
+    });
+    assert!(
+        log.contains("WARN")
+            && log.contains("dropped datagram reason=\"integrity or decryption check failed\""),
+        "{log}"
+    );
+    assert!(!log.contains(PASSWORD), "{log}");
+}
