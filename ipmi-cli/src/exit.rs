@@ -20,9 +20,11 @@ pub const TIMEOUT: u8 = 3;
 /// The exit code of an error class.
 pub fn code_of(class: ErrorClass) -> u8 {
     match class {
-        ErrorClass::Bmc | ErrorClass::Protocol | ErrorClass::Io => FAILURE,
         ErrorClass::Usage => USAGE,
         ErrorClass::Timeout => TIMEOUT,
+        // Bmc, Protocol, Io, and any class a later ipmi-core adds
+        // (ErrorClass is non_exhaustive): the exchange failed.
+        _ => FAILURE,
     }
 }
 

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(argument_error(e, json)),
     };
+    trace_to_stderr(cli.options.verbose);
     let registries = manufacturers::registry_paths(std::env::var_os("HOME").as_deref());
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
@@ -63,6 +64,34 @@ fn main() -> ExitCode {
     );
     let _ = out.flush();
     ExitCode::from(code)
+}
+
+/// `-v`, `-vv`, `-vvv`: the ipmirs crates' `tracing` spans and events
+/// (session, handshake steps, requests, retransmissions, drops, deadline
+/// expiry) on standard error at info, debug, trace; nothing without `-v`.
+/// The libraries never put a secret in a field.
+fn trace_to_stderr(verbose: u8) {
+    use tracing_subscriber::prelude::*;
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_target("ipmi_core", level)
+        .with_target("ipmi_lanplus", level)
+        .with_target("ipmi_kcs", level)
+        .with_target("ipmi_exporter", level)
+        .with_target("ipmirs", level);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time();
+    let _ = tracing_subscriber::registry()
+        .with(fmt)
+        .with(filter)
+        .try_init();
 }
 
 /// The warning `-P` gets (issue #6): the password is in argv, which any

@@ -5,6 +5,7 @@ use crate::{CompletionCode, NetFn};
 
 /// What kind of failure an error is, independent of the transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorClass {
     /// The BMC answered, with an error (completion code, RAKP status...).
     Bmc,

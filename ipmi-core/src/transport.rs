@@ -6,7 +6,37 @@ use std::future::Future;
 use crate::{Command, CommandError, Deadline, Failure, Request, Response, Target};
 
 /// A blocking transport: sends a request and waits for its response, never
-/// past `deadline`.
+/// past `deadline`. `ipmi_lanplus::Client`, `ipmi_kcs`'s clients and a
+/// test double alike; every [`Command`] runs over each with
+/// [`Transport::execute`] (the transport's default deadline) or
+/// [`Transport::execute_by`].
+///
+/// ```
+/// use std::time::Duration;
+/// use ipmi_core::cmd::GetDeviceId;
+/// use ipmi_core::{CommandError, CompletionCode, Deadline, Request, Response, Transport};
+///
+/// /// A stand-in BMC that answers every request with "invalid command".
+/// struct Refusing;
+///
+/// impl Transport for Refusing {
+///     type Error = CommandError;
+///     fn exchange(&mut self, request: &Request, _deadline: Deadline) -> Result<Response, CommandError> {
+///         Ok(Response {
+///             netfn: request.netfn.response(),
+///             cmd: request.cmd,
+///             completion: CompletionCode(0xc1),
+///             data: Vec::new(),
+///         })
+///     }
+///     fn default_deadline(&self) -> Deadline {
+///         Deadline::from_now(Duration::from_secs(1))
+///     }
+/// }
+///
+/// let err = Refusing.execute(&GetDeviceId).unwrap_err();
+/// assert!(err.to_string().contains("0xc1"), "{err}");
+/// ```
 pub trait Transport {
     /// The transport's error; command decoding errors convert into it.
     type Error: Failure + From<CommandError>;

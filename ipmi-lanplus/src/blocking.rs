@@ -21,6 +21,21 @@ use crate::{resolve, ClientConfig, Error};
 /// [`Client::keepalive_if_due`] from time to time, else a session left
 /// silent longer than [`ClientConfig::bmc_idle_timeout`] is replaced
 /// before the next request.
+///
+/// ```
+/// use ipmi_core::cmd::{ChassisControl, GetChassisStatus, PowerAction};
+/// use ipmi_core::Transport;
+/// use ipmi_lanplus::{Client, ClientConfig};
+///
+/// let addr = "bmc1.example.net:623";
+/// # let vbmc = ipmirs_test_support::responder::BackgroundServer::start(ipmi_lanplus::server::ServerConfig::new().user(ipmi_lanplus::server::User::new("admin", "secret", ipmi_core::PrivilegeLevel::Administrator)));
+/// # let addr = vbmc.addr();
+/// let mut bmc = Client::connect(addr, ClientConfig::new("admin", "secret"))?;
+/// bmc.execute(&ChassisControl(PowerAction::Up))?;
+/// assert!(bmc.execute(&GetChassisStatus)?.power_on());
+/// bmc.close()?;
+/// # Ok::<(), ipmi_lanplus::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Client {
     socket: UdpSocket,
@@ -78,6 +93,7 @@ impl Client {
             return Err(Error::Interrupted); // nothing sent yet
         }
         let mut conn = Connection::new(config, os_seed());
+        conn.set_peer(peer);
         conn.connect(Instant::now(), deadline)?;
         let mut client = Client {
             socket,

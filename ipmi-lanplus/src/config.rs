@@ -29,6 +29,18 @@ pub const FALLBACK_SUITES: [u8; 2] = [17, 3];
 pub const PREFERRED_SUITES: [u8; 4] = [17, 3, 2, 1];
 
 /// Configuration of an RMCP+ client session.
+///
+/// ```
+/// use std::time::Duration;
+/// use ipmi_core::PrivilegeLevel;
+/// use ipmi_lanplus::ClientConfig;
+///
+/// let config = ClientConfig::new("operator", "secret")
+///     .privilege(PrivilegeLevel::Operator) // default: Administrator
+///     .cipher_suite(17)                    // default: negotiated (17, 3, 2, 1)
+///     .timeout(Duration::from_secs(5));    // each call's budget
+/// assert!(!format!("{config:?}").contains("secret"), "Debug never shows the password");
+/// ```
 #[derive(Clone)]
 pub struct ClientConfig {
     /// User name, at most 16 bytes; empty for the null user.

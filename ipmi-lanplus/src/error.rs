@@ -9,6 +9,7 @@ use crate::packet::PacketError;
 
 /// The step of a session an error belongs to (IPMI 2.0 §13.14–§13.23, §22).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Stage {
     /// Get Channel Authentication Capabilities (§22.13), before the session.
     ChannelAuthCapabilities,

@@ -2,23 +2,33 @@
 //! fan-out), a deadline per host, and results streamed as each host
 //! finishes, in one process.
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use ipmi_core::cmd::GetChassisStatus;
 //! use ipmi_lanplus::fleet::{self, Options};
 //! use ipmi_lanplus::ClientConfig;
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let list = "bmc1,bmc2:6230,10.0.0.7";
+//! # let vbmcs = ipmirs_test_support::responder::BackgroundServer::start_many(ipmi_lanplus::server::ServerConfig::new().user(ipmi_lanplus::server::User::new("admin", "secret", ipmi_core::PrivilegeLevel::Administrator)), 2, 1);
+//! # let joined = vbmcs.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",");
+//! # let list = joined.as_str();
 //! let shared = ClientConfig::new("admin", "secret");
-//! let hosts: Vec<fleet::Host> = fleet::parse_host_list("bmc1,bmc2:6230,10.0.0.7")?
+//! let hosts: Vec<fleet::Host> = fleet::parse_host_list(list)?
 //!     .iter()
 //!     .map(|spec| spec.to_host(&shared, 623))
 //!     .collect();
 //! let options = Options::default().fanout(64).timeout(Duration::from_secs(5));
-//! let summary = fleet::run_blocking(hosts, &options, GetChassisStatus, |r| match &r.result {
+//! // Inside tokio; from a program that is not async: fleet::run_blocking.
+//! let summary = fleet::run_async(hosts, &options, GetChassisStatus, |r| match &r.result {
 //!     Ok(status) => println!("{}: Chassis Power is {}", r.label, if status.power_on() { "on" } else { "off" }),
 //!     Err(e) => eprintln!("{}: {e}", r.label),
-//! })?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! })
+//! .await;
+//! # assert_eq!((summary.ok, summary.hosts), (2, 2));
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Each host gets its own [`AsyncClient`] (its own UDP socket and
@@ -233,37 +243,58 @@ where
     Results { rx }
 }
 
-/// Runs `command` on every host from a new single-threaded tokio runtime,
-/// calling `on_result` as each host finishes (for a program that is not
-/// async, e.g. the command line).
-pub fn run_blocking<C>(
+/// Runs `command` on every host, calling `on_result` as each host
+/// finishes: the entry point for a caller already inside a tokio runtime
+/// (for one that is not, [`run_blocking`]).
+pub async fn run_async<C>(
     hosts: Vec<Host>,
     options: &Options,
     command: C,
     mut on_result: impl FnMut(HostResult<C::Output>),
+) -> Summary
+where
+    C: Command + Send + Sync + 'static,
+    C::Output: Send + 'static,
+{
+    let t0 = Instant::now();
+    let mut results = run(hosts, options, command);
+    let mut summary = Summary::default();
+    while let Some(r) = results.next().await {
+        summary.hosts += 1;
+        summary.ok += usize::from(r.result.is_ok());
+        on_result(r);
+    }
+    Summary {
+        elapsed: t0.elapsed(),
+        ..summary
+    }
+}
+
+/// Runs `command` on every host from a new single-threaded tokio runtime,
+/// calling `on_result` as each host finishes (for a program that is not
+/// async, e.g. the command line). Called from inside a tokio runtime it
+/// returns an error ([`std::io::ErrorKind::Unsupported`]) and runs
+/// nothing: a runtime cannot block on another; use [`run_async`] there.
+pub fn run_blocking<C>(
+    hosts: Vec<Host>,
+    options: &Options,
+    command: C,
+    on_result: impl FnMut(HostResult<C::Output>),
 ) -> std::io::Result<Summary>
 where
     C: Command + Send + Sync + 'static,
     C::Output: Send + 'static,
 {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "fleet::run_blocking called inside a tokio runtime: use fleet::run_async(...).await",
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let t0 = Instant::now();
-    let summary = runtime.block_on(async {
-        let mut results = run(hosts, options, command);
-        let mut summary = Summary::default();
-        while let Some(r) = results.next().await {
-            summary.hosts += 1;
-            summary.ok += usize::from(r.result.is_ok());
-            on_result(r);
-        }
-        summary
-    });
-    Ok(Summary {
-        elapsed: t0.elapsed(),
-        ..summary
-    })
+    Ok(runtime.block_on(run_async(hosts, options, command, on_result)))
 }
 
 // ----- host lists ------------------------------------------------------------
@@ -441,6 +472,22 @@ fn label(host: &str, port: Option<u16>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn run_blocking_inside_a_runtime_is_an_error_not_a_panic() {
+        let hosts = vec![Host::new("127.0.0.1", 9, ClientConfig::new("u", "p"))];
+        let mut called = false;
+        let e = run_blocking(
+            hosts,
+            &Options::default(),
+            ipmi_core::cmd::GetDeviceId,
+            |_| called = true,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+        assert!(e.to_string().contains("run_async"), "{e}");
+        assert!(!called, "nothing ran");
+    }
 
     fn hosts(list: &str) -> Vec<(String, Option<u16>)> {
         parse_host_list(list)

@@ -6,17 +6,24 @@
 //! default) drive it over UDP. [`server`] is the responder (a virtual BMC),
 //! `fleet` runs one command on many BMCs (feature `tokio`).
 //!
-//! ```no_run
+//! ```
 //! use ipmi_core::{cmd::GetDeviceId, Transport};
 //! use ipmi_lanplus::{Client, ClientConfig};
 //!
+//! let addr = "127.0.0.1:623";
+//! # let vbmc = ipmirs_test_support::responder::BackgroundServer::start(ipmi_lanplus::server::ServerConfig::new().user(ipmi_lanplus::server::User::new("admin", "secret", ipmi_core::PrivilegeLevel::Administrator)));
+//! # let addr = vbmc.addr();
 //! let config = ClientConfig::new("admin", "secret");
-//! let mut client = Client::connect("127.0.0.1:623", config)?;
+//! let mut client = Client::connect(addr, config)?;
 //! let id = client.execute(&GetDeviceId)?;
 //! println!("manufacturer {}", id.manufacturer_id);
 //! client.close()?;
 //! # Ok::<(), ipmi_lanplus::Error>(())
 //! ```
+//!
+//! The repository's README.md has more (tokio, fleets), each snippet a
+//! doctest of this crate; `examples/` has programs to run against
+//! `ipmirs serve` (`cargo run -p ipmi-lanplus --example mc_info`).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -59,6 +66,12 @@ pub mod wire;
 #[cfg(not(feature = "test-util"))]
 #[allow(dead_code)]
 mod wire;
+
+/// The library section of the repository's README.md, run as doctests
+/// against the in-process virtual BMC (the README is their one home).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
 
 pub use blocking::Client;
 pub use config::ClientConfig;

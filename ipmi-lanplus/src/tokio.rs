@@ -19,6 +19,26 @@ use crate::{resolve, ClientConfig, Error};
 /// whenever the client would otherwise sit idle, e.g. in a `select!` with
 /// the next job. A request whose future was dropped midway is abandoned
 /// by the next call.
+///
+/// ```
+/// use std::time::Duration;
+/// use ipmi_core::{cmd::GetDeviceId, AsyncTransport, Deadline};
+/// use ipmi_lanplus::{AsyncClient, ClientConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), ipmi_lanplus::Error> {
+/// let addr = String::from("bmc1.example.net:623");
+/// # let vbmc = ipmirs_test_support::responder::BackgroundServer::start(ipmi_lanplus::server::ServerConfig::new().user(ipmi_lanplus::server::User::new("admin", "secret", ipmi_core::PrivilegeLevel::Administrator)));
+/// # let addr = vbmc.addr().to_string();
+/// let deadline = Deadline::from_now(Duration::from_secs(3));
+/// let config = ClientConfig::new("admin", "secret");
+/// let mut bmc = AsyncClient::connect_by(addr.as_str(), config, deadline).await?;
+/// let id = bmc.execute_by(&GetDeviceId, deadline).await?;
+/// println!("device 0x{:02x}, manufacturer {}", id.device_id, id.manufacturer_id);
+/// bmc.close().await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct AsyncClient {
     socket: UdpSocket,
@@ -83,6 +103,7 @@ impl AsyncClient {
         let timeout = config.timeout;
         let target = config.target;
         let mut conn = Connection::new(config, os_seed());
+        conn.set_peer(peer);
         conn.connect(Instant::now(), deadline)?;
         let mut client = AsyncClient {
             socket,

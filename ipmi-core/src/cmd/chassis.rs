@@ -8,6 +8,24 @@ use crate::command::expect_data;
 use crate::{Command, CommandError, NetFn, Response};
 
 /// Get Chassis Status (NetFn Chassis, cmd 0x01; IPMI 2.0 §28.2).
+///
+/// ```
+/// use ipmi_core::cmd::GetChassisStatus;
+/// use ipmi_core::{Command, CompletionCode, NetFn, Response};
+///
+/// let request = GetChassisStatus.request();
+/// assert_eq!((request.netfn, request.cmd), (NetFn::CHASSIS, 0x01));
+/// // Power on, restore policy "previous" (bits 6:5 = 01), nothing else set.
+/// let answer = Response {
+///     netfn: NetFn::CHASSIS.response(),
+///     cmd: 0x01,
+///     completion: CompletionCode::SUCCESS,
+///     data: vec![0x21, 0x00, 0x00],
+/// };
+/// let status = GetChassisStatus.decode(&answer)?;
+/// assert!(status.power_on());
+/// # Ok::<(), ipmi_core::CommandError>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GetChassisStatus;
 
@@ -206,6 +224,16 @@ impl FromStr for PowerAction {
 }
 
 /// Chassis Control (NetFn Chassis, cmd 0x02; IPMI 2.0 §28.3).
+///
+/// ```
+/// use ipmi_core::cmd::{ChassisControl, PowerAction};
+/// use ipmi_core::Command;
+///
+/// let action: PowerAction = "cycle".parse()?; // ipmitool's words
+/// let request = ChassisControl(action).request();
+/// assert_eq!((request.cmd, request.data.as_slice()), (0x02, &[0x02][..]));
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChassisControl(pub PowerAction);
 

@@ -81,6 +81,7 @@ impl Failure for ReadError {
 
 /// A driven read's failure: the transport's own, or the machine's.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ReaderError<E> {
     /// The transport failed (timeout at the deadline, I/O, session...).
     #[error("{command} (at {at}): {source}")]

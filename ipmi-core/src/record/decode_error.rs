@@ -5,6 +5,7 @@ use std::fmt;
 
 /// What is wrong with a record or area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Problem {
     /// A checksum does not sum to zero.
     BadChecksum,

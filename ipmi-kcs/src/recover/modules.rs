@@ -13,6 +13,7 @@ pub const DRIVER_MODULES: &[&str] = &["ipmi_devintf", "ipmi_si", "acpi_ipmi"];
 
 /// Why a module did not unload.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UnloadError {
     /// Someone uses it (EBUSY/EAGAIN: an open device, a dependent module).
     #[error("{0} is in use")]

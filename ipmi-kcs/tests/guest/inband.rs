@@ -130,13 +130,14 @@ fn result(step: &Step, rc: i32, class: &str, ms: Option<f64>, out: &str) {
 }
 
 fn class_word(c: ErrorClass) -> (&'static str, i32) {
-    match c {
-        ErrorClass::Bmc => ("bmc", 1),
-        ErrorClass::Protocol => ("protocol", 1),
-        ErrorClass::Timeout => ("timeout", 3),
-        ErrorClass::Usage => ("usage", 2),
-        ErrorClass::Io => ("io", 1),
-    }
+    // The exit codes of `ipmirs` (ErrorClass is non_exhaustive: a class
+    // added later is a failure, 1).
+    let rc = match c {
+        ErrorClass::Timeout => 3,
+        ErrorClass::Usage => 2,
+        _ => 1,
+    };
+    (c.name(), rc)
 }
 
 fn hex(bytes: &[u8]) -> String {

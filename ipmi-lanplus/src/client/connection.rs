@@ -178,6 +178,8 @@ pub struct Connection {
     /// The first handshake succeeded.
     connected_once: bool,
     stats: ConnectionStats,
+    /// The BMC's address, for the sessions' `host` span field (tracing).
+    peer: Option<String>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -213,7 +215,16 @@ impl Connection {
             pending_error: None,
             connected_once: false,
             stats: ConnectionStats::default(),
+            peer: None,
         }
+    }
+
+    /// Names the BMC in the `host` field of this connection's session spans
+    /// (`tracing`); a driver calls it once, before connecting.
+    pub(crate) fn set_peer(&mut self, peer: impl std::fmt::Display) {
+        let peer = peer.to_string();
+        self.session.record_host(&peer);
+        self.peer = Some(peer);
     }
 
     /// Opens the first session; `Event::Connected` or an error follows.
@@ -546,6 +557,10 @@ impl Connection {
     ) -> Result<(), Error> {
         let seed = next_seed(&mut self.rng);
         let mut old = std::mem::replace(&mut self.session, Session::new(self.config.clone(), seed));
+        tracing::info!("the BMC presumably dropped the session: opening a new one");
+        if let Some(peer) = &self.peer {
+            self.session.record_host(peer);
+        }
         if old.close(now, Deadline::after(now, Duration::from_millis(1))) {
             while let Some(d) = old.poll_transmit() {
                 self.transmit.push_back(d);

@@ -9,6 +9,7 @@ mod negotiate;
 mod replay;
 mod retransmit;
 mod session;
+mod trace;
 
 pub use bridge::is_delivery_failure;
 pub use connection::{Connection, ConnectionStats, PROBES_TO_PRESUME_DROPPED};

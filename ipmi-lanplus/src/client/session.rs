@@ -223,6 +223,8 @@ struct Op {
     timer: Retransmit,
     outgoing: Outgoing,
     awaiting: Option<Awaiting>,
+    /// The `ipmi_request` span of an in-session request, else none.
+    span: tracing::Span,
 }
 
 /// The client side of one RMCP+ session, as a sans-IO state machine.
@@ -249,6 +251,9 @@ pub struct Session {
     query: Option<SuiteQuery>,
     negotiation: Option<Negotiation>,
     reason: Option<Reason>,
+    /// `ipmi_session` span (see [`super::trace`]): every event of this
+    /// session is recorded inside it.
+    span: tracing::Span,
 }
 
 impl std::fmt::Debug for Session {
@@ -292,6 +297,7 @@ impl Session {
             query: None,
             negotiation: None,
             reason: None,
+            span: super::trace::session_span(console_session_id),
         }
     }
 
@@ -320,11 +326,19 @@ impl Session {
             query: self.query.clone(),
             negotiation: self.negotiation.clone(),
             reason: self.reason.clone(),
+            span: self.span.clone(),
         }
+    }
+
+    /// Names the BMC in this session's `ipmi_session` span.
+    pub(crate) fn record_host(&self, host: &str) {
+        self.span.record("host", host);
     }
 
     /// Starts the handshake; `Event::Connected` or `Event::Failed` follows.
     pub fn connect(&mut self, now: Instant, deadline: Deadline) -> Result<(), Error> {
+        let span = self.span.clone();
+        let _entered = span.enter();
         if !matches!(self.phase, Phase::Idle) {
             return Err(Error::Busy);
         }
@@ -384,6 +398,8 @@ impl Session {
             netfn: request.netfn,
             cmd: request.cmd,
         };
+        let span = self.span.clone();
+        let _entered = span.enter();
         self.start_in_session(now, deadline, OpKind::Request, stage, request);
         Ok(())
     }
@@ -395,6 +411,8 @@ impl Session {
         let Phase::Active(active) = &self.phase else {
             return false;
         };
+        let span = self.span.clone();
+        let _entered = span.enter();
         let request = CloseSession {
             session_id: active.bmc_session_id,
         }
@@ -533,6 +551,10 @@ impl Session {
 
     /// Resends or gives up, depending on the time.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let span = self.span.clone();
+        let _entered = span.enter();
+        let op_span = self.op_span();
+        let _op_entered = op_span.enter();
         if matches!(self.phase, Phase::CipherSuites)
             && self.query.as_ref().is_some_and(|q| now >= q.give_up_at)
         {
@@ -554,6 +576,7 @@ impl Session {
                     // expects) and start over.
                     self.restarts_left -= 1;
                     self.stats.retransmits += 1;
+                    tracing::info!(stage = %op.stage, "no RAKP 4: telling the BMC to drop the session, starting over");
                     self.rakp3_error(RAKP3_GIVE_UP);
                     return self.start_open_session(now);
                 }
@@ -574,11 +597,15 @@ impl Session {
                     Outgoing::Nothing => return,
                 }
                 self.stats.retransmits += 1;
+                if let Some(op) = self.op.as_ref() {
+                    tracing::debug!(stage = %op.stage, tries = op.timer.tries, "retransmitted");
+                }
                 if let Phase::Rakp4 { resent, .. } = &mut self.phase {
                     *resent = true;
                 }
             }
             Expiry::GiveUp => {
+                tracing::info!(stage = %op.stage, tries = op.timer.tries, "deadline expired");
                 let err = Error::Timeout {
                     stage: op.stage,
                     tries: op.timer.tries,
@@ -591,6 +618,10 @@ impl Session {
     /// Feeds one received datagram; anything not for the pending operation
     /// (stale, duplicated, unverifiable, malformed) is dropped and counted.
     pub fn handle_datagram(&mut self, now: Instant, datagram: &[u8]) {
+        let span = self.span.clone();
+        let _entered = span.enter();
+        let op_span = self.op_span();
+        let _op_entered = op_span.enter();
         self.stats.received += 1;
         if self.op.is_none() {
             return self.drop_packet("no operation is waiting");
@@ -822,6 +853,12 @@ impl Session {
             Ok(OpenOutcome::Ignore) => self.drop_packet("Open Session Response for another tag"),
             Ok(OpenOutcome::AlgorithmsRefused(status)) => {
                 if self.suite_index + 1 < self.suites.len() {
+                    tracing::info!(
+                        refused = self.suites[self.suite_index].id,
+                        next = self.suites[self.suite_index + 1].id,
+                        status = ?status,
+                        "cipher suite refused, falling back"
+                    );
                     self.suite_index += 1;
                     self.start_open_session(now);
                 } else {
@@ -846,6 +883,11 @@ impl Session {
                     return;
                 };
                 agreed.bmc_session_id = bmc_session_id;
+                self.span.record("suite", agreed.suite.id);
+                self.span.record(
+                    "bmc_session_id",
+                    tracing::field::display(super::trace::Hex(bmc_session_id)),
+                );
                 let payload = handshake::rakp1(agreed, &self.config.username);
                 let agreed = agreed.clone();
                 self.phase = Phase::Rakp2(agreed);
@@ -968,6 +1010,7 @@ impl Session {
             let rto = self.rtt.rto();
             let Some(op) = self.op.as_mut() else { return };
             op.stage = Stage::SetPrivilege;
+            tracing::debug!(stage = %Stage::SetPrivilege, "handshake step");
             op.timer.next_step(now, rto);
             self.send_request_message(&request);
         } else {
@@ -978,6 +1021,7 @@ impl Session {
     fn connected(&mut self) {
         self.op = None;
         if let Phase::Active(a) = &self.phase {
+            tracing::debug!(suite = a.suite.id, privilege = ?a.privilege, "session active");
             self.events.push_back(Event::Connected {
                 suite: a.suite,
                 privilege: a.privilege,
@@ -1003,6 +1047,8 @@ impl Session {
     /// for a bridged target), records what answers it, sends it.
     fn send_request_message(&mut self, request: &Request) {
         let rq_seq = self.next_rq_seq();
+        let span = super::trace::request_span(&self.span, request, rq_seq);
+        span.in_scope(|| tracing::debug!("request sent"));
         let message = bridge::frame(request, rq_seq);
         self.send_in_session(&message);
         let awaiting = if request.target.is_bmc() {
@@ -1023,6 +1069,7 @@ impl Session {
         if let Some(op) = self.op.as_mut() {
             op.awaiting = Some(awaiting);
             op.outgoing = Outgoing::InSession(message);
+            op.span = span;
         }
     }
 
@@ -1117,6 +1164,7 @@ impl Session {
 
     fn complete_in_session(&mut self, now: Instant, response: Response) {
         self.step_answered(now);
+        tracing::debug!(completion_code = %super::trace::Hex(response.completion.0), "response");
         let Some(op) = self.op.as_ref() else { return };
         match (op.kind, op.stage) {
             (OpKind::Connect, _) => {
@@ -1165,17 +1213,22 @@ impl Session {
             None => Pace::Adaptive,
         };
         let timer = Retransmit::start(now, deadline, pace, self.rtt.rto(), self.config.retries);
+        if !matches!(outgoing, Outgoing::InSession(_)) {
+            tracing::debug!(%stage, "handshake step");
+        }
         self.op = Some(Op {
             kind,
             stage,
             timer,
             outgoing,
             awaiting: None,
+            span: tracing::Span::none(),
         });
     }
 
     /// Moves the connect operation to its next pre-session step.
     fn next_step(&mut self, now: Instant, stage: Stage, payload_type: PayloadType, payload: &[u8]) {
+        tracing::debug!(%stage, "handshake step");
         let mut d = Vec::with_capacity(payload.len() + 16);
         packet::emit_presession(payload_type, payload, &mut d);
         self.transmit.push_back(d.clone());
@@ -1195,6 +1248,13 @@ impl Session {
         }
     }
 
+    /// The pending request's span, or none.
+    fn op_span(&self) -> tracing::Span {
+        self.op
+            .as_ref()
+            .map_or_else(tracing::Span::none, |op| op.span.clone())
+    }
+
     fn next_rq_seq(&mut self) -> u8 {
         self.rq_seq = (self.rq_seq + 1) & 0x3f;
         self.rq_seq
@@ -1203,7 +1263,11 @@ impl Session {
     fn drop_packet(&mut self, reason: &'static str) {
         self.stats.dropped += 1;
         self.stats.last_drop = Some(reason);
-        tracing::debug!(reason, "dropped datagram");
+        if super::trace::is_suspicious(reason) {
+            tracing::warn!(reason, "dropped datagram");
+        } else {
+            tracing::debug!(reason, "dropped datagram");
+        }
     }
 
     /// Ends the pending operation with `err`. A failed connect before
@@ -1217,6 +1281,7 @@ impl Session {
     /// latter: the BMC activated it), RAKP 3 0x01 for a deadline that
     /// passes while RAKP 4 is awaited, nothing while RAKP 2 is.
     fn fail(&mut self, err: Error) {
+        tracing::debug!(error = %err, "failed");
         let kind = self.op.take().map(|op| op.kind);
         match (kind, &self.phase) {
             (Some(OpKind::Close), _) => self.phase = Phase::Closed,
