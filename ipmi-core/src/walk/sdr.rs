@@ -2,9 +2,10 @@
 //! each bounded in records and run under the caller's deadline (IPMI 2.0
 //! §33.12, §35.3).
 
-use super::{RecordReader, SdrCache, SdrRepository, WalkError};
+use super::all::{AllStep, ReadAll};
+use super::{FetchError, RecordFetch, RecordReader, SdrCache, SdrRepository, WalkError};
 use crate::cmd::{GetDeviceSdrInfo, GetSdrRepositoryInfo, RecordStore};
-use crate::{Deadline, Target, Transport};
+use crate::{AsyncTransport, Command, Deadline, Target, Transport};
 
 /// Bounds of a walk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,4 +79,70 @@ pub fn read_device_sdrs<T: Transport>(
     Ok(SdrRepository {
         records: reader.read_all(limit, deadline)?,
     })
+}
+
+/// [`refresh_sdr_cache`] over an async transport: Get SDR Repository Info
+/// (one command when `cache` still matches), else the [`ReadAll`] walk,
+/// every exchange ending by `deadline` (IPMI 2.0 §33.9, §33.12).
+pub async fn refresh_sdr_cache_async<T: AsyncTransport>(
+    transport: &mut T,
+    cache: Option<SdrCache>,
+    limits: WalkLimits,
+    deadline: Deadline,
+) -> Result<(SdrCache, bool), WalkError<T::Error>> {
+    let target = transport.default_target();
+    let info_cmd = GetSdrRepositoryInfo;
+    let response = transport
+        .exchange(&info_cmd.request_to(target), deadline)
+        .await
+        .map_err(|source| WalkError::Exchange {
+            command: info_cmd.name(),
+            record_id: 0,
+            offset: 0,
+            source,
+        })?;
+    let info = info_cmd.decode(&response).map_err(|source| {
+        WalkError::Fetch(FetchError::Command {
+            record_id: 0,
+            offset: 0,
+            source,
+        })
+    })?;
+    if let Some(c) = cache.filter(|c| c.matches(&info)) {
+        return Ok((c, false));
+    }
+    let limit = limits
+        .max_records
+        .unwrap_or(usize::from(info.record_count) + WalkLimits::SLACK);
+    let mut fetch = RecordFetch::new(RecordStore::SDR_REPOSITORY, target);
+    let mut all = ReadAll::new(&mut fetch, limit);
+    let records = loop {
+        match all.step()? {
+            AllStep::Done(records) => break records,
+            AllStep::Send(request) => {
+                let response = transport
+                    .exchange(&request, deadline)
+                    .await
+                    .map_err(|source| {
+                        let (command, record_id, offset) = all.position();
+                        WalkError::Exchange {
+                            command,
+                            record_id,
+                            offset,
+                            source,
+                        }
+                    })?;
+                all.feed(&response)?;
+            }
+        }
+    };
+    Ok((
+        SdrCache {
+            last_addition: info.last_addition,
+            last_erase: info.last_erase,
+            record_count: info.record_count,
+            repository: SdrRepository { records },
+        },
+        true,
+    ))
 }
