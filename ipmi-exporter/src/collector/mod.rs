@@ -16,8 +16,11 @@ mod bmc;
 mod bmc_watchdog;
 mod chassis;
 mod dcmi;
+mod ipmi;
+mod sel;
 mod sm_lan_mode;
 
+use ipmi_core::walk::SdrCache;
 use ipmi_core::Deadline;
 use serde::Deserialize;
 
@@ -71,6 +74,15 @@ impl CollectorName {
 pub(crate) struct Context {
     /// Every exchange finishes by this.
     pub deadline: Deadline,
+    /// `ipmi`: record IDs of sensors left out.
+    pub exclude_sensor_ids: Vec<i64>,
+}
+
+/// What a target keeps across scrapes besides its session.
+#[derive(Debug, Default)]
+pub(crate) struct Cached {
+    /// The SDR repository, keyed by its timestamps.
+    pub sdr: Option<SdrCache>,
 }
 
 /// Why a collector reported `ipmi_up 0`.
@@ -104,9 +116,12 @@ pub(crate) async fn collect(
     name: CollectorName,
     link: &mut Link,
     ctx: &Context,
+    cached: &mut Cached,
     out: &mut Vec<Sample>,
 ) -> Result<(), CollectError> {
     match name {
+        CollectorName::Sel => sel::collect(link, ctx, out).await,
+        CollectorName::Ipmi => ipmi::collect(link, ctx, &mut cached.sdr, out).await,
         CollectorName::Bmc => bmc::collect(link, ctx, out).await,
         CollectorName::BmcWatchdog => bmc_watchdog::collect(link, ctx, out).await,
         CollectorName::Chassis => chassis::collect(link, ctx, out).await,
