@@ -43,11 +43,18 @@ pub async fn collect(
         if record.body.sensor_common().is_none() {
             continue;
         }
-        let reading = read(link, key, ctx).await?;
-        let Some(eval) = Evaluation::new(&record.body, reading.as_ref(), None) else {
+        // Like ipmimonitoring: a sensor without a reading (refused,
+        // unavailable, scanning disabled) is left out.
+        let Some(reading) = read(link, key, ctx)
+            .await?
+            .filter(|r| r.valid_raw().is_some())
+        else {
             continue;
         };
-        push(&record, &eval, out);
+        let Some(eval) = Evaluation::new(&record.body, Some(&reading), None) else {
+            continue;
+        };
+        push(&record, &eval, &reading, out);
     }
     Ok(())
 }
@@ -107,7 +114,7 @@ fn families(
     })
 }
 
-fn push(record: &Record, eval: &Evaluation, out: &mut Vec<Sample>) {
+fn push(record: &Record, eval: &Evaluation, reading: &SensorReading, out: &mut Vec<Sample>) {
     let common = record.body.sensor_common().expect("checked by the caller");
     let id = record.record_id.to_string();
     let name = record
@@ -115,8 +122,11 @@ fn push(record: &Record, eval: &Evaluation, out: &mut Vec<Sample>) {
         .id_string()
         .map(|s| s.text())
         .unwrap_or_default();
-    let value = eval.value.as_ref().map_or(f64::NAN, |v| v.value);
-    let state = state(eval, common.sensor_type, common.event_type);
+    // FreeIPMI prints two decimals; the Go exporter parses that.
+    let value = eval.value.as_ref().map_or(f64::NAN, |v| {
+        format!("{:.2}", v.value).parse().unwrap_or(v.value)
+    });
+    let state = state(eval, reading, common.sensor_type, common.event_type);
     let units = eval
         .threshold_sensor
         .then_some((common.units.base, common.units.percentage));
@@ -138,7 +148,7 @@ fn push(record: &Record, eval: &Evaluation, out: &mut Vec<Sample>) {
             let labels = vec![
                 ("id", id),
                 ("name", name),
-                ("type", sensor_type_name(common.sensor_type).to_string()),
+                ("type", type_name(common.sensor_type).to_string()),
             ];
             out.push(Sample {
                 family: &SENSOR_VALUE,
@@ -158,14 +168,27 @@ const NOMINAL: f64 = 0.0;
 const WARNING: f64 = 1.0;
 const CRITICAL: f64 = 2.0;
 
-/// 0 nominal, 1 warning, 2 critical, NaN when there is no reading or no
-/// rule for the asserted states (the rules doc lists them).
-fn state(eval: &Evaluation, sensor_type: u8, event_type: u8) -> f64 {
-    if eval.availability != Availability::Valid {
+/// FreeIPMI's sensor type string where it differs from the library's
+/// (ipmitool's) wording (IPMI 2.0 table 42-3).
+fn type_name(sensor_type: u8) -> &'static str {
+    match sensor_type {
+        0x0b => "Other Units Based Sensor",
+        0x0d => "Drive Slot",
+        t => sensor_type_name(t),
+    }
+}
+
+/// 0 nominal, 1 warning, 2 critical as FreeIPMI's default interpretation
+/// rates a valid reading: a critical or non-recoverable threshold crossed
+/// is critical, a non-critical one nominal; discrete states by the table
+/// of [`discrete_state`], unlisted states nominal (ipmimonitoring runs
+/// with `--ignore-unrecognized-events`).
+fn state(eval: &Evaluation, reading: &SensorReading, sensor_type: u8, event_type: u8) -> f64 {
+    if eval.availability == Availability::ScanningDisabled {
         return f64::NAN;
     }
     if eval.threshold_sensor {
-        let c = eval.comparison;
+        let c = reading.threshold_status();
         return if [
             Threshold::LowerCritical,
             Threshold::UpperCritical,
@@ -176,29 +199,27 @@ fn state(eval: &Evaluation, sensor_type: u8, event_type: u8) -> f64 {
         .any(|t| c.contains(t))
         {
             CRITICAL
-        } else if c.contains(Threshold::LowerNonCritical) || c.contains(Threshold::UpperNonCritical)
-        {
-            WARNING
         } else {
             NOMINAL
         };
     }
     let mut worst = NOMINAL;
     for offset in (0..15).filter(|o| eval.states & (1 << o) != 0) {
-        match discrete_state(sensor_type, event_type, offset) {
-            Some(s) => worst = worst.max(s),
-            None => return f64::NAN,
+        if let Some(s) = discrete_state(sensor_type, event_type, offset) {
+            worst = worst.max(s);
         }
     }
     worst
 }
 
-/// The state of one asserted discrete offset: generic severity (event
-/// type 07h), presence (08h), device enabled (09h), and the sensor-specific
+/// The state of one asserted discrete offset: digital state (event type
+/// 03h), generic severity (07h), presence (08h), device enabled (09h), and the sensor-specific
 /// offsets of processors (07h) and power supplies (08h) (IPMI 2.0 tables
 /// 42-2, 42-3). `None`: no rule.
 fn discrete_state(sensor_type: u8, event_type: u8, offset: u8) -> Option<f64> {
     Some(match (event_type, sensor_type, offset) {
+        (0x03, _, 0) => NOMINAL,
+        (0x03, _, 1) => CRITICAL,
         (0x07, _, 0 | 7 | 8) => NOMINAL,
         (0x07, _, 1 | 4) => WARNING,
         (0x07, _, 2 | 3 | 5 | 6) => CRITICAL,

@@ -3,8 +3,7 @@
 //! `async fn collect(link, ctx, out) -> Result<(), CollectError>`,
 //! dispatched by `collect`; the names are the Go exporter's.
 //!
-//! Adding one (`ipmi`, `sel`, `sel-events` wait for their library
-//! commands): its families
+//! Adding one (`sel-events` waits for FreeIPMI's event texts): its families
 //! go to `metric.rs` (name and help as `docs/exporter-rules.md` lists
 //! them), its file here runs the commands with `ctx.deadline` and pushes
 //! samples (on an error what it pushed is dropped and the collector is
