@@ -16,6 +16,7 @@ mod connect;
 mod credentials;
 #[cfg(target_os = "linux")]
 mod diagnose;
+mod exporter;
 mod exit;
 mod families;
 mod fleet;
@@ -118,6 +119,7 @@ pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Stre
         },
         Ok(Plan::Fleet(settings)) => crate::fleet::run(&settings, registries, io),
         Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
+        Ok(Plan::Exporter(settings)) => crate::exporter::run(&settings, io),
         Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
         #[cfg(target_os = "linux")]
         Ok(Plan::Diagnose(settings)) => crate::diagnose::run(&settings, io),
