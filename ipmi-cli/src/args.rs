@@ -473,7 +473,11 @@ pub struct ExporterArgs {
     #[arg(long = "config.file", alias = "config", value_name = "FILE")]
     pub config_file: Option<PathBuf>,
     /// Address to listen on for HTTP; `:PORT` for every interface [default: :9290]
-    #[arg(long = "web.listen-address", alias = "listen", value_name = "[HOST]:PORT")]
+    #[arg(
+        long = "web.listen-address",
+        alias = "listen",
+        value_name = "[HOST]:PORT"
+    )]
     pub listen: Option<String>,
 }
 

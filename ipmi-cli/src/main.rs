@@ -16,8 +16,8 @@ mod connect;
 mod credentials;
 #[cfg(target_os = "linux")]
 mod diagnose;
-mod exporter;
 mod exit;
+mod exporter;
 mod families;
 mod fleet;
 mod manufacturers;
