@@ -80,6 +80,17 @@ impl<'f> ReadAll<'f> {
         (command, self.id, offset)
     }
 
+    /// The transport's failure of the last request, naming where it was.
+    pub fn exchange_error<E: Failure>(&self, source: E) -> WalkError<E> {
+        let (command, record_id, offset) = self.position();
+        WalkError::Exchange {
+            command,
+            record_id,
+            offset,
+            source,
+        }
+    }
+
     fn accept<E: Failure>(&mut self, next: u16, data: Vec<u8>) -> Result<(), WalkError<E>> {
         // The first record is asked as 0000h: take the ID it carries.
         let key = match (self.id, data.get(..2)) {

@@ -91,18 +91,10 @@ impl<'t, T: Transport> RecordReader<'t, T> {
                 AllStep::Done(records) => return Ok(records),
                 AllStep::Send(request) => {
                     self.exchanges += 1;
-                    let response =
-                        self.transport
-                            .exchange(&request, deadline)
-                            .map_err(|source| {
-                                let (command, record_id, offset) = all.position();
-                                WalkError::Exchange {
-                                    command,
-                                    record_id,
-                                    offset,
-                                    source,
-                                }
-                            })?;
+                    let response = self
+                        .transport
+                        .exchange(&request, deadline)
+                        .map_err(|source| all.exchange_error(source))?;
                     all.feed(&response)?;
                 }
             }

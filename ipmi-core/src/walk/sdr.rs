@@ -18,6 +18,12 @@ pub struct WalkLimits {
 impl WalkLimits {
     /// Records beyond the reported count a walk still accepts.
     pub const SLACK: usize = 64;
+
+    /// The bound for a store that reports `count` records.
+    fn for_count(self, count: u16) -> usize {
+        self.max_records
+            .unwrap_or(usize::from(count) + WalkLimits::SLACK)
+    }
 }
 
 /// Reads the BMC's SDR repository: Get SDR Repository Info, then the walk
@@ -45,21 +51,8 @@ pub fn refresh_sdr_cache<T: Transport>(
     if let Some(c) = cache.filter(|c| c.matches(&info)) {
         return Ok((c, false));
     }
-    let limit = limits
-        .max_records
-        .unwrap_or(usize::from(info.record_count) + WalkLimits::SLACK);
-    let repository = SdrRepository {
-        records: reader.read_all(limit, deadline)?,
-    };
-    Ok((
-        SdrCache {
-            last_addition: info.last_addition,
-            last_erase: info.last_erase,
-            record_count: info.record_count,
-            repository,
-        },
-        true,
-    ))
+    let records = reader.read_all(limits.for_count(info.record_count), deadline)?;
+    Ok((SdrCache::new(&info, records), true))
 }
 
 /// Reads the device SDRs of the controller at `target` (a satellite an MC
@@ -73,11 +66,8 @@ pub fn read_device_sdrs<T: Transport>(
 ) -> Result<SdrRepository, WalkError<T::Error>> {
     let mut reader = RecordReader::new(transport, RecordStore::DEVICE_SDR, target);
     let info = reader.run(&GetDeviceSdrInfo { sdr_count: true }, 0, 0, deadline)?;
-    let limit = limits
-        .max_records
-        .unwrap_or(usize::from(info.count) + WalkLimits::SLACK);
     Ok(SdrRepository {
-        records: reader.read_all(limit, deadline)?,
+        records: reader.read_all(limits.for_count(u16::from(info.count)), deadline)?,
     })
 }
 
@@ -111,11 +101,8 @@ pub async fn refresh_sdr_cache_async<T: AsyncTransport>(
     if let Some(c) = cache.filter(|c| c.matches(&info)) {
         return Ok((c, false));
     }
-    let limit = limits
-        .max_records
-        .unwrap_or(usize::from(info.record_count) + WalkLimits::SLACK);
     let mut fetch = RecordFetch::new(RecordStore::SDR_REPOSITORY, target);
-    let mut all = ReadAll::new(&mut fetch, limit);
+    let mut all = ReadAll::new(&mut fetch, limits.for_count(info.record_count));
     let records = loop {
         match all.step()? {
             AllStep::Done(records) => break records,
@@ -123,26 +110,10 @@ pub async fn refresh_sdr_cache_async<T: AsyncTransport>(
                 let response = transport
                     .exchange(&request, deadline)
                     .await
-                    .map_err(|source| {
-                        let (command, record_id, offset) = all.position();
-                        WalkError::Exchange {
-                            command,
-                            record_id,
-                            offset,
-                            source,
-                        }
-                    })?;
+                    .map_err(|source| all.exchange_error(source))?;
                 all.feed(&response)?;
             }
         }
     };
-    Ok((
-        SdrCache {
-            last_addition: info.last_addition,
-            last_erase: info.last_erase,
-            record_count: info.record_count,
-            repository: SdrRepository { records },
-        },
-        true,
-    ))
+    Ok((SdrCache::new(&info, records), true))
 }
