@@ -327,6 +327,13 @@ pub enum Top {
                       The client options (-H, -U, -P, ...) belong to the client commands and are refused here."
     )]
     Serve(ServeArgs),
+    /// Run the Prometheus IPMI exporter (a drop-in for prometheus-ipmi-exporter) until Ctrl-C or SIGTERM
+    #[command(
+        after_help = "Same configuration file, endpoints (/metrics, /ipmi?target=HOST[:PORT]&module=NAME, \
+                      /-/reload) and metric names as the Prometheus community's ipmi_exporter; no child \
+                      processes. SIGHUP or POST /-/reload reloads the configuration."
+    )]
+    Exporter(ExporterArgs),
     /// Start a virtual BMC on a free loopback port and run `mc info` and `chassis power status` against it
     #[command(
         after_help = "The commands go through a real RMCP+ session (cipher suite 17), the same code as \
@@ -351,6 +358,8 @@ pub enum Job<'a> {
     Unknown(Option<InterfaceWord>, &'a [OsString]),
     /// `serve`
     Serve(&'a ServeArgs),
+    /// `exporter`
+    Exporter(&'a ExporterArgs),
     /// `try`
     Try,
     /// `diagnose`
@@ -400,6 +409,7 @@ impl Top {
             Top::Command(command) => Job::Client(None, command),
             Top::Other(words) => Job::Unknown(None, words),
             Top::Serve(args) => Job::Serve(args),
+            Top::Exporter(args) => Job::Exporter(args),
             Top::Try => Job::Try,
             Top::Diagnose(args) => Job::Diagnose(args),
             Top::Recover(args) => Job::Recover(args),
@@ -458,6 +468,22 @@ impl std::fmt::Debug for ServeArgs {
             .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
+}
+
+/// `exporter [--config.file FILE] [--web.listen-address [HOST]:PORT]` (the
+/// Go exporter's flag names; `--config` and `--listen` are the ipmirs style).
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ExporterArgs {
+    /// The exporter's YAML configuration (modules); without it, no modules
+    #[arg(long = "config.file", alias = "config", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// Address to listen on for HTTP; `:PORT` for every interface [default: :9290]
+    #[arg(
+        long = "web.listen-address",
+        alias = "listen",
+        value_name = "[HOST]:PORT"
+    )]
+    pub listen: Option<String>,
 }
 
 /// An interface named by a command word.

@@ -17,6 +17,7 @@ mod credentials;
 #[cfg(target_os = "linux")]
 mod diagnose;
 mod exit;
+mod exporter;
 mod families;
 mod fleet;
 mod manufacturers;
@@ -147,6 +148,7 @@ pub fn main_with(cli: &Cli, env: &dyn Env, registries: &[PathBuf], io: &mut Stre
         },
         Ok(Plan::Fleet(settings)) => crate::fleet::run(&settings, registries, io),
         Ok(Plan::Serve(settings)) => crate::serve::serve(&settings, io),
+        Ok(Plan::Exporter(settings)) => crate::exporter::run(&settings, io),
         Ok(Plan::Try(settings)) => crate::tryout::run(&settings, registries, io),
         #[cfg(target_os = "linux")]
         Ok(Plan::Diagnose(settings)) => crate::diagnose::run(&settings, io),

@@ -158,7 +158,7 @@ fn serve_error(e: ServeError) -> CliError {
 }
 
 /// A runtime for the server: one thread is enough.
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -172,7 +172,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 /// Installs the SIGINT and SIGTERM handlers now; the future ends with the
 /// name of the first of them to arrive. Needs a runtime context.
 #[cfg(unix)]
-fn stop_signals() -> std::io::Result<impl Future<Output = &'static str>> {
+pub(crate) fn stop_signals() -> std::io::Result<impl Future<Output = &'static str>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
@@ -186,7 +186,7 @@ fn stop_signals() -> std::io::Result<impl Future<Output = &'static str>> {
 
 /// Ctrl-C elsewhere.
 #[cfg(not(unix))]
-fn stop_signals() -> std::io::Result<impl Future<Output = &'static str>> {
+pub(crate) fn stop_signals() -> std::io::Result<impl Future<Output = &'static str>> {
     Ok(async {
         let _ = tokio::signal::ctrl_c().await;
         "Ctrl-C"

@@ -124,7 +124,10 @@ impl Flights {
         let slot = self.pool.slot(&SessionKey::new(&key.0, &module));
         let until = deadline.instant().into();
         if let Ok(mut slot) = tokio::time::timeout_at(until, slot.lock_owned()).await {
-            let ctx = Context { deadline };
+            let ctx = Context {
+                deadline,
+                exclude_sensor_ids: module.exclude_sensor_ids.clone(),
+            };
             for &name in &module.collectors {
                 if deadline.is_expired(Instant::now()) {
                     break;
@@ -137,9 +140,10 @@ impl Flights {
                             Err(e) => return Err(e.into()),
                         }
                     }
-                    let link = slot.link().expect("opened above");
+                    let (link, cached) = slot.parts();
+                    let link = link.expect("opened above");
                     let mut samples = Vec::new();
-                    collect(name, link, &ctx, &mut samples)
+                    collect(name, link, &ctx, cached, &mut samples)
                         .await
                         .map(|_| samples)
                 })

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use ipmi_core::{
-    AsyncTransport, Command, CommandError, CompletionCode, Deadline, ErrorClass, Failure,
+    AsyncTransport, Command, CommandError, CompletionCode, Deadline, ErrorClass, Failure, Request,
+    Response,
 };
 use ipmi_kcs::devintf::AsyncLinuxClient;
 use ipmi_lanplus::config::DEFAULT_KEEPALIVE;
@@ -43,6 +44,9 @@ pub enum LinkError {
     /// `/dev/ipmi0`.
     #[error(transparent)]
     Local(#[from] ipmi_kcs::devintf::Error),
+    /// An answer that did not decode (multi-exchange reads decode themselves).
+    #[error(transparent)]
+    Command(#[from] CommandError),
 }
 
 impl LinkError {
@@ -51,6 +55,7 @@ impl LinkError {
         let command = match self {
             LinkError::Lan(ipmi_lanplus::Error::Command(c)) => c,
             LinkError::Local(ipmi_kcs::devintf::Error::Command(c)) => c,
+            LinkError::Command(c) => c,
             _ => return None,
         };
         match command {
@@ -64,17 +69,41 @@ impl LinkError {
         self.class() == ErrorClass::Timeout
     }
 
-    fn class(&self) -> ErrorClass {
-        match self {
-            LinkError::Lan(e) => e.class(),
-            LinkError::Local(e) => e.class(),
-        }
-    }
-
     /// Whether the link is in doubt after this (no answer, broken
     /// transport) rather than the BMC having refused one command.
     pub fn breaks_session(&self) -> bool {
         self.class() != ErrorClass::Bmc
+    }
+}
+
+impl Failure for LinkError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            LinkError::Lan(e) => e.class(),
+            LinkError::Local(e) => e.class(),
+            LinkError::Command(e) => e.class(),
+        }
+    }
+}
+
+/// Raw exchanges, for the multi-exchange reads of ipmi-core (SDR walk,
+/// SEL read) and bridged requests (IPMI 2.0 §6.12).
+impl AsyncTransport for Link {
+    type Error = LinkError;
+
+    async fn exchange(
+        &mut self,
+        request: &Request,
+        deadline: Deadline,
+    ) -> Result<Response, LinkError> {
+        match self {
+            Link::Lan(c) => Ok(c.exchange(request, deadline).await?),
+            Link::Local(c) => Ok(c.exchange(request, deadline).await?),
+        }
+    }
+
+    fn default_deadline(&self) -> Deadline {
+        Deadline::from_now(DEFAULT_TIMEOUT)
     }
 }
 

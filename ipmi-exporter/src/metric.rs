@@ -133,3 +133,42 @@ pub static LAN_MODE: Family = Family {
     name: "ipmi_config_lan_mode",
     help: "Returns configured LAN mode (0=dedicated, 1=shared, 2=failover).",
 };
+
+macro_rules! families {
+    ($($(#[$doc:meta])* $id:ident = $name:literal, $help:literal;)*) => {
+        $($(#[$doc])* pub static $id: Family = Family { name: $name, help: $help };)*
+    };
+}
+
+families! {
+    /// `ipmi_fan_speed_rpm{id,name}`.
+    FAN_SPEED_RPM = "ipmi_fan_speed_rpm", "Fan speed in rotations per minute.";
+    /// `ipmi_fan_speed_ratio{id,name}`.
+    FAN_SPEED_RATIO = "ipmi_fan_speed_ratio", "Fan speed as a proportion of the maximum speed.";
+    /// `ipmi_fan_speed_state{id,name}`.
+    FAN_SPEED_STATE = "ipmi_fan_speed_state", "Reported state of a fan speed sensor (0=nominal, 1=warning, 2=critical).";
+    /// `ipmi_temperature_celsius{id,name}`.
+    TEMPERATURE = "ipmi_temperature_celsius", "Temperature reading in degree Celsius.";
+    /// `ipmi_temperature_state{id,name}`.
+    TEMPERATURE_STATE = "ipmi_temperature_state", "Reported state of a temperature sensor (0=nominal, 1=warning, 2=critical).";
+    /// `ipmi_current_amperes{id,name}`.
+    CURRENT = "ipmi_current_amperes", "Current reading in Amperes.";
+    /// `ipmi_current_state{id,name}`.
+    CURRENT_STATE = "ipmi_current_state", "Reported state of a current sensor (0=nominal, 1=warning, 2=critical).";
+    /// `ipmi_voltage_volts{id,name}`.
+    VOLTAGE = "ipmi_voltage_volts", "Voltage reading in Volts.";
+    /// `ipmi_voltage_state{id,name}`.
+    VOLTAGE_STATE = "ipmi_voltage_state", "Reported state of a voltage sensor (0=nominal, 1=warning, 2=critical).";
+    /// `ipmi_power_watts{id,name}`.
+    POWER = "ipmi_power_watts", "Power reading in Watts.";
+    /// `ipmi_power_state{id,name}`.
+    POWER_STATE = "ipmi_power_state", "Reported state of a power sensor (0=nominal, 1=warning, 2=critical).";
+    /// `ipmi_sensor_value{id,name,type}`.
+    SENSOR_VALUE = "ipmi_sensor_value", "Generic data read from an IPMI sensor of unknown type, relying on labels for context.";
+    /// `ipmi_sensor_state{id,name,type}`.
+    SENSOR_STATE = "ipmi_sensor_state", "Indicates the severity of the state reported by an IPMI sensor (0=nominal, 1=warning, 2=critical).";
+    /// `ipmi_sel_logs_count`.
+    SEL_LOGS_COUNT = "ipmi_sel_logs_count", "Current number of log entries in the SEL.";
+    /// `ipmi_sel_free_space_bytes`.
+    SEL_FREE_SPACE = "ipmi_sel_free_space_bytes", "Current free space remaining for new SEL entries.";
+}

@@ -9,6 +9,7 @@ use ipmi_core::PrivilegeLevel;
 use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
+use crate::collector::Cached;
 use crate::config::Module;
 use crate::link::{Link, Target};
 
@@ -40,6 +41,7 @@ impl SessionKey {
 #[derive(Debug)]
 pub struct Slot {
     link: Option<Link>,
+    cached: Cached,
     last_used: Instant,
     open: Gauge,
 }
@@ -49,6 +51,12 @@ impl Slot {
     pub fn link(&mut self) -> Option<&mut Link> {
         self.last_used = Instant::now();
         self.link.as_mut()
+    }
+
+    /// The open link, if any, and what the target keeps across scrapes.
+    pub fn parts(&mut self) -> (Option<&mut Link>, &mut Cached) {
+        self.last_used = Instant::now();
+        (self.link.as_mut(), &mut self.cached)
     }
 
     /// Stores a newly opened link.
@@ -107,6 +115,7 @@ impl Pool {
             .or_insert_with(|| {
                 Arc::new(AsyncMutex::new(Slot {
                     link: None,
+                    cached: Cached::default(),
                     last_used: Instant::now(),
                     open: self.open.clone(),
                 }))

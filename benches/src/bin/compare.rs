@@ -18,6 +18,10 @@
 //!    command in a session and resident memory per open session.
 //! 4. Time to fail against a frozen BMC (ipmi_sim stopped with SIGSTOP):
 //!    `ipmirs --timeout 1` against ipmitool's defaults.
+//! 5. One Prometheus scrape of the sensor bed through `ipmirs exporter`
+//!    against Debian's `prometheus-ipmi-exporter` (same config and
+//!    collectors): wall, exporter CPU with its children, forks
+//!    (`compare exporter` runs it alone).
 //!
 //! 5. `sdr list` on the sensor bed (ipmi_sim, 63 SDRs, a bridged
 //!    satellite), fresh session: ipmirs against ipmitool and FreeIPMI's
@@ -689,6 +693,181 @@ fn open_session(serve: &Serve, rows: &mut Vec<Row>) -> f64 {
         None,
     ));
     cpu_per_command
+}
+
+/// Scrapes per exporter in scenario 5 (the first, which walks the SDR, is timed apart).
+const SCRAPES: usize = 7;
+
+/// A long-running exporter process, killed on drop.
+struct Daemon(std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// CPU of `pid` itself and of its reaped children (the forked FreeIPMI
+/// programs), from /proc/PID/stat fields 14-17, in clock ticks.
+fn proc_cpu(pid: u32) -> (f64, f64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|w| w.parse().unwrap_or(0.0))
+        .collect();
+    let at = |i: usize| f.get(i).copied().unwrap_or(f64::NAN);
+    // After the command name: field 3 is index 0, so utime (14) is 11.
+    (at(11) + at(12), at(13) + at(14))
+}
+
+/// Processes created on the machine so far (/proc/stat `processes`).
+fn forks_so_far() -> f64 {
+    std::fs::read_to_string("/proc/stat")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("processes "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// Scenario 5: one scrape of the sensor bed (collectors ipmi, sel, bmc,
+/// chassis, dcmi) through `ipmirs exporter` and Debian's
+/// `prometheus-ipmi-exporter` (FreeIPMI mode): wall per scrape (curl),
+/// exporter CPU (its own and its children's) and processes forked.
+fn exporter_scrape(ipmirs: &Path, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    let sim = ipmisim::IpmiSim::start_sensor_bed();
+    let config = std::env::temp_dir().join(format!("ipmirs-compare-{}.yml", std::process::id()));
+    std::fs::write(
+        &config,
+        "modules:\n  default:\n    user: admin\n    pass: secret\n    privilege: admin\n    \
+         driver: LAN_2_0\n    workaround_flags: [opensesspriv]\n    \
+         collectors: [ipmi, sel, bmc, chassis, dcmi]\n    exclude_sensor_ids: [13, 18, 20, 37]\n",
+    )
+    .unwrap();
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let start = |program: &Path, args: Vec<String>| -> (Daemon, u16) {
+        let port = free_port();
+        let mut cmd = Command::new(program);
+        cmd.args(args.iter().map(|a| a.replace("@PORT@", &port.to_string())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let d = Daemon(cmd.spawn().expect("start the exporter"));
+        let end = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < end, "{program:?} does not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (d, port)
+    };
+    let config_arg = format!("--config.file={}", config.display());
+    let listen_arg = "--web.listen-address=127.0.0.1:@PORT@".to_string();
+    let go_path = tool("prometheus-ipmi-exporter").expect("prometheus-ipmi-exporter installed");
+    let contenders = [
+        (
+            "ipmirs exporter",
+            start(
+                ipmirs,
+                vec!["exporter".into(), config_arg.clone(), listen_arg.clone()],
+            ),
+        ),
+        (
+            "prometheus-ipmi-exporter",
+            start(&go_path, vec![config_arg.clone(), listen_arg.clone()]),
+        ),
+    ];
+    let tick = 100.0; // USER_HZ on Linux
+    let mut figures = Vec::new();
+    for (name, (daemon, port)) in &contenders {
+        let url = format!(
+            "http://127.0.0.1:{port}/ipmi?target=127.0.0.1:{}",
+            sim.port()
+        );
+        let scrape = || {
+            let r = measure(
+                Command::new("curl").args([
+                    "-sf",
+                    "-H",
+                    "X-Prometheus-Scrape-Timeout-Seconds: 30",
+                    &url,
+                ]),
+                None,
+                Duration::from_secs(60),
+            );
+            assert!(
+                r.code == Some(0) && r.stdout.contains("ipmi_up{collector=\"ipmi\"} 1"),
+                "{name}: {}",
+                r.stdout
+            );
+            r.wall
+        };
+        let first = scrape();
+        let pid = daemon.0.id();
+        let (own0, kids0) = proc_cpu(pid);
+        let forks0 = forks_so_far();
+        let walls: Vec<f64> = (0..SCRAPES).map(|_| ms(scrape())).collect();
+        let forks = (forks_so_far() - forks0) / SCRAPES as f64 - 1.0; // minus curl
+        let (own1, kids1) = proc_cpu(pid);
+        let per = |ticks: f64| ticks / tick * 1000.0 / SCRAPES as f64;
+        let cpu_ms = per((own1 - own0) + (kids1 - kids0));
+        let kids_ms = per(kids1 - kids0);
+        figures.push((
+            *name,
+            ms(first),
+            median_by(&walls, |x| *x),
+            cpu_ms,
+            forks,
+            kids_ms,
+        ));
+    }
+    let (o, g) = (figures[0], figures[1]);
+    rows.push(row(
+        "5. exporter scrape (sensor bed: ipmi, sel, bmc, chassis, dcmi), wall, warm",
+        format!("{:.1} ms", o.2),
+        format!("{:.1} ms", g.2),
+        format!("{:.1}x faster", g.2 / o.2),
+        ">= 10x",
+        Some(g.2 / o.2 >= 10.0),
+    ));
+    rows.push(row(
+        "5. same, first scrape (ipmirs walks the SDR, FreeIPMI recreates its cache every time)",
+        format!("{:.1} ms", o.1),
+        format!("{:.1} ms", g.1),
+        format!("{:.1}x faster", g.1 / o.1),
+        "-",
+        None,
+    ));
+    rows.push(row(
+        "5. same, exporter CPU per scrape (own + children)",
+        format!("{:.1} ms (children {:.1})", o.3, o.5),
+        format!("{:.1} ms (children {:.1})", g.3, g.5),
+        format!("{:.1}x less", g.3 / o.3.max(1000.0 / tick / SCRAPES as f64)),
+        ">= 20x",
+        Some(g.3 >= 20.0 * o.3),
+    ));
+    rows.push(row(
+        "5. same, processes started per scrape, machine-wide (other load adds to both)",
+        format!("{:.1}", o.4.max(0.0)),
+        format!("{:.1}", g.4),
+        "-".into(),
+        "0 (ipmirs: no child CPU above)",
+        None,
+    ));
+    notes.push(format!(
+        "Scenario 5: both exporters as daemons with one config on the sensor bed (ipmi_sim, 59 \
+         sensors after the four the Go exporter cannot name); {SCRAPES} scrapes each with curl after \
+         a first one; CPU from /proc/PID/stat (utime + stime + reaped children's, 10 ms ticks: \
+         an ipmirs figure of 0 means under one tick over all scrapes); forks from /proc/stat's \
+         machine-wide `processes` counter minus curl (other load on the machine can add to it)."
+    ));
+    let _ = std::fs::remove_file(&config);
 }
 
 fn thread_cpu() -> Duration {
@@ -1374,6 +1553,16 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
 
+    // `compare exporter`: scenario 5 alone, printed, BENCHMARKS.md untouched.
+    if std::env::args().nth(1).as_deref() == Some("exporter") {
+        exporter_scrape(&ipmirs, &mut rows, &mut notes);
+        print_table(&rows);
+        for n in &notes {
+            println!("- {n}");
+        }
+        return ExitCode::SUCCESS;
+    }
+
     // `compare mc-info`: scenario 1b alone, printed, BENCHMARKS.md untouched.
     if std::env::args().nth(1).as_deref() == Some("mc-info") {
         let sim = ipmisim::IpmiSim::start();
@@ -1392,23 +1581,25 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    eprintln!("compare: 1/4 fresh session on ipmi_sim ...");
+    eprintln!("compare: 1/7 fresh session on ipmi_sim ...");
     let sim = ipmisim::IpmiSim::start();
     fresh_session(&ipmirs, &sim, &mut rows, &mut notes);
     mc_info_cost(&ipmirs, &sim, &mut rows, &mut notes);
-    eprintln!("compare: 2/4 open session against a bare round trip ...");
+    eprintln!("compare: 2/7 open session against a bare round trip ...");
     let serve = Serve::start(&ipmirs);
     open_session(&serve, &mut rows);
-    eprintln!("compare: 3/4 fleet sweep (10, 100, 1000 BMCs) ...");
+    eprintln!("compare: 3/7 fleet sweep (10, 100, 1000 BMCs) ...");
     let sweeps = fleet(&fleet_bench, &serve, &mut rows, &mut notes);
     drop(serve);
-    eprintln!("compare: 4/4 frozen BMC (ipmitool takes its time) ...");
+    eprintln!("compare: 4/7 frozen BMC (ipmitool takes its time) ...");
     frozen(&ipmirs, &sim, &mut rows);
     drop(sim);
-    eprintln!("compare: 5/6 sdr list on the sensor bed ...");
+    eprintln!("compare: 5/7 sdr list on the sensor bed ...");
     sdr_list(&ipmirs, &mut rows, &mut notes);
-    eprintln!("compare: 6/6 sel elist and fru print on the sensor bed ...");
+    eprintln!("compare: 6/7 sel elist and fru print on the sensor bed ...");
     sel_fru(&ipmirs, &mut rows, &mut notes);
+    eprintln!("compare: 7/7 exporter scrape against prometheus-ipmi-exporter ...");
+    exporter_scrape(&ipmirs, &mut rows, &mut notes);
     criterion_rows(&mut rows, &mut notes);
 
     print_table(&rows);

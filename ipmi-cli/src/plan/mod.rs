@@ -100,6 +100,8 @@ pub enum Plan {
     Client(Invocation),
     /// `serve`
     Serve(ServeSettings),
+    /// `exporter`
+    Exporter(ExporterSettings),
     /// `try`
     Try(TrySettings),
     /// `diagnose`
@@ -259,6 +261,15 @@ pub struct ServeSettings {
     pub default_user: bool,
 }
 
+/// `ipmirs exporter`, resolved.
+#[derive(Debug)]
+pub struct ExporterSettings {
+    /// `--config.file`.
+    pub config_file: Option<PathBuf>,
+    /// `--web.listen-address`, `:9290` when not given.
+    pub listen: String,
+}
+
 /// `ipmirs try`, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrySettings {
@@ -329,6 +340,13 @@ pub fn plan(cli: &Cli, env: &dyn Env) -> Result<Plan, CliError> {
         Job::Client(..) if is_fleet(&cli.options) => resolve_fleet(cli, env).map(Plan::Fleet),
         Job::Client(..) => resolve(cli, env).map(Plan::Client),
         Job::Serve(args) => resolve_serve(args, &cli.options).map(Plan::Serve),
+        Job::Exporter(args) => Ok(Plan::Exporter(ExporterSettings {
+            config_file: args.config_file.clone(),
+            listen: args
+                .listen
+                .clone()
+                .unwrap_or_else(|| ipmi_exporter::DEFAULT_LISTEN.to_string()),
+        })),
         Job::Try => resolve_try(&cli.options).map(Plan::Try),
         Job::Diagnose(args) => resolve_diagnose(args, &cli.options).map(Plan::Diagnose),
         Job::Recover(args) => resolve_recover(args, cli, env).map(Plan::Recover),

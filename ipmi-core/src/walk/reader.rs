@@ -2,11 +2,10 @@
 //! ([`RecordFetch`]): reads records of a [`RecordStore`] over a
 //! [`Transport`], and whole stores with a loop guard (IPMI 2.0 §33.12).
 
-use std::collections::HashSet;
-
+use super::all::{AllStep, ReadAll};
 use super::fetch::{FetchError, FetchStep, RecordFetch};
 use super::WalkError;
-use crate::cmd::{GetSdr, RecordStore};
+use crate::cmd::RecordStore;
 use crate::{Command, Deadline, Target, Transport};
 
 /// What a reader has spent so far.
@@ -79,35 +78,27 @@ impl<'t, T: Transport> RecordReader<'t, T> {
     }
 
     /// Reads every record from the first until next ID FFFFh, refusing a
-    /// repeated record ID (a looping store) and more than `limit` records.
+    /// repeated record ID (a looping store) and more than `limit` records
+    /// (the [`ReadAll`] machine).
     pub fn read_all(
         &mut self,
         limit: usize,
         deadline: Deadline,
     ) -> Result<Vec<Vec<u8>>, WalkError<T::Error>> {
-        let mut records = Vec::new();
-        let mut seen = HashSet::new();
-        let mut id = 0u16;
-        while id != GetSdr::END_OF_LIST {
-            if records.len() >= limit {
-                return Err(WalkError::TooManyRecords { limit });
+        let mut all = ReadAll::new(&mut self.fetch, limit);
+        loop {
+            match all.step()? {
+                AllStep::Done(records) => return Ok(records),
+                AllStep::Send(request) => {
+                    self.exchanges += 1;
+                    let response = self
+                        .transport
+                        .exchange(&request, deadline)
+                        .map_err(|source| all.exchange_error(source))?;
+                    all.feed(&response)?;
+                }
             }
-            let (next, data) = self.read(id, deadline)?;
-            // The first record is asked as 0000h: take the ID it carries.
-            let key = if id == 0 {
-                u16::from_le_bytes([data[0], data[1]])
-            } else {
-                id
-            };
-            if !seen.insert(key) || seen.contains(&next) {
-                return Err(WalkError::Loop {
-                    record_id: if seen.contains(&next) { next } else { key },
-                });
-            }
-            records.push(data);
-            id = next;
         }
-        Ok(records)
     }
 
     /// Reads record `record_id` (0000h = first): returns the next record's

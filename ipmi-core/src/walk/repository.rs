@@ -66,6 +66,16 @@ pub struct SdrCache {
 const CACHE_MAGIC: &[u8; 8] = b"IPMIRSC1";
 
 impl SdrCache {
+    /// The cache of `records`, read after Get SDR Repository Info said `info`.
+    pub(crate) fn new(info: &SdrRepositoryInfo, records: Vec<Vec<u8>>) -> SdrCache {
+        SdrCache {
+            last_addition: info.last_addition,
+            last_erase: info.last_erase,
+            record_count: info.record_count,
+            repository: SdrRepository { records },
+        }
+    }
+
     /// True when `info` describes the repository this cache holds.
     pub fn matches(&self, info: &SdrRepositoryInfo) -> bool {
         (self.last_addition, self.last_erase, self.record_count)

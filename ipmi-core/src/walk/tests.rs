@@ -419,3 +419,90 @@ fn the_same_engine_reads_the_sel() {
             .all(|r| r.netfn == NetFn::STORAGE && matches!(r.cmd, 0x42 | 0x43)));
     }
 }
+
+impl crate::AsyncTransport for Bmc {
+    type Error = TestError;
+
+    fn exchange(
+        &mut self,
+        request: &Request,
+        deadline: Deadline,
+    ) -> impl std::future::Future<Output = Result<Response, TestError>> + Send {
+        std::future::ready(Transport::exchange(self, request, deadline))
+    }
+
+    fn default_deadline(&self) -> Deadline {
+        self.deadline
+    }
+}
+
+/// Polls a future whose transport answers at once (the scripted BMC):
+/// it finishes on the first poll, so no executor is needed.
+fn ready<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("the scripted BMC answers at once"),
+    }
+}
+
+#[test]
+fn the_async_walk_reads_what_the_blocking_walk_reads_and_honours_the_cache() {
+    let d = deadline();
+    let mut bmc = Bmc::new(records(), d);
+    let (blocking, _) = refresh_sdr_cache(&mut bmc, None, WalkLimits::default(), d).unwrap();
+    let spent = bmc.exchanges;
+    bmc.exchanges = 0;
+    let (cache, walked) = ready(refresh_sdr_cache_async(
+        &mut bmc,
+        None,
+        WalkLimits::default(),
+        d,
+    ))
+    .unwrap();
+    assert!(walked);
+    assert_eq!(cache, blocking);
+    assert_eq!(bmc.exchanges, spent);
+    bmc.exchanges = 0;
+    let (again, walked) = ready(refresh_sdr_cache_async(
+        &mut bmc,
+        Some(cache.clone()),
+        WalkLimits::default(),
+        d,
+    ))
+    .unwrap();
+    assert!(!walked);
+    assert_eq!(bmc.exchanges, 1);
+    assert_eq!(again, cache);
+}
+
+#[test]
+fn the_async_walk_ends_loops_and_names_where_it_timed_out() {
+    let d = deadline();
+    let mut bmc = Bmc::new(records(), d);
+    bmc.loops = true;
+    let e = ready(refresh_sdr_cache_async(
+        &mut bmc,
+        None,
+        WalkLimits::default(),
+        d,
+    ))
+    .unwrap_err();
+    assert!(matches!(e, WalkError::Loop { record_id: 1 }), "{e}");
+
+    let mut bmc = Bmc::new(records(), d);
+    bmc.timeout_at = Some(3);
+    let e = ready(refresh_sdr_cache_async(
+        &mut bmc,
+        None,
+        WalkLimits::default(),
+        d,
+    ))
+    .unwrap_err();
+    assert_eq!(e.class(), ErrorClass::Timeout);
+    assert!(
+        matches!(e, WalkError::Exchange { record_id, .. } if record_id != 0),
+        "{e}"
+    );
+}

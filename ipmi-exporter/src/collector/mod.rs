@@ -3,8 +3,7 @@
 //! `async fn collect(link, ctx, out) -> Result<(), CollectError>`,
 //! dispatched by `collect`; the names are the Go exporter's.
 //!
-//! Adding one (`ipmi`, `sel`, `sel-events` wait for their library
-//! commands): its families
+//! Adding one (`sel-events` waits for FreeIPMI's event texts): its families
 //! go to `metric.rs` (name and help as `docs/exporter-rules.md` lists
 //! them), its file here runs the commands with `ctx.deadline` and pushes
 //! samples (on an error what it pushed is dropped and the collector is
@@ -16,8 +15,11 @@ mod bmc;
 mod bmc_watchdog;
 mod chassis;
 mod dcmi;
+mod ipmi;
+mod sel;
 mod sm_lan_mode;
 
+use ipmi_core::walk::SdrCache;
 use ipmi_core::Deadline;
 use serde::Deserialize;
 
@@ -71,6 +73,15 @@ impl CollectorName {
 pub(crate) struct Context {
     /// Every exchange finishes by this.
     pub deadline: Deadline,
+    /// `ipmi`: record IDs of sensors left out.
+    pub exclude_sensor_ids: Vec<i64>,
+}
+
+/// What a target keeps across scrapes besides its session.
+#[derive(Debug, Default)]
+pub(crate) struct Cached {
+    /// The SDR repository, keyed by its timestamps.
+    pub sdr: Option<SdrCache>,
 }
 
 /// Why a collector reported `ipmi_up 0`.
@@ -104,9 +115,12 @@ pub(crate) async fn collect(
     name: CollectorName,
     link: &mut Link,
     ctx: &Context,
+    cached: &mut Cached,
     out: &mut Vec<Sample>,
 ) -> Result<(), CollectError> {
     match name {
+        CollectorName::Sel => sel::collect(link, ctx, out).await,
+        CollectorName::Ipmi => ipmi::collect(link, ctx, &mut cached.sdr, out).await,
         CollectorName::Bmc => bmc::collect(link, ctx, out).await,
         CollectorName::BmcWatchdog => bmc_watchdog::collect(link, ctx, out).await,
         CollectorName::Chassis => chassis::collect(link, ctx, out).await,

@@ -190,8 +190,15 @@ pub fn promtool_check(body: &str) {
         .write_all(body.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
+    // The Go exporter's own name `ipmi_sel_logs_count` draws promtool's
+    // naming lint; kept for compatibility (docs/exporter-rules.md).
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let only_known_lint = text.lines().filter(|l| !l.trim().is_empty()).all(|l| {
+        l.starts_with("ipmi_sel_logs_count non-histogram and non-summary metrics should not have \"_count\" suffix")
+    });
     assert!(
-        out.status.success(),
+        out.status.success() || only_known_lint,
         "promtool check metrics failed:\n{}{}\n--- exposition:\n{body}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
