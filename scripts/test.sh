@@ -21,4 +21,7 @@ bash scripts/qemu/setup.sh
 # run below builds anyway; manifests, versions of path dependencies, the
 # file lists and the packaged lockfiles are still checked (about 4 s).
 cargo publish --workspace --dry-run --no-verify --allow-dirty
+# Doctests (--all-targets leaves them out): the README's library snippets
+# and the crate docs' examples, run against the in-process virtual BMC.
+cargo test --workspace --doc
 exec cargo test --workspace --all-targets
