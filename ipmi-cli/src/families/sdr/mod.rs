@@ -9,6 +9,7 @@
 //! ipmitool prints it and the run continues; each such sensor is named on
 //! standard error and makes the exit code 1 (ipmitool exits 0).
 
+mod get;
 mod json;
 mod lines;
 mod read;
@@ -64,6 +65,12 @@ pub enum SdrCommand {
     Entity {
         /// Entity ID, optionally .instance (e.g. 3 or 3.1)
         id: String,
+    },
+    /// The verbose print of each named record (its ID string)
+    Get {
+        /// Record names (their ID strings)
+        #[arg(required = true)]
+        ids: Vec<String>,
     },
     /// Get SDR Repository Info
     Info,
@@ -203,6 +210,8 @@ pub enum Form {
     Reading(Vec<String>),
     /// `sdr type [list]`, or an unknown type name: the sensor types.
     TypeList(Option<String>),
+    /// `sdr get ID...`
+    Get(Vec<String>),
     /// `sdr info`
     Info,
     /// `sdr dump FILE`
@@ -282,6 +291,7 @@ impl Words {
                 SdrCommand::Elist { which } => list(true, which)?,
                 SdrCommand::Type { words } => sensor_type_form(words),
                 SdrCommand::Entity { id } => entity_form(id)?,
+                SdrCommand::Get { ids } => Form::Get(ids.clone()),
                 SdrCommand::Info => Form::Info,
                 SdrCommand::Dump { file } => Form::Dump(file.clone()),
                 SdrCommand::Other(words) => return Err(unimplemented::sub_word("sdr", words)),
@@ -457,6 +467,9 @@ pub fn perform<T: Transport>(
         });
     }
     let records = read::decode(&repository, &mut failures);
+    if let Form::Get(names) = &action.form {
+        return Ok(sdr_get(&mut traced, &records, names, deadline, failures));
+    }
     let chosen: Vec<&Record> = match &action.form {
         Form::Reading(names) => names
             .iter()
@@ -487,6 +500,45 @@ pub fn perform<T: Transport>(
         json: json::render(&sensors),
         failures,
     })
+}
+
+/// `sdr get ID...`: each named record printed verbosely; a name that is
+/// no record, or a record type not printed, is a failure.
+fn sdr_get<T: Transport>(
+    traced: &mut read::Traced<'_, T>,
+    records: &[Record],
+    names: &[String],
+    deadline: Deadline,
+    mut failures: Vec<String>,
+) -> Outcome {
+    let mut text = String::new();
+    let mut sensors = Vec::new();
+    for n in names {
+        let Some(r) = records
+            .iter()
+            .find(|r| r.body.id_string().is_some_and(|i| i.ipmitool_bytes() == n.as_bytes()))
+        else {
+            failures.push(format!("Unable to find sensor id '{n}'"));
+            continue;
+        };
+        if !matches!(r.body, Sdr::Full(_) | Sdr::Compact(_) | Sdr::EventOnly(_)) {
+            failures.push(format!(
+                "'{n}': sdr get does not print record type 0x{:02x} yet",
+                r.body.record_type()
+            ));
+            continue;
+        }
+        let s = read::sensor(traced, r, false, deadline);
+        let events = get::events(traced, r, deadline);
+        text.push_str(&get::render(&s, &events));
+        failures.extend(s.failure.clone());
+        sensors.push(s);
+    }
+    Outcome {
+        text: text.into_bytes(),
+        json: json::render(&sensors),
+        failures,
+    }
 }
 
 impl Action {

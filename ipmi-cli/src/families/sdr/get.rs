@@ -1,0 +1,350 @@
+//! `sdr get ID...`: ipmitool 1.8.19's verbose record print for full,
+//! compact and event-only sensors: the record's fields, the reading (Get
+//! Sensor Reading, IPMI 2.0 §35.14), and the sensor's asserted and enabled
+//! events (Get Sensor Event Status §35.13, Get Sensor Event Enable §35.11).
+
+use std::fmt::Write as _;
+
+use ipmi_core::cmd::{GetSensorEvents, SensorEvents};
+use ipmi_core::record::sdr::{Entity, Record, Sdr, SensorCommon};
+use ipmi_core::sensor::{
+    entity_name, format_number, sensor_type_name, state_names, AnalogFormat, Availability,
+    Threshold,
+};
+use ipmi_core::{Command, Deadline, Transport};
+
+use super::read::{Sensor, Traced};
+
+/// The event masks of one sensor as its owner answered them.
+#[derive(Clone, Debug, Default)]
+pub struct Events {
+    /// Get Sensor Event Status, when answered.
+    pub status: Option<SensorEvents>,
+    /// Get Sensor Event Enable, when answered.
+    pub enable: Option<SensorEvents>,
+}
+
+/// Asks the owner of `record`'s sensor for its event status and enables
+/// (nothing for records without a readable sensor).
+pub fn events<T: Transport>(
+    transport: &mut Traced<'_, T>,
+    record: &Record,
+    deadline: Deadline,
+) -> Events {
+    let Some(key) = record.body.sensor_common().map(|c| c.key) else {
+        return Events::default();
+    };
+    let mut ask = |status| {
+        let cmd = GetSensorEvents {
+            number: key.number,
+            status,
+        };
+        let response = transport
+            .exchange(&cmd.request_to(key.target()), deadline)
+            .ok()?;
+        cmd.decode(&response).ok()
+    };
+    Events {
+        status: ask(true),
+        enable: ask(false),
+    }
+}
+
+fn entity_text(e: Entity) -> String {
+    let name = entity_name(e.id)
+        .map(String::from)
+        .unwrap_or_else(|| format!("Unknown (0x{:02x})", e.id));
+    format!("{}.{} ({name})", e.id, e.instance)
+}
+
+/// The threshold event words of Get Sensor Event Status/Enable bytes 1-2
+/// (or 3-4), in ipmitool's bit order.
+const ANALOG_EVENTS: [&str; 12] = [
+    "lnc-", "lnc+", "lcr-", "lcr+", "lnr-", "lnr+", "unc-", "unc+", "ucr-", "ucr+", "unr-", "unr+",
+];
+
+fn analog_events(out: &mut String, label: &str, mask: u16) {
+    let _ = write!(out, " {label:<21} : ");
+    for (bit, word) in ANALOG_EVENTS.iter().enumerate() {
+        if mask & (1 << bit) != 0 {
+            let _ = write!(out, "{word} ");
+        }
+    }
+    out.push('\n');
+}
+
+/// ipmitool's discrete state block: a header naming the sensor type, then
+/// one `[state]` line per asserted state; nothing when no bit is set.
+fn discrete_states(out: &mut String, label: &str, c: &SensorCommon, mask: u16) {
+    if mask & 0x7fff == 0 {
+        return;
+    }
+    let names = state_names(c.sensor_type, c.event_type, mask & 0x7fff);
+    let _ = writeln!(out, " {label:<21} : {}", sensor_type_name(c.sensor_type));
+    for n in names {
+        let _ = writeln!(out, "                         [{n}]");
+    }
+}
+
+fn event_blocks(out: &mut String, c: &SensorCommon, events: &Events, analog: bool) {
+    if let Some(s) = events.status {
+        if s.flags & 0x20 != 0 {
+            out.push_str(" Event Status          : Unavailable\n");
+        } else {
+            if s.flags & 0x80 == 0 {
+                out.push_str(" Event Status          : Event Messages Disabled\n");
+            }
+            if analog {
+                analog_events(out, "Assertion Events", s.assertions);
+                if s.deassertions != 0 {
+                    analog_events(out, "Deassertion Events", s.deassertions);
+                }
+            } else {
+                discrete_states(out, "Assertion Events", c, s.assertions);
+                discrete_states(out, "Deassertion Events", c, s.deassertions);
+            }
+        }
+    }
+    if let Some(e) = events.enable {
+        if e.flags & 0x80 == 0 {
+            out.push_str(" Event Enable          : Event Messages Disabled\n");
+        }
+        if analog {
+            analog_events(out, "Assertions Enabled", e.assertions);
+            if e.deassertions != 0 {
+                analog_events(out, "Deassertions Enabled", e.deassertions);
+            }
+        } else {
+            discrete_states(out, "Assertions Enabled", c, e.assertions);
+            discrete_states(out, "Deassertions Enabled", c, e.deassertions);
+        }
+    }
+}
+
+fn event_control(out: &mut String, c: &SensorCommon) {
+    let _ = writeln!(
+        out,
+        " Event Message Control : {}",
+        match c.capabilities & 3 {
+            0 => "Per-threshold",
+            1 => "Entire Sensor Only",
+            2 => "Global Disable Only",
+            _ => "No Events From Sensor",
+        }
+    );
+}
+
+/// ipmitool's order of threshold words in the SDR masks.
+const MASK_ORDER: [(Threshold, &str); 6] = [
+    (Threshold::LowerNonRecoverable, "lnr"),
+    (Threshold::LowerCritical, "lcr"),
+    (Threshold::LowerNonCritical, "lnc"),
+    (Threshold::UpperNonCritical, "unc"),
+    (Threshold::UpperCritical, "ucr"),
+    (Threshold::UpperNonRecoverable, "unr"),
+];
+
+fn threshold_words(bits: u8) -> String {
+    MASK_ORDER
+        .iter()
+        .filter(|(t, _)| bits & (1 << *t as u8) != 0)
+        .map(|(_, w)| format!("{w} "))
+        .collect()
+}
+
+/// The verbose print of one sensor (`sdr get`), ipmitool's layout.
+pub fn render(s: &Sensor, events: &Events) -> String {
+    let mut out = String::new();
+    let name = s
+        .record
+        .body
+        .id_string()
+        .map(|i| String::from_utf8_lossy(i.ipmitool_bytes()).into_owned())
+        .unwrap_or_default();
+    if let Sdr::EventOnly(e) = &s.record.body {
+        let _ = writeln!(out, "Sensor ID              : {name} (0x{:x})", e.key.number);
+        let _ = writeln!(out, "Entity ID              : {}", entity_text(e.entity));
+        let _ = writeln!(
+            out,
+            "Sensor Type            : {} (0x{:02x})",
+            sensor_type_name(e.sensor_type),
+            e.sensor_type
+        );
+        out.push('\n');
+        return out;
+    }
+    let Some(c) = s.record.body.sensor_common() else {
+        return out;
+    };
+    let ev = s.evaluation.as_ref();
+    let valid = ev.is_some_and(|e| e.availability == Availability::Valid);
+    let disabled = ev.is_some_and(|e| e.availability == Availability::ScanningDisabled);
+    let no_value = if disabled { "Disabled" } else { "No Reading" };
+    let full = match &s.record.body {
+        Sdr::Full(f) => Some(f),
+        _ => None,
+    };
+    let oem = match &s.record.body {
+        Sdr::Full(f) => f.oem,
+        Sdr::Compact(c) => c.oem,
+        _ => 0,
+    };
+    let _ = writeln!(out, "Sensor ID              : {name} (0x{:x})", c.key.number);
+    let _ = writeln!(out, " Entity ID             : {}", entity_text(c.entity));
+    if !c.is_threshold() {
+        let _ = writeln!(
+            out,
+            " Sensor Type (Discrete): {} (0x{:02x})",
+            sensor_type_name(c.sensor_type),
+            c.sensor_type
+        );
+        let reading = match ev {
+            Some(e) if valid => match &e.value {
+                Some(v) => format!("{} {}", v.number(2), v.units.text()),
+                None => format!("{:x}h", e.raw.unwrap_or(0)),
+            },
+            _ => no_value.to_string(),
+        };
+        let _ = writeln!(out, " Sensor Reading        : {reading}");
+        event_control(&mut out, c);
+        if let Some(e) = ev.filter(|_| valid) {
+            let states = u16::from(e.state_bytes[0]) | u16::from(e.state_bytes[1] & 0x7f) << 8;
+            discrete_states(&mut out, "States Asserted", c, states);
+        }
+        event_blocks(&mut out, c, events, false);
+        let _ = writeln!(out, " OEM                   : {oem:X}");
+        out.push('\n');
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        " Sensor Type (Threshold)  : {} (0x{:02x})",
+        sensor_type_name(c.sensor_type),
+        c.sensor_type
+    );
+    let units = c.units.text();
+    let reading = match (ev, full) {
+        (Some(e), Some(f)) if valid => match &e.value {
+            Some(v) => {
+                let tol = f.conversion.tolerance_value();
+                format!(
+                    "{} (+/- {}) {units}",
+                    format_number(v.value, 3),
+                    format_number(tol, 3)
+                )
+            }
+            None => format!(
+                "0x{:02X} (+/- 0x{:02X}) {units}",
+                e.raw.unwrap_or(0),
+                f.conversion.tolerance
+            ),
+        },
+        (Some(e), None) if valid => format!("0x{:02X} {units}", e.raw.unwrap_or(0)),
+        _ => no_value.to_string(),
+    };
+    let _ = writeln!(out, " Sensor Reading        : {reading}");
+    let status = match ev {
+        Some(e) if valid => match e.comparison.worst() {
+            Some(t) => t.long_name(),
+            None => "ok",
+        },
+        _ => "Not Available",
+    };
+    let _ = writeln!(out, " Status                : {status}");
+    let discrete_units = c.units.format == AnalogFormat::NoAnalog;
+    if let Some(f) = full {
+        let value = |raw: u8| {
+            if discrete_units {
+                format!("0x{raw:02X}")
+            } else {
+                format!("{:.3}", f.conversion.convert(raw).unwrap_or(0.0))
+            }
+        };
+        for (bit, label, raw) in [
+            (0x01, "Nominal Reading", f.nominal),
+            (0x04, "Normal Minimum", f.normal_min),
+            (0x02, "Normal Maximum", f.normal_max),
+        ] {
+            if f.analog_flags & bit != 0 {
+                let _ = writeln!(out, " {label:<21} : {}", value(raw));
+            }
+        }
+        if c.init & 0x10 != 0 {
+            for (t, label) in [
+                (Threshold::UpperNonRecoverable, "Upper non-recoverable"),
+                (Threshold::UpperCritical, "Upper critical"),
+                (Threshold::UpperNonCritical, "Upper non-critical"),
+                (Threshold::LowerNonRecoverable, "Lower non-recoverable"),
+                (Threshold::LowerCritical, "Lower critical"),
+                (Threshold::LowerNonCritical, "Lower non-critical"),
+            ] {
+                if c.readable_thresholds().contains(t) {
+                    let _ = writeln!(out, " {label:<21} : {}", value(f.thresholds[t as usize]));
+                }
+            }
+        }
+    }
+    let (pos, neg) = match &s.record.body {
+        Sdr::Full(f) => (f.hysteresis_positive, f.hysteresis_negative),
+        Sdr::Compact(c) => (c.hysteresis_positive, c.hysteresis_negative),
+        _ => (0, 0),
+    };
+    for (raw, label) in [(pos, "Positive Hysteresis"), (neg, "Negative Hysteresis")] {
+        let text = match full {
+            _ if raw == 0 || raw == 0xff => "Unspecified".to_string(),
+            Some(f) if !discrete_units => match f.conversion.delta(raw) {
+                Some(v) if v != 0.0 => format!("{v:.3}"),
+                _ => "Unspecified".to_string(),
+            },
+            _ => format!("0x{raw:02X}"),
+        };
+        let _ = writeln!(out, " {label}   : {text}");
+    }
+    if let Some(f) = full {
+        let unspecified = |raw: u8, low: bool| match (c.units.format, low) {
+            (AnalogFormat::Unsigned, true) => raw == 0x00,
+            (AnalogFormat::Unsigned, false) => raw == 0xff,
+            (AnalogFormat::OnesComplement, true) => raw == 0xff,
+            (AnalogFormat::OnesComplement, false) => raw == 0x00,
+            (AnalogFormat::TwosComplement, true) => raw == 0x80,
+            (AnalogFormat::TwosComplement, false) => raw == 0x7f,
+            (AnalogFormat::NoAnalog, _) => false,
+        };
+        for (raw, low, label) in [
+            (f.sensor_min, true, "Minimum sensor range"),
+            (f.sensor_max, false, "Maximum sensor range"),
+        ] {
+            let v = f.conversion.convert(raw).unwrap_or(0.0);
+            let text = if unspecified(raw, low) || (!discrete_units && v == 0.0) {
+                "Unspecified".to_string()
+            } else if discrete_units {
+                format!("0x{raw:02X}")
+            } else {
+                format!("{v:.3}")
+            };
+            let _ = writeln!(out, " {label}  : {text}");
+        }
+    }
+    event_control(&mut out, c);
+    for (label, bits) in [
+        ("Readable Thresholds", c.readable_thresholds().0),
+        ("Settable Thresholds", c.settable_thresholds().0),
+    ] {
+        let text = match c.threshold_access() {
+            0 => "No Thresholds".to_string(),
+            3 => "Thresholds Fixed".to_string(),
+            _ => threshold_words(bits),
+        };
+        let _ = writeln!(out, " {label:<21} : {text}");
+    }
+    // Threshold comparison status reported: assertion mask bits 12-14
+    // (lnc, lcr, lnr), deassertion mask bits 12-14 (unc, ucr, unr) (§43.1).
+    let status_mask =
+        ((c.assertion_mask >> 12) & 7) as u8 | ((((c.deassertion_mask >> 12) & 7) as u8) << 3);
+    if status_mask != 0 {
+        let _ = writeln!(out, " Threshold Read Mask   : {}", threshold_words(status_mask));
+    }
+    event_blocks(&mut out, c, events, true);
+    out.push('\n');
+    out
+}
