@@ -1,11 +1,12 @@
-//! `sdr get ID...`: ipmitool 1.8.19's verbose record print for full,
-//! compact and event-only sensors: the record's fields, the reading (Get
-//! Sensor Reading, IPMI 2.0 §35.14), and the sensor's asserted and enabled
-//! events (Get Sensor Event Status §35.13, Get Sensor Event Enable §35.11).
+//! `sdr get ID...` and `sensor get ID...`: ipmitool 1.8.19's verbose
+//! prints of full, compact and event-only sensors: the record's fields, the
+//! reading (Get Sensor Reading, IPMI 2.0 §35.14), the thresholds (Get
+//! Sensor Thresholds §35.9) and the sensor's asserted and enabled events
+//! (Get Sensor Event Status §35.13, Get Sensor Event Enable §35.11).
 
 use std::fmt::Write as _;
 
-use ipmi_core::cmd::{GetSensorEvents, SensorEvents};
+use ipmi_core::cmd::{GetSensorEvents, GetSensorThresholds, SensorEvents, SensorThresholds};
 use ipmi_core::record::sdr::{Entity, Record, Sdr, SensorCommon};
 use ipmi_core::sensor::{
     entity_name, format_number, sensor_type_name, state_names, AnalogFormat, Availability,
@@ -22,31 +23,44 @@ pub struct Events {
     pub status: Option<SensorEvents>,
     /// Get Sensor Event Enable, when answered.
     pub enable: Option<SensorEvents>,
+    /// Get Sensor Thresholds, when asked and answered (`sensor get`).
+    pub thresholds: Option<SensorThresholds>,
 }
 
 /// Asks the owner of `record`'s sensor for its event status and enables
-/// (nothing for records without a readable sensor).
+/// (`sensor get`: only for a threshold sensor, and its thresholds too);
+/// nothing for records without a readable sensor.
 pub fn events<T: Transport>(
     transport: &mut Traced<'_, T>,
     record: &Record,
+    sensor_get: bool,
     deadline: Deadline,
 ) -> Events {
-    let Some(key) = record.body.sensor_common().map(|c| c.key) else {
+    let Some(c) = record.body.sensor_common() else {
         return Events::default();
     };
-    let mut ask = |status| {
+    if sensor_get && !c.is_threshold() {
+        return Events::default();
+    }
+    let target = c.key.target();
+    let mut run = |request: ipmi_core::Request| transport.exchange(&request, deadline).ok();
+    let ask = |run: &mut dyn FnMut(ipmi_core::Request) -> Option<ipmi_core::Response>, status| {
         let cmd = GetSensorEvents {
-            number: key.number,
+            number: c.key.number,
             status,
         };
-        let response = transport
-            .exchange(&cmd.request_to(key.target()), deadline)
-            .ok()?;
-        cmd.decode(&response).ok()
+        cmd.decode(&run(cmd.request_to(target))?).ok()
+    };
+    let thresholds = if sensor_get {
+        let cmd = GetSensorThresholds(c.key.number);
+        run(cmd.request_to(target)).and_then(|r| cmd.decode(&r).ok())
+    } else {
+        None
     };
     Events {
-        status: ask(true),
-        enable: ask(false),
+        status: ask(&mut run, true),
+        enable: ask(&mut run, false),
+        thresholds,
     }
 }
 
@@ -284,22 +298,7 @@ pub fn render(s: &Sensor, events: &Events) -> String {
             }
         }
     }
-    let (pos, neg) = match &s.record.body {
-        Sdr::Full(f) => (f.hysteresis_positive, f.hysteresis_negative),
-        Sdr::Compact(c) => (c.hysteresis_positive, c.hysteresis_negative),
-        _ => (0, 0),
-    };
-    for (raw, label) in [(pos, "Positive Hysteresis"), (neg, "Negative Hysteresis")] {
-        let text = match full {
-            _ if raw == 0 || raw == 0xff => "Unspecified".to_string(),
-            Some(f) if !discrete_units => match f.conversion.delta(raw) {
-                Some(v) if v != 0.0 => format!("{v:.3}"),
-                _ => "Unspecified".to_string(),
-            },
-            _ => format!("0x{raw:02X}"),
-        };
-        let _ = writeln!(out, " {label}   : {text}");
-    }
+    hysteresis(&mut out, s, c);
     if let Some(f) = full {
         let unspecified = |raw: u8, low: bool| match (c.units.format, low) {
             (AnalogFormat::Unsigned, true) => raw == 0x00,
@@ -347,4 +346,136 @@ pub fn render(s: &Sensor, events: &Events) -> String {
     event_blocks(&mut out, c, events, true);
     out.push('\n');
     out
+}
+
+/// The verbose print of one sensor by `sensor get` (ipmitool's layout,
+/// which differs from `sdr get`'s); locators and event-only records print
+/// as `sdr get` prints them.
+pub fn render_sensor(s: &Sensor, events: &Events) -> String {
+    let Some(c) = s.record.body.sensor_common() else {
+        return render(s, events);
+    };
+    let mut out = String::new();
+    let name = s
+        .record
+        .body
+        .id_string()
+        .map(|i| String::from_utf8_lossy(i.ipmitool_bytes()).into_owned())
+        .unwrap_or_default();
+    let ev = s
+        .evaluation
+        .as_ref()
+        .filter(|e| e.availability == Availability::Valid);
+    let full = match &s.record.body {
+        Sdr::Full(f) => Some(f),
+        _ => None,
+    };
+    let _ = writeln!(out, "Sensor ID              : {name} (0x{:x})", c.key.number);
+    let _ = writeln!(out, " Entity ID             : {}.{}", c.entity.id, c.entity.instance);
+    if !c.is_threshold() {
+        let _ = writeln!(
+            out,
+            " Sensor Type (Discrete): {}",
+            sensor_type_name(c.sensor_type)
+        );
+        match ev {
+            Some(e) => {
+                if let Some(v) = &e.value {
+                    let _ = writeln!(
+                        out,
+                        " Sensor Reading        : {} {}",
+                        v.number(2),
+                        v.units.text()
+                    );
+                }
+                let states =
+                    u16::from(e.state_bytes[0]) | u16::from(e.state_bytes[1] & 0x7f) << 8;
+                discrete_states(&mut out, "States Asserted", c, states);
+                out.push('\n');
+            }
+            None => out.push_str(" Unable to read sensor: Device Not Present\n\n"),
+        }
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        " Sensor Type (Threshold)  : {}",
+        sensor_type_name(c.sensor_type)
+    );
+    let units = c.units.text();
+    match ev {
+        Some(e) => {
+            let reading = match (full, &e.value) {
+                (Some(f), Some(v)) => format!(
+                    "{} (+/- {}) {units}",
+                    format_number(v.value, 3),
+                    format_number(f.conversion.tolerance_value(), 3)
+                ),
+                (Some(f), None) => format!(
+                    "0x{:x} (+/- 0x{:x}) {units}",
+                    e.raw.unwrap_or(0),
+                    f.conversion.tolerance
+                ),
+                (None, _) => format!("0x{:x} {units}", e.raw.unwrap_or(0)),
+            };
+            let _ = writeln!(out, " Sensor Reading        : {reading}");
+            let status = e.comparison.worst().map_or("ok", Threshold::long_name);
+            let _ = writeln!(out, " Status                : {status}");
+            match events.thresholds {
+                Some(t) => {
+                    if let Some(f) = full {
+                        for (th, label) in [
+                            (Threshold::LowerNonRecoverable, "Lower Non-Recoverable"),
+                            (Threshold::LowerCritical, "Lower Critical"),
+                            (Threshold::LowerNonCritical, "Lower Non-Critical"),
+                            (Threshold::UpperNonCritical, "Upper Non-Critical"),
+                            (Threshold::UpperCritical, "Upper Critical"),
+                            (Threshold::UpperNonRecoverable, "Upper Non-Recoverable"),
+                        ] {
+                            let text = match t.get(th) {
+                                None => "na".to_string(),
+                                Some(raw) if f.has_analog() => {
+                                    format!("{:.3}", f.conversion.convert(raw).unwrap_or(0.0))
+                                }
+                                Some(raw) => format!("0x{raw:x}"),
+                            };
+                            let _ = writeln!(out, " {label:<21} : {text}");
+                        }
+                    }
+                    hysteresis(&mut out, s, c);
+                }
+                None => out.push_str(" Sensor Threshold Settings not available\n"),
+            }
+        }
+        // ipmitool prints the label before it knows there is no reading.
+        None => out.push_str(" Sensor Reading        :  Unable to read sensor: Device Not Present\n\n"),
+    }
+    event_blocks(&mut out, c, events, true);
+    out.push('\n');
+    out
+}
+
+/// ipmitool's two hysteresis lines (raw for compact or discrete units).
+fn hysteresis(out: &mut String, s: &Sensor, c: &SensorCommon) {
+    let full = match &s.record.body {
+        Sdr::Full(f) => Some(f),
+        _ => None,
+    };
+    let discrete_units = c.units.format == AnalogFormat::NoAnalog;
+        let (pos, neg) = match &s.record.body {
+    Sdr::Full(f) => (f.hysteresis_positive, f.hysteresis_negative),
+    Sdr::Compact(c) => (c.hysteresis_positive, c.hysteresis_negative),
+    _ => (0, 0),
+};
+for (raw, label) in [(pos, "Positive Hysteresis"), (neg, "Negative Hysteresis")] {
+    let text = match full {
+        _ if raw == 0 || raw == 0xff => "Unspecified".to_string(),
+        Some(f) if !discrete_units => match f.conversion.delta(raw) {
+            Some(v) if v != 0.0 => format!("{v:.3}"),
+            _ => "Unspecified".to_string(),
+        },
+        _ => format!("0x{raw:02X}"),
+    };
+    let _ = writeln!(out, " {label}   : {text}");
+}
 }

@@ -89,6 +89,12 @@ pub enum SdrCommand {
 pub enum SensorCommand {
     /// Every sensor with its reading, status and thresholds
     List,
+    /// The verbose print of each named sensor (its ID string)
+    Get {
+        /// Sensor names (their ID strings)
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// The value of each named sensor
     Reading {
         /// Sensor names (their ID strings)
@@ -212,6 +218,8 @@ pub enum Form {
     TypeList(Option<String>),
     /// `sdr get ID...`
     Get(Vec<String>),
+    /// `sensor get ID...`
+    SensorGet(Vec<String>),
     /// `sdr info`
     Info,
     /// `sdr dump FILE`
@@ -299,6 +307,9 @@ impl Words {
             Words::Sensor {
                 command: None | Some(SensorCommand::List),
             } => Form::SensorList,
+            Words::Sensor {
+                command: Some(SensorCommand::Get { ids }),
+            } => Form::SensorGet(ids.clone()),
             Words::Sensor {
                 command: Some(SensorCommand::Reading { ids }),
             } => Form::Reading(ids.clone()),
@@ -467,8 +478,10 @@ pub fn perform<T: Transport>(
         });
     }
     let records = read::decode(&repository, &mut failures);
-    if let Form::Get(names) = &action.form {
-        return Ok(sdr_get(&mut traced, &records, names, deadline, failures));
+    match &action.form {
+        Form::Get(names) => return Ok(get_each(&mut traced, &records, names, false, deadline, failures)),
+        Form::SensorGet(names) => return Ok(get_each(&mut traced, &records, names, true, deadline, failures)),
+        _ => {}
     }
     let chosen: Vec<&Record> = match &action.form {
         Form::Reading(names) => names
@@ -502,23 +515,32 @@ pub fn perform<T: Transport>(
     })
 }
 
-/// `sdr get ID...`: each named record printed verbosely; a name that is
-/// no record, or a record type not printed, is a failure.
-fn sdr_get<T: Transport>(
+/// `sdr get ID...` (`sensor`: `sensor get ID...`): each named record
+/// printed verbosely; a name that is no record, a sensor that cannot be
+/// read, or a record type not printed, is a failure.
+fn get_each<T: Transport>(
     traced: &mut read::Traced<'_, T>,
     records: &[Record],
     names: &[String],
+    sensor: bool,
     deadline: Deadline,
     mut failures: Vec<String>,
 ) -> Outcome {
     let mut text = String::new();
+    if sensor {
+        text.push_str("Locating sensor record...\n");
+    }
     let mut sensors = Vec::new();
     for n in names {
         let Some(r) = records
             .iter()
             .find(|r| r.body.id_string().is_some_and(|i| i.ipmitool_bytes() == n.as_bytes()))
         else {
-            failures.push(format!("Unable to find sensor id '{n}'"));
+            failures.push(if sensor {
+                format!("Sensor data record \"{n}\" not found!")
+            } else {
+                format!("Unable to find sensor id '{n}'")
+            });
             continue;
         };
         if !matches!(r.body, Sdr::Full(_) | Sdr::Compact(_) | Sdr::EventOnly(_)) {
@@ -529,9 +551,16 @@ fn sdr_get<T: Transport>(
             continue;
         }
         let s = read::sensor(traced, r, false, deadline);
-        let events = get::events(traced, r, deadline);
-        text.push_str(&get::render(&s, &events));
+        let events = get::events(traced, r, sensor, deadline);
+        text.push_str(&if sensor {
+            get::render_sensor(&s, &events)
+        } else {
+            get::render(&s, &events)
+        });
         failures.extend(s.failure.clone());
+        if sensor && s.failure.is_none() {
+            failures.extend(read::unreadable(&s));
+        }
         sensors.push(s);
     }
     Outcome {
