@@ -106,6 +106,11 @@ const FORMS: &[(&[&str], i32, i32)] = &[
     ),
     (&["sdr", "get", "No Such Sensor"], 0, 1),
     (
+        &["sdr", "get", "Sim BMC", "Sat MC", "Corrupt FRU", "Watchdog"],
+        0,
+        0,
+    ),
+    (
         &[
             "sensor",
             "get",
@@ -198,6 +203,29 @@ fn sdr_and_sensor_forms_equal_live_ipmitool() {
         }
     }
     assert!(differences.is_empty(), "{}", differences.join("\n\n"));
+}
+
+/// `sdr get` of a generic device locator of device type 04h: ipmitool
+/// looks the type's name up by `type << 8 | modifier` in a table keyed by
+/// type alone and prints "Unknown (0x400)"; ipmirs names it by IPMI 2.0
+/// table 43-12 ("LM75 Temperature Sensor"). Every other line is equal.
+#[test]
+fn sdr_get_names_device_types_where_ipmitool_does_not() {
+    let sim = IpmiSim::start_sensor_bed();
+    let base = lanplus(sim.port(), "admin", "secret", 3);
+    let form = cat(&base, &["sdr", "get", "LM75 Sensor"]);
+    let theirs = ipmitool(&form).stdout_str();
+    let mine = ipmirs(&form, &[]);
+    assert_eq!(mine.code, 0, "{}", mine.stderr);
+    let line = "Device Type.Modifier   : 4h.0h (";
+    assert!(
+        theirs.contains(&format!("{line}Unknown (0x400))\n")),
+        "{theirs}"
+    );
+    assert_eq!(
+        mine.stdout_str(),
+        theirs.replace("Unknown (0x400)", "LM75 Temperature Sensor")
+    );
 }
 
 fn first_difference(mine: &str, theirs: &str) -> String {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use ipmi_core::cmd::{GetSensorEvents, GetSensorThresholds, SensorEvents, SensorThresholds};
 use ipmi_core::record::sdr::{Entity, Record, Sdr, SensorCommon};
 use ipmi_core::sensor::{
-    entity_name, format_number, sensor_type_name, state_names, AnalogFormat, Availability,
+    device_type_name, entity_name, format_number, sensor_type_name, state_names, AnalogFormat, Availability,
     Threshold,
 };
 use ipmi_core::{Command, Deadline, Transport};
@@ -186,6 +186,9 @@ pub fn render(s: &Sensor, events: &Events) -> String {
         );
         out.push('\n');
         return out;
+    }
+    if let Some(text) = locator(&s.record.body) {
+        return text;
     }
     let Some(c) = s.record.body.sensor_common() else {
         return out;
@@ -478,4 +481,112 @@ for (raw, label) in [(pos, "Positive Hysteresis"), (neg, "Negative Hysteresis")]
     };
     let _ = writeln!(out, " {label}   : {text}");
 }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b {
+        "Yes"
+    } else {
+        "No"
+    }
+}
+
+/// Device type and modifier with the type's name. ipmitool looks the name
+/// up by `type << 8 | modifier` in a table keyed by type alone, so it names
+/// only device type 10h (and type 0 by modifier); here each type is named
+/// by table 43-12, the unknown ones as ipmitool does.
+fn device_type(t: u8, m: u8) -> String {
+    let name = device_type_name(t, m)
+        .map(String::from)
+        .unwrap_or_else(|| format!("Unknown (0x{:02x})", u16::from(t) << 8 | u16::from(m)));
+    format!("{t:X}h.{m:X}h ({name})")
+}
+
+/// The verbose print of an MC, FRU or generic device locator (`sdr get`).
+fn locator(body: &Sdr) -> Option<String> {
+    let mut out = String::new();
+    let id = |i: &ipmi_core::record::sdr::IdString| String::from_utf8_lossy(i.ipmitool_bytes()).into_owned();
+    match body {
+        Sdr::McLocator(m) => {
+            let power = m.power_state >> 5;
+            let init = m.power_state & 0x0f;
+            let required = |b: bool| if b { "Required" } else { "Not Required" };
+            let _ = writeln!(out, "Device ID              : {}", id(&m.id));
+            let _ = writeln!(out, "Entity ID              : {}", entity_text(m.entity));
+            let _ = writeln!(out, "Device Slave Address   : {:02X}h", m.slave_address);
+            let _ = writeln!(out, "Channel Number         : {:01X}h", m.channel);
+            let _ = writeln!(out, "ACPI System P/S Notif  : {}", required(power & 4 != 0));
+            let _ = writeln!(out, "ACPI Device P/S Notif  : {}", required(power & 2 != 0));
+            let _ = writeln!(
+                out,
+                "Controller Presence    : {}",
+                if power & 1 != 0 { "Static" } else { "Dynamic" }
+            );
+            let _ = writeln!(out, "Logs Init Agent Errors : {}", yes(init & 8 != 0));
+            let _ = writeln!(
+                out,
+                "Event Message Gen      : {}",
+                match init & 3 {
+                    0 => "Enable",
+                    1 => "Disable",
+                    2 => "Do Not Init Controller",
+                    _ => "Reserved",
+                }
+            );
+            out.push_str("Device Capabilities\n");
+            for (bit, label) in [
+                (0x80, "Chassis Device"),
+                (0x40, "Bridge"),
+                (0x20, "IPMB Event Generator"),
+                (0x10, "IPMB Event Receiver"),
+                (0x08, "FRU Inventory Device"),
+                (0x04, "SEL Device"),
+                (0x02, "SDR Repository"),
+                (0x01, "Sensor Device"),
+            ] {
+                let _ = writeln!(out, " {label:<21} : {}", yes(m.capabilities & bit != 0));
+            }
+        }
+        Sdr::GenericLocator(g) => {
+            let _ = writeln!(out, "Device ID              : {}", id(&g.id));
+            let _ = writeln!(out, "Entity ID              : {}", entity_text(g.entity));
+            let _ = writeln!(out, "Device Access Address  : {:02X}h", g.access_address);
+            let _ = writeln!(out, "Device Slave Address   : {:02X}h", g.slave_address);
+            let _ = writeln!(out, "Address Span           : {:02X}h", g.address_span);
+            let _ = writeln!(out, "Channel Number         : {:01X}h", g.channel);
+            let _ = writeln!(out, "LUN.Bus                : {:01X}h.{:01X}h", g.lun, g.private_bus);
+            let _ = writeln!(
+                out,
+                "Device Type.Modifier   : {}",
+                device_type(g.device_type, g.device_type_modifier)
+            );
+            let _ = writeln!(out, "OEM                    : {:02X}h", g.oem);
+        }
+        Sdr::FruLocator(f) => {
+            let _ = writeln!(out, "Device ID              : {}", id(&f.id));
+            let _ = writeln!(out, "Entity ID              : {}", entity_text(f.entity));
+            let _ = writeln!(out, "Device Access Address  : {:02X}h", f.access_address);
+            let _ = writeln!(
+                out,
+                "{}: {:02X}h",
+                if f.logical {
+                    "Logical FRU Device     "
+                } else {
+                    "Slave Address          "
+                },
+                f.fru_device_id
+            );
+            let _ = writeln!(out, "Channel Number         : {:01X}h", f.channel);
+            let _ = writeln!(out, "LUN.Bus                : {:01X}h.{:01X}h", f.lun, f.private_bus);
+            let _ = writeln!(
+                out,
+                "Device Type.Modifier   : {}",
+                device_type(f.device_type, f.device_type_modifier)
+            );
+            let _ = writeln!(out, "OEM                    : {:02X}h", f.oem);
+        }
+        _ => return None,
+    }
+    out.push('\n');
+    Some(out)
 }

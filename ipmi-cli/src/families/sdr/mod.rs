@@ -543,7 +543,15 @@ fn get_each<T: Transport>(
             });
             continue;
         };
-        if !matches!(r.body, Sdr::Full(_) | Sdr::Compact(_) | Sdr::EventOnly(_)) {
+        if !matches!(
+            r.body,
+            Sdr::Full(_)
+                | Sdr::Compact(_)
+                | Sdr::EventOnly(_)
+                | Sdr::McLocator(_)
+                | Sdr::FruLocator(_)
+                | Sdr::GenericLocator(_)
+        ) {
             failures.push(format!(
                 "'{n}': sdr get does not print record type 0x{:02x} yet",
                 r.body.record_type()
