@@ -232,6 +232,24 @@ pub enum KcsError {
         /// The target asked for.
         target: Target,
     },
+    /// A bridged request's answer did not come back by the deadline: Send
+    /// Message was accepted, the receive queue never held the answer.
+    #[error("no answer from IPMB address 0x{:02x} on channel {} by the deadline: Send Message was accepted, {polls} Get Message Flags poll(s) over {elapsed:?} found no answer in the receive queue", target.slave_addr, target.channel)]
+    BridgedNoAnswer {
+        /// The bridged target.
+        target: Target,
+        /// Get Message Flags polls made.
+        polls: u32,
+        /// Time from Send Message to the deadline.
+        elapsed: Duration,
+    },
+    /// The answer embedded in the Send Message response is not a
+    /// well-formed answer to the bridged request.
+    #[error("the Send Message response embeds no well-formed answer from IPMB address 0x{:02x} on channel {}", target.slave_addr, target.channel)]
+    BridgedMalformed {
+        /// The bridged target.
+        target: Target,
+    },
     /// The NetFn is odd (a response NetFn) or out of the 6-bit range.
     #[error("netfn {netfn} is not a request NetFn (requests are even and at most 0x3e)")]
     NotARequest {
@@ -243,7 +261,8 @@ pub enum KcsError {
 impl Failure for KcsError {
     fn class(&self) -> ErrorClass {
         match self {
-            KcsError::Timeout { .. } => ErrorClass::Timeout,
+            KcsError::Timeout { .. } | KcsError::BridgedNoAnswer { .. } => ErrorClass::Timeout,
+            KcsError::BridgedMalformed { .. } => ErrorClass::Protocol,
             KcsError::Failed { first, .. } if first.is_stall() => ErrorClass::Timeout,
             KcsError::Failed { .. } => ErrorClass::Protocol,
             KcsError::NoInterface => ErrorClass::Io,
