@@ -43,9 +43,9 @@
 //!   satellite at 0x30 read by bridging over the guest's IPMB): `sdr
 //!   list`, `sdr elist all` and `sensor list` through /dev/ipmi0, each
 //!   byte for byte what ipmitool -I open prints in the same guest; then,
-//!   the modules unloaded, `ipmirs kcs sdr list` and `kcs sensor list`
-//!   through the KCS ports, the same bytes but for the satellite's sensors
-//!   (the KCS transport does not bridge yet: named on standard error).
+//!   `sdr get` and `sensor get` of satellite and BMC sensors likewise; then,
+//!   the modules unloaded, the same four through the KCS ports, the
+//!   satellite's sensors bridged by Send Message over KCS: the same bytes.
 //!
 //! Needs `bash scripts/qemu/setup.sh` once per machine (the harness runs
 //! it) and ipmitool 1.8.19 on the host (`apt-get install ipmitool`).
@@ -1031,9 +1031,15 @@ step elist-all ipmitool ipmitool -I open sdr elist all
 step elist-all ipmirs ipmirs local sdr elist all
 step sensor-list ipmitool ipmitool -I open sensor list
 step sensor-list ipmirs ipmirs sensor list
+step sdr-get ipmitool ipmitool -I open sdr get "Sat Temp" "Sat 12V" "CPU1 Temp" "PS2 Status"
+step sdr-get ipmirs ipmirs sdr get "Sat Temp" "Sat 12V" "CPU1 Temp" "PS2 Status"
+step sensor-get ipmitool ipmitool -I open sensor get "Sat Temp" "Sat 12V" "CPU1 Temp"
+step sensor-get ipmirs ipmirs sensor get "Sat Temp" "Sat 12V" "CPU1 Temp"
 rmmod ipmi_si; rmmod ipmi_devintf; rmmod ipmi_msghandler
 step kcs-sdr-list ipmirs ipmirs kcs sdr list
 step kcs-sensor-list ipmirs ipmirs kcs sensor list
+step kcs-sdr-get ipmirs ipmirs kcs sdr get "Sat Temp" "Sat 12V" "CPU1 Temp" "PS2 Status"
+step kcs-sensor-get ipmirs ipmirs kcs sensor get "Sat Temp" "Sat 12V" "CPU1 Temp"
 "#;
     let run = boot("local-sdr", body, |g| {
         g.bmc(Bmc::Extern { port: sim.port() })
@@ -1066,35 +1072,39 @@ step kcs-sensor-list ipmirs ipmirs kcs sensor list
             ours.show()
         );
     }
-    // The same through the KCS ports, once the kernel driver is unloaded,
-    // but for the satellite's sensors: the KCS transport does not bridge
-    // (no Send Message over KCS yet), so they show as unreadable and
-    // standard error says why.
-    let local = |out: String| -> String {
-        out.lines()
-            .filter(|l| !l.starts_with("Sat "))
-            .map(|l| format!("{l}\n"))
-            .collect()
-    };
+    // `sdr get` / `sensor get` in band, satellite sensors by bridging.
+    for name in ["sdr-get", "sensor-get"] {
+        let ours = steps.get(name, "ipmirs");
+        let theirs = steps.get(name, "ipmitool");
+        assert_eq!(ours.rc, 0, "{}", ours.show());
+        assert!(
+            ours.out == theirs.out,
+            "{name}: ipmirs differs from ipmitool\n{}\n{}",
+            ours.show(),
+            theirs.show()
+        );
+    }
+    // The same through the KCS ports, once the kernel driver is unloaded:
+    // the satellite's sensors bridged by Send Message over KCS, so every
+    // line equals ipmitool's (-I open) of the same guest.
     for (name, like) in [
         ("kcs-sdr-list", "sdr-list"),
         ("kcs-sensor-list", "sensor-list"),
+        ("kcs-sdr-get", "sdr-get"),
+        ("kcs-sensor-get", "sensor-get"),
     ] {
         let ours = steps.get(name, "ipmirs");
         let theirs = steps.get(like, "ipmitool");
-        assert_eq!(ours.rc, 1, "{}", ours.show());
-        assert_eq!(
-            local(ours.out()),
-            local(theirs.out()),
-            "{name}\n{}",
-            ours.show()
-        );
-        assert!(local(ours.out()).contains("CPU1 Temp"), "{}", ours.show());
+        let in_band = steps.get(like, "ipmirs");
+        assert_eq!(ours.rc, in_band.rc, "{}", ours.show());
         assert!(
-            ours.err().contains("sensor 'Sat Temp'") && ours.err().contains("needs bridging"),
-            "{}",
-            ours.show()
+            ours.out == theirs.out,
+            "{name}: ipmirs over KCS differs from ipmitool -I open\n{}\n{}",
+            ours.show(),
+            theirs.show()
         );
+        assert!(ours.out().contains("Sat Temp"), "{}", ours.show());
+        assert!(!ours.err().contains("needs bridging"), "{}", ours.show());
     }
     // Real values, the satellite's by bridging.
     let s = steps.get("sdr-list", "ipmirs").out();
