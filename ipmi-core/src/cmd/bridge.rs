@@ -17,10 +17,19 @@ pub const SEND_MESSAGE: u8 = 0x34;
 const TRACK_REQUEST: u8 = 0x40;
 
 /// The Send Message request carrying `request` to its target as an IPMB
-/// frame from `rq_addr`/`rq_lun` with sequence `rq_seq` (IPMI 2.0 §22.7).
-pub fn send_message(request: &Request, rq_addr: u8, rq_lun: u8, rq_seq: u8) -> Request {
+/// frame from `rq_addr`/`rq_lun` with sequence `rq_seq` (IPMI 2.0 §22.7);
+/// `track`: the BMC tracks the request (sessions, LAN); a system interface
+/// sends untracked and reads the answer from the receive queue.
+pub fn send_message(
+    request: &Request,
+    rq_addr: u8,
+    rq_lun: u8,
+    rq_seq: u8,
+    track: bool,
+) -> Request {
     let mut data = Vec::with_capacity(1 + request.data.len() + LanMessage::OVERHEAD);
-    data.push(TRACK_REQUEST | (request.target.channel & 0x0f));
+    let tracking = if track { TRACK_REQUEST } else { 0 };
+    data.push(tracking | (request.target.channel & 0x0f));
     LanMessage {
         src_lun: rq_lun & 3,
         ..LanMessage::for_request(request, rq_addr, rq_seq)
@@ -141,7 +150,7 @@ mod tests {
 
     #[test]
     fn send_message_wraps_an_ipmb_frame_with_tracking() {
-        let r = send_message(&bridged(), 0x20, 2, 5);
+        let r = send_message(&bridged(), 0x20, 2, 5, true);
         assert_eq!(
             (r.netfn, r.cmd, r.target),
             (NetFn::APP, SEND_MESSAGE, Target::bmc())

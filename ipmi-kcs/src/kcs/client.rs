@@ -381,7 +381,7 @@ const SMS_LUN: u8 = 2;
 const POLL_INTERVAL: Duration = Duration::from_millis(5);
 
 impl KcsClient {
-    /// A request for another controller: Send Message with tracking, then
+    /// A request for another controller: Send Message, then
     /// the answer, embedded or from the receive queue, by `deadline`.
     fn bridged(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
         use ipmi_core::cmd::bridge::{self, Forwarded, GetMessage, GetMessageFlags};
@@ -391,7 +391,8 @@ impl KcsClient {
         self.rq_seq = (self.rq_seq + 1) & 0x3f;
         let seq = self.rq_seq;
         let inner = (request.netfn, request.cmd);
-        let outer = bridge::send_message(request, BMC_ADDR, SMS_LUN, seq);
+        // Untracked, as from any system interface: the answer is queued.
+        let outer = bridge::send_message(request, BMC_ADDR, SMS_LUN, seq, false);
         let sent = self.transfer(&outer, deadline)?;
         match bridge::on_send_message_response(&sent, seq, inner) {
             Forwarded::Answer(r) => return Ok(r),

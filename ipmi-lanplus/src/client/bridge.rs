@@ -16,7 +16,7 @@ pub(crate) fn frame(request: &Request, rq_seq: u8) -> Vec<u8> {
         LanMessage::for_request(request, REMOTE_CONSOLE_SWID, rq_seq).emit(&mut message);
         return message;
     }
-    let outer = ipmi_core::cmd::bridge::send_message(request, REMOTE_CONSOLE_SWID, 0, rq_seq);
+    let outer = ipmi_core::cmd::bridge::send_message(request, REMOTE_CONSOLE_SWID, 0, rq_seq, true);
     LanMessage::for_request(&outer, REMOTE_CONSOLE_SWID, rq_seq).emit(&mut message);
     message
 }
