@@ -226,9 +226,7 @@ pub struct KcsStats {
 }
 
 /// A blocking KCS client (IPMI 2.0 §9) implementing [`Transport`]: every
-/// exchange ends by its deadline. A request for another controller is
-/// bridged: wrapped in Send Message, its answer embedded or fetched from
-/// the receive queue (IPMI 2.0 §22.7, §22.6).
+/// exchange ends by its deadline. Requests go to the BMC only (no bridging).
 pub struct KcsClient {
     ports: Box<dyn KcsPorts>,
     address: KcsAddress,
@@ -236,7 +234,6 @@ pub struct KcsClient {
     config: KcsConfig,
     timeout: Duration,
     stats: KcsStats,
-    rq_seq: u8,
 }
 
 impl std::fmt::Debug for KcsClient {
@@ -271,7 +268,6 @@ impl KcsClient {
             config: options.config,
             timeout: options.timeout,
             stats: KcsStats::default(),
-            rq_seq: 0,
         })
     }
 
@@ -284,7 +280,6 @@ impl KcsClient {
             config: KcsConfig::default(),
             timeout: DEFAULT_TIMEOUT,
             stats: KcsStats::default(),
-            rq_seq: 0,
         }
     }
 
@@ -371,80 +366,6 @@ impl KcsClient {
     }
 }
 
-/// The BMC's IPMB address, the requester of a bridged request from the
-/// system interface (IPMI 2.0 §6.12.6).
-const BMC_ADDR: u8 = 0x20;
-/// rqLUN 10b: the BMC queues answers to this LUN in the receive message
-/// queue for system software (IPMI 2.0 §6.12.6, §22.6).
-const SMS_LUN: u8 = 2;
-/// Pause between Get Message Flags polls while a bridged answer is awaited.
-const POLL_INTERVAL: Duration = Duration::from_millis(5);
-
-impl KcsClient {
-    /// A request for another controller: Send Message, then
-    /// the answer, embedded or from the receive queue, by `deadline`.
-    fn bridged(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
-        use ipmi_core::cmd::bridge::{self, Forwarded, GetMessage, GetMessageFlags};
-        use ipmi_core::Command as _;
-        let address = self.address;
-        let target = request.target;
-        self.rq_seq = (self.rq_seq + 1) & 0x3f;
-        let seq = self.rq_seq;
-        let inner = (request.netfn, request.cmd);
-        // Untracked, as from any system interface: the answer is queued.
-        let outer = bridge::send_message(request, BMC_ADDR, SMS_LUN, seq, false);
-        let sent = self.transfer(&outer, deadline)?;
-        match bridge::on_send_message_response(&sent, seq, inner) {
-            Forwarded::Answer(r) => return Ok(r),
-            Forwarded::Malformed => {
-                return Err(Error::Kcs {
-                    address,
-                    source: KcsError::BridgedMalformed { target },
-                })
-            }
-            Forwarded::Pending => {}
-        }
-        let start = Instant::now();
-        let mut polls = 0;
-        loop {
-            let flags = self.transfer(&GetMessageFlags.request_to(Target::bmc()), deadline)?;
-            polls += 1;
-            let queued = GetMessageFlags
-                .decode(&flags)
-                .is_ok_and(|f| f & bridge::RECEIVE_QUEUE_FULL != 0);
-            if queued {
-                let got = self.transfer(&GetMessage.request_to(Target::bmc()), deadline)?;
-                if let Ok(m) = GetMessage.decode(&got) {
-                    // Get Message's IPMB data starts after the rqAddr byte
-                    // (ours, the BMC's): re-formed with it, both checksums
-                    // are checked. Another message (an older answer, an
-                    // event) is dropped and the poll goes on.
-                    let mut frame = vec![BMC_ADDR];
-                    frame.extend_from_slice(&m.message);
-                    let answer = bridge::answer_in(&frame, seq, inner)
-                        .or_else(|| bridge::answer_in(&m.message, seq, inner));
-                    if let Some(r) = answer {
-                        return Ok(r);
-                    }
-                    continue;
-                }
-            }
-            let now = Instant::now();
-            if deadline.is_expired(now) {
-                return Err(Error::Kcs {
-                    address,
-                    source: KcsError::BridgedNoAnswer {
-                        target,
-                        polls,
-                        elapsed: now - start,
-                    },
-                });
-            }
-            std::thread::sleep(POLL_INTERVAL.min(deadline.remaining(now)));
-        }
-    }
-}
-
 fn open_backend(backend: Backend, address: KcsAddress) -> Result<Box<dyn KcsPorts>, Error> {
     let use_ioperm = match backend {
         Backend::IoPort => true,
@@ -473,11 +394,7 @@ impl Transport for KcsClient {
     type Error = Error;
 
     fn exchange(&mut self, request: &Request, deadline: Deadline) -> Result<Response, Error> {
-        if request.target.is_bmc() {
-            self.transfer(request, deadline)
-        } else {
-            self.bridged(request, deadline)
-        }
+        self.transfer(request, deadline)
     }
 
     fn default_deadline(&self) -> Deadline {

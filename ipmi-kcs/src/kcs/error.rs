@@ -12,6 +12,7 @@ use super::status::{interface_status_name, State, Status};
 /// Where in a KCS transfer a problem happened (IPMI 2.0 §9.15, figures
 /// 9-6 to 9-8: write phase, read phase, error exit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase {
     /// Write phase: waiting for the interface to be free before WRITE_START.
     BeforeWriteStart,
@@ -78,6 +79,7 @@ impl Phase {
 
 /// What went wrong at a [`Phase`] (IPMI 2.0 §9.7, §9.15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProblemKind {
     /// IBF stayed set: the BMC did not take the byte the host wrote.
     IbfStuck,
@@ -232,24 +234,6 @@ pub enum KcsError {
         /// The target asked for.
         target: Target,
     },
-    /// A bridged request's answer did not come back by the deadline: Send
-    /// Message was accepted, the receive queue never held the answer.
-    #[error("no answer from IPMB address 0x{:02x} on channel {} by the deadline: Send Message was accepted, {polls} Get Message Flags poll(s) over {elapsed:?} found no answer in the receive queue", target.slave_addr, target.channel)]
-    BridgedNoAnswer {
-        /// The bridged target.
-        target: Target,
-        /// Get Message Flags polls made.
-        polls: u32,
-        /// Time from Send Message to the deadline.
-        elapsed: Duration,
-    },
-    /// The answer embedded in the Send Message response is not a
-    /// well-formed answer to the bridged request.
-    #[error("the Send Message response embeds no well-formed answer from IPMB address 0x{:02x} on channel {}", target.slave_addr, target.channel)]
-    BridgedMalformed {
-        /// The bridged target.
-        target: Target,
-    },
     /// The NetFn is odd (a response NetFn) or out of the 6-bit range.
     #[error("netfn {netfn} is not a request NetFn (requests are even and at most 0x3e)")]
     NotARequest {
@@ -261,8 +245,7 @@ pub enum KcsError {
 impl Failure for KcsError {
     fn class(&self) -> ErrorClass {
         match self {
-            KcsError::Timeout { .. } | KcsError::BridgedNoAnswer { .. } => ErrorClass::Timeout,
-            KcsError::BridgedMalformed { .. } => ErrorClass::Protocol,
+            KcsError::Timeout { .. } => ErrorClass::Timeout,
             KcsError::Failed { first, .. } if first.is_stall() => ErrorClass::Timeout,
             KcsError::Failed { .. } => ErrorClass::Protocol,
             KcsError::NoInterface => ErrorClass::Io,
