@@ -12,7 +12,6 @@ use super::status::{interface_status_name, State, Status};
 /// Where in a KCS transfer a problem happened (IPMI 2.0 §9.15, figures
 /// 9-6 to 9-8: write phase, read phase, error exit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Phase {
     /// Write phase: waiting for the interface to be free before WRITE_START.
     BeforeWriteStart,
@@ -79,7 +78,6 @@ impl Phase {
 
 /// What went wrong at a [`Phase`] (IPMI 2.0 §9.7, §9.15).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ProblemKind {
     /// IBF stayed set: the BMC did not take the byte the host wrote.
     IbfStuck,

@@ -100,38 +100,42 @@ fn discrete_states(out: &mut String, label: &str, c: &SensorCommon, mask: u16) {
     }
 }
 
+/// The asserted (or enabled) events of one Get Sensor Event Status/Enable
+/// answer under `labels` (assertions, deassertions).
+fn event_masks(
+    out: &mut String,
+    c: &SensorCommon,
+    e: &SensorEvents,
+    analog: bool,
+    labels: [&str; 2],
+) {
+    if analog {
+        analog_events(out, labels[0], e.assertions);
+        if e.deassertions != 0 {
+            analog_events(out, labels[1], e.deassertions);
+        }
+    } else {
+        discrete_states(out, labels[0], c, e.assertions);
+        discrete_states(out, labels[1], c, e.deassertions);
+    }
+}
+
 fn event_blocks(out: &mut String, c: &SensorCommon, events: &Events, analog: bool) {
-    if let Some(s) = events.status {
+    if let Some(s) = &events.status {
         if s.flags & 0x20 != 0 {
             out.push_str(" Event Status          : Unavailable\n");
         } else {
             if s.flags & 0x80 == 0 {
                 out.push_str(" Event Status          : Event Messages Disabled\n");
             }
-            if analog {
-                analog_events(out, "Assertion Events", s.assertions);
-                if s.deassertions != 0 {
-                    analog_events(out, "Deassertion Events", s.deassertions);
-                }
-            } else {
-                discrete_states(out, "Assertion Events", c, s.assertions);
-                discrete_states(out, "Deassertion Events", c, s.deassertions);
-            }
+            event_masks(out, c, s, analog, ["Assertion Events", "Deassertion Events"]);
         }
     }
-    if let Some(e) = events.enable {
+    if let Some(e) = &events.enable {
         if e.flags & 0x80 == 0 {
             out.push_str(" Event Enable          : Event Messages Disabled\n");
         }
-        if analog {
-            analog_events(out, "Assertions Enabled", e.assertions);
-            if e.deassertions != 0 {
-                analog_events(out, "Deassertions Enabled", e.deassertions);
-            }
-        } else {
-            discrete_states(out, "Assertions Enabled", c, e.assertions);
-            discrete_states(out, "Deassertions Enabled", c, e.deassertions);
-        }
+        event_masks(out, c, e, analog, ["Assertions Enabled", "Deassertions Enabled"]);
     }
 }
 
