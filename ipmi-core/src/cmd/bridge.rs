@@ -1,15 +1,11 @@
 //! Bridging (IPMI 2.0 §6.12.6): a request for a controller behind the BMC
 //! travels inside Send Message (App 34h, §22.7) with tracking, as an IPMB
 //! frame with its two checksums; the answer comes back embedded in the Send
-//! Message response or as a separate message carrying the same rqSeq (over
-//! a system interface: fetched with Get Message, App 33h, §22.6, once Get
-//! Message Flags, App 31h, §22.4, says the receive queue holds one). One
+//! Message response or as a separate message carrying the same rqSeq. One
 //! encoder and decoder for every transport.
 
-use super::support::ident;
-use crate::command::expect_data;
 use crate::wire::LanMessage;
-use crate::{Command, CommandError, CompletionCode, NetFn, Request, Response, Target};
+use crate::{CompletionCode, NetFn, Request, Response, Target};
 
 /// Send Message (NetFn App, cmd 34h; IPMI 2.0 §22.7).
 pub const SEND_MESSAGE: u8 = 0x34;
@@ -89,50 +85,6 @@ pub fn answer_in(message: &[u8], rq_seq: u8, inner: (NetFn, u8)) -> Option<Respo
 /// deliver a bridged request (IPMI 2.0 §22.7: 0x80–0x83 and 0xD3).
 pub fn is_delivery_failure(code: CompletionCode) -> bool {
     matches!(code.0, 0x80..=0x83 | 0xd3)
-}
-
-/// Get Message Flags (NetFn App, cmd 31h; IPMI 2.0 §22.4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GetMessageFlags;
-
-/// Get Message Flags bit 0: the receive message queue holds a message.
-pub const RECEIVE_QUEUE_FULL: u8 = 0x01;
-
-impl Command for GetMessageFlags {
-    type Output = u8;
-    ident!("Get Message Flags", NetFn::APP, 0x31);
-    fn encode(&self, _out: &mut Vec<u8>) {}
-    fn decode(&self, response: &Response) -> Result<u8, CommandError> {
-        Ok(expect_data(self, response, 1)?[0])
-    }
-}
-
-/// Get Message (NetFn App, cmd 33h; IPMI 2.0 §22.6): the oldest message
-/// of the receive queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GetMessage;
-
-/// A Get Message answer: the channel it came in on and its message bytes
-/// (for an IPMB answer, the frame [`answer_in`] reads).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReceivedMessage {
-    /// Channel number (byte 1 bits 3:0).
-    pub channel: u8,
-    /// The message as received.
-    pub message: Vec<u8>,
-}
-
-impl Command for GetMessage {
-    type Output = ReceivedMessage;
-    ident!("Get Message", NetFn::APP, 0x33);
-    fn encode(&self, _out: &mut Vec<u8>) {}
-    fn decode(&self, response: &Response) -> Result<ReceivedMessage, CommandError> {
-        let d = expect_data(self, response, 1)?;
-        Ok(ReceivedMessage {
-            channel: d[0] & 0x0f,
-            message: d[1..].to_vec(),
-        })
-    }
 }
 
 #[cfg(test)]
