@@ -43,6 +43,7 @@
 //!   satellite at 0x30 read by bridging over the guest's IPMB): `sdr
 //!   list`, `sdr elist all` and `sensor list` through /dev/ipmi0, each
 //!   byte for byte what ipmitool -I open prints in the same guest; then,
+//!   `sdr get` and `sensor get` of satellite and BMC sensors likewise; then,
 //!   the modules unloaded, `ipmirs kcs sdr list` and `kcs sensor list`
 //!   through the KCS ports, the same bytes but for the satellite's sensors
 //!   (the KCS transport does not bridge yet: named on standard error).
@@ -1031,6 +1032,10 @@ step elist-all ipmitool ipmitool -I open sdr elist all
 step elist-all ipmirs ipmirs local sdr elist all
 step sensor-list ipmitool ipmitool -I open sensor list
 step sensor-list ipmirs ipmirs sensor list
+step sdr-get ipmitool ipmitool -I open sdr get "Sat Temp" "Sat 12V" "CPU1 Temp" "PS2 Status"
+step sdr-get ipmirs ipmirs sdr get "Sat Temp" "Sat 12V" "CPU1 Temp" "PS2 Status"
+step sensor-get ipmitool ipmitool -I open sensor get "Sat Temp" "Sat 12V" "CPU1 Temp"
+step sensor-get ipmirs ipmirs sensor get "Sat Temp" "Sat 12V" "CPU1 Temp"
 rmmod ipmi_si; rmmod ipmi_devintf; rmmod ipmi_msghandler
 step kcs-sdr-list ipmirs ipmirs kcs sdr list
 step kcs-sensor-list ipmirs ipmirs kcs sensor list
@@ -1064,6 +1069,18 @@ step kcs-sensor-list ipmirs ipmirs kcs sensor list
             ours.err().contains("sensor 'Fan 4 Rear'"),
             "{}",
             ours.show()
+        );
+    }
+    // `sdr get` / `sensor get` in band, satellite sensors by bridging.
+    for name in ["sdr-get", "sensor-get"] {
+        let ours = steps.get(name, "ipmirs");
+        let theirs = steps.get(name, "ipmitool");
+        assert_eq!(ours.rc, 0, "{}", ours.show());
+        assert!(
+            ours.out == theirs.out,
+            "{name}: ipmirs differs from ipmitool\n{}\n{}",
+            ours.show(),
+            theirs.show()
         );
     }
     // The same through the KCS ports, once the kernel driver is unloaded,

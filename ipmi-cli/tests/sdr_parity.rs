@@ -67,6 +67,84 @@ const FORMS: &[(&[&str], i32, i32)] = &[
         1,
     ),
     (&["sensor", "reading", "No Such Sensor"], 1, 1),
+    (
+        &[
+            "sdr",
+            "get",
+            "CPU1 Temp",
+            "CPU2 Temp",
+            "Outside Temp",
+            "Delta Temp",
+            "Vbat",
+            "CPU1 VCore",
+            "Air Flow",
+            "Inlet Humidity",
+            "Spare Temp",
+            "LUN1 Temp",
+            "Sat Temp",
+        ],
+        0,
+        0,
+    ),
+    (
+        &["sdr", "get", "PSU2 Temp", "Pump Speed", "Sat No Sensor"],
+        0,
+        1,
+    ),
+    (
+        &[
+            "sdr",
+            "get",
+            "PS2 Status",
+            "CPU2 Status",
+            "PS Redundancy",
+            "CPU Throttle",
+            "Watchdog",
+        ],
+        0,
+        0,
+    ),
+    (&["sdr", "get", "No Such Sensor"], 0, 1),
+    (
+        &["sdr", "get", "Sim BMC", "Sat MC", "Corrupt FRU", "Watchdog"],
+        0,
+        0,
+    ),
+    (
+        &[
+            "sensor",
+            "get",
+            "CPU1 Temp",
+            "DIMM Temp",
+            "Ambient Temp",
+            "Outside Temp",
+            "Delta Temp",
+            "Vbat",
+            "Fan 3",
+            "Air Flow",
+            "LUN1 Temp",
+            "Sat Temp",
+            "Sat 12V",
+            "PS2 Status",
+            "CPU2 Status",
+            "Watchdog",
+        ],
+        0,
+        0,
+    ),
+    (
+        &[
+            "sensor",
+            "get",
+            "Pump Speed",
+            "PSU2 Temp",
+            "Spare Temp",
+            "Sat No Sensor",
+        ],
+        1,
+        1,
+    ),
+    (&["sensor", "get", "No Such Sensor"], 1, 1),
     (&["-c", "sdr", "list"], 0, 1),
     (&["-c", "sdr", "elist", "all"], 0, 1),
     (&["-c", "sensor", "list"], 0, 1),
@@ -125,6 +203,29 @@ fn sdr_and_sensor_forms_equal_live_ipmitool() {
         }
     }
     assert!(differences.is_empty(), "{}", differences.join("\n\n"));
+}
+
+/// `sdr get` of a generic device locator of device type 04h: ipmitool
+/// looks the type's name up by `type << 8 | modifier` in a table keyed by
+/// type alone and prints "Unknown (0x400)"; ipmirs names it by IPMI 2.0
+/// table 43-12 ("LM75 Temperature Sensor"). Every other line is equal.
+#[test]
+fn sdr_get_names_device_types_where_ipmitool_does_not() {
+    let sim = IpmiSim::start_sensor_bed();
+    let base = lanplus(sim.port(), "admin", "secret", 3);
+    let form = cat(&base, &["sdr", "get", "LM75 Sensor"]);
+    let theirs = ipmitool(&form).stdout_str();
+    let mine = ipmirs(&form, &[]);
+    assert_eq!(mine.code, 0, "{}", mine.stderr);
+    let line = "Device Type.Modifier   : 4h.0h (";
+    assert!(
+        theirs.contains(&format!("{line}Unknown (0x400))\n")),
+        "{theirs}"
+    );
+    assert_eq!(
+        mine.stdout_str(),
+        theirs.replace("Unknown (0x400)", "LM75 Temperature Sensor")
+    );
 }
 
 fn first_difference(mine: &str, theirs: &str) -> String {

@@ -2,6 +2,7 @@
 //! §31, §34).
 
 pub mod app;
+pub mod bridge;
 pub mod chassis;
 pub mod fru;
 pub mod raw;

@@ -12,6 +12,6 @@ pub mod units;
 
 pub use conversion::{format_number, AnalogFormat, Conversion, Linearization, Value};
 pub use evaluate::{Availability, Evaluation};
-pub use names::{entity_name, sensor_type_name, state_names};
+pub use names::{device_type_name, entity_name, sensor_type_name, state_names};
 pub use threshold::{threshold_event_word, Threshold, ThresholdMask};
 pub use units::{RateUnit, UnitModifier, Units};

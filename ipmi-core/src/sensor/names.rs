@@ -273,6 +273,47 @@ pub fn state_names(sensor_type: u8, event_type: u8, states: u16) -> Vec<&'static
         .collect()
 }
 
+/// The name of device type `device_type` with `modifier` (IPMI 2.0 §43.21,
+/// table 43-12, worded as ipmitool words it); `None` for reserved and OEM codes.
+pub fn device_type_name(device_type: u8, modifier: u8) -> Option<&'static str> {
+    Some(match (device_type, modifier) {
+        (0x02, _) => "DS1624 temperature sensor",
+        (0x03, _) => "DS1621 temperature sensor",
+        (0x04, _) => "LM75 Temperature Sensor",
+        (0x05, _) => "Heceta ASIC",
+        (0x08, _) => "EEPROM, 24C01",
+        (0x09, _) => "EEPROM, 24C02",
+        (0x0a, _) => "EEPROM, 24C04",
+        (0x0b, _) => "EEPROM, 24C08",
+        (0x0c, _) => "EEPROM, 24C16",
+        (0x0d, _) => "EEPROM, 24C17",
+        (0x0e, _) => "EEPROM, 24C32",
+        (0x0f, _) => "EEPROM, 24C64",
+        (0x10, 0x00 | 0x02) => "IPMI FRU Inventory",
+        (0x10, 0x01) => "DIMM Memory ID",
+        (0x10, 0x03) => "System Processor Cartridge FRU",
+        (0x14, _) => "PCF 8570 256 byte RAM",
+        (0x15, _) => "PCF 8573 clock/calendar",
+        (0x16, _) => "PCF 8574A I/O Port",
+        (0x17, _) => "PCF 8583 clock/calendar",
+        (0x18, _) => "PCF 8593 clock/calendar",
+        (0x19, _) => "Clock calendar",
+        (0x1a, _) => "PCF 8591 A/D, D/A Converter",
+        (0x1b, _) => "I/O Port",
+        (0x1c, _) => "A/D Converter",
+        (0x1d, _) => "D/A Converter",
+        (0x1e, _) => "A/D, D/A Converter",
+        (0x1f, _) => "LCD Controller/Driver",
+        (0x20, _) => "Core Logic (Chip set) Device",
+        (0x21, _) => "LMC6874 Intelligent Battery controller",
+        (0x22, _) => "Intelligent Batter controller",
+        (0x23, _) => "Combo Management ASIC",
+        (0x24, _) => "Maxim 1617 Temperature Sensor",
+        (0xbf, _) => "Other/Unspecified",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

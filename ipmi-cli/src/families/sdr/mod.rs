@@ -9,6 +9,7 @@
 //! ipmitool prints it and the run continues; each such sensor is named on
 //! standard error and makes the exit code 1 (ipmitool exits 0).
 
+mod get;
 mod json;
 mod lines;
 mod read;
@@ -65,6 +66,12 @@ pub enum SdrCommand {
         /// Entity ID, optionally .instance (e.g. 3 or 3.1)
         id: String,
     },
+    /// The verbose print of each named record (its ID string)
+    Get {
+        /// Record names (their ID strings)
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// Get SDR Repository Info
     Info,
     /// Write the repository's records to FILE (ipmitool's format, read back with -S)
@@ -82,6 +89,12 @@ pub enum SdrCommand {
 pub enum SensorCommand {
     /// Every sensor with its reading, status and thresholds
     List,
+    /// The verbose print of each named sensor (its ID string)
+    Get {
+        /// Sensor names (their ID strings)
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// The value of each named sensor
     Reading {
         /// Sensor names (their ID strings)
@@ -203,6 +216,10 @@ pub enum Form {
     Reading(Vec<String>),
     /// `sdr type [list]`, or an unknown type name: the sensor types.
     TypeList(Option<String>),
+    /// `sdr get ID...`
+    Get(Vec<String>),
+    /// `sensor get ID...`
+    SensorGet(Vec<String>),
     /// `sdr info`
     Info,
     /// `sdr dump FILE`
@@ -282,6 +299,7 @@ impl Words {
                 SdrCommand::Elist { which } => list(true, which)?,
                 SdrCommand::Type { words } => sensor_type_form(words),
                 SdrCommand::Entity { id } => entity_form(id)?,
+                SdrCommand::Get { ids } => Form::Get(ids.clone()),
                 SdrCommand::Info => Form::Info,
                 SdrCommand::Dump { file } => Form::Dump(file.clone()),
                 SdrCommand::Other(words) => return Err(unimplemented::sub_word("sdr", words)),
@@ -289,6 +307,9 @@ impl Words {
             Words::Sensor {
                 command: None | Some(SensorCommand::List),
             } => Form::SensorList,
+            Words::Sensor {
+                command: Some(SensorCommand::Get { ids }),
+            } => Form::SensorGet(ids.clone()),
             Words::Sensor {
                 command: Some(SensorCommand::Reading { ids }),
             } => Form::Reading(ids.clone()),
@@ -457,6 +478,11 @@ pub fn perform<T: Transport>(
         });
     }
     let records = read::decode(&repository, &mut failures);
+    match &action.form {
+        Form::Get(names) => return Ok(get_each(&mut traced, &records, names, false, deadline, failures)),
+        Form::SensorGet(names) => return Ok(get_each(&mut traced, &records, names, true, deadline, failures)),
+        _ => {}
+    }
     let chosen: Vec<&Record> = match &action.form {
         Form::Reading(names) => names
             .iter()
@@ -487,6 +513,69 @@ pub fn perform<T: Transport>(
         json: json::render(&sensors),
         failures,
     })
+}
+
+/// `sdr get ID...` (`sensor`: `sensor get ID...`): each named record
+/// printed verbosely; a name that is no record, a sensor that cannot be
+/// read, or a record type not printed, is a failure.
+fn get_each<T: Transport>(
+    traced: &mut read::Traced<'_, T>,
+    records: &[Record],
+    names: &[String],
+    sensor: bool,
+    deadline: Deadline,
+    mut failures: Vec<String>,
+) -> Outcome {
+    let mut text = String::new();
+    if sensor {
+        text.push_str("Locating sensor record...\n");
+    }
+    let mut sensors = Vec::new();
+    for n in names {
+        let Some(r) = records
+            .iter()
+            .find(|r| r.body.id_string().is_some_and(|i| i.ipmitool_bytes() == n.as_bytes()))
+        else {
+            failures.push(if sensor {
+                format!("Sensor data record \"{n}\" not found!")
+            } else {
+                format!("Unable to find sensor id '{n}'")
+            });
+            continue;
+        };
+        if !matches!(
+            r.body,
+            Sdr::Full(_)
+                | Sdr::Compact(_)
+                | Sdr::EventOnly(_)
+                | Sdr::McLocator(_)
+                | Sdr::FruLocator(_)
+                | Sdr::GenericLocator(_)
+        ) {
+            failures.push(format!(
+                "'{n}': sdr get does not print record type 0x{:02x} yet",
+                r.body.record_type()
+            ));
+            continue;
+        }
+        let s = read::sensor(traced, r, false, deadline);
+        let events = get::events(traced, r, sensor, deadline);
+        text.push_str(&if sensor {
+            get::render_sensor(&s, &events)
+        } else {
+            get::render(&s, &events)
+        });
+        failures.extend(s.failure.clone());
+        if sensor && s.failure.is_none() {
+            failures.extend(read::unreadable(&s));
+        }
+        sensors.push(s);
+    }
+    Outcome {
+        text: text.into_bytes(),
+        json: json::render(&sensors),
+        failures,
+    }
 }
 
 impl Action {

@@ -91,6 +91,16 @@ pub fn no_value(s: &Sensor) -> Option<String> {
     ))
 }
 
+/// `sensor get`: a sensor that answered without a valid reading (ipmitool
+/// prints "Unable to read sensor" and exits 1).
+pub fn unreadable(s: &Sensor) -> Option<String> {
+    let ev = s.evaluation.as_ref()?;
+    (ev.availability != Availability::Valid).then(|| {
+        let name = s.record.body.id_string().map(|i| i.text()).unwrap_or_default();
+        format!("sensor '{name}': no reading")
+    })
+}
+
 /// One listed record with what its sensor answered.
 #[derive(Clone, Debug)]
 pub struct Sensor {

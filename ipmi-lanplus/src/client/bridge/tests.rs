@@ -1,6 +1,7 @@
 //! Unit tests of `bridge`.
 
 use super::*;
+use ipmi_core::{CompletionCode, NetFn, Response, Target};
 
 fn bridged() -> Request {
     Request {
