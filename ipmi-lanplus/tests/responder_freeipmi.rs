@@ -82,7 +82,8 @@ fn freeipmi_suites_3_and_17() {
         let raw = f("ipmi-raw", &["0", "0x06", "0x01"]);
         assert_eq!(
             raw.assert_ok("ipmi-raw").stdout.trim(),
-            "rcvd: 01 00 20 01 01 00 02 80 00 00 00 01 00 00 00 00 00"
+            // 0x8f: chassis, FRU inventory, SEL, SDR repository, sensor device
+            "rcvd: 01 00 20 01 01 00 02 8F 00 00 00 01 00 00 00 00 00"
         );
         let self_test = f("ipmi-raw", &["0", "0x06", "0x04"]);
         assert_eq!(

@@ -73,7 +73,9 @@ fn command_set(port: &str, suite: Option<u8>) {
     let raw = it(&["raw", "0x06", "0x01"]);
     assert_eq!(
         raw.assert_ok("raw 6 1").stdout.trim(),
-        "20 01 01 00 02 80 00 00 00 01 00 00 00 00 00"
+        // additional device support 0x8f: chassis, FRU inventory, SEL, SDR
+        // repository and sensor device (the virtual BMC serves all five)
+        "20 01 01 00 02 8f 00 00 00 01 00 00 00 00 00"
     );
     let reset = it(&["mc", "reset", "cold"]);
     assert_eq!(
